@@ -1,0 +1,81 @@
+package openwaba
+
+import (
+	"slices"
+	"time"
+)
+
+// Account is a customer of the gateway: it owns API keys, sender numbers,
+// templates and messages, and pays for what it sends.
+type Account struct {
+	ID        int64
+	Name      string
+	Currency  string
+	Balance   Micros
+	CreatedAt time.Time
+}
+
+// Scope is a permission an API key carries.
+type Scope string
+
+// Scopes of seven's API that openwaba knows.
+const (
+	ScopeWABA      Scope = "waba"
+	ScopeAnalytics Scope = "analytics"
+	ScopeHooks     Scope = "hooks"
+	ScopeAdmin     Scope = "admin"
+)
+
+// APIKey is a stored key. Only the SHA-256 hash of the secret is kept.
+type APIKey struct {
+	ID         int64
+	AccountID  int64
+	Name       string
+	Hash       []byte
+	Scopes     []Scope
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// Usable reports whether the key may authenticate at time now.
+func (k APIKey) Usable(now time.Time) bool {
+	if k.RevokedAt != nil {
+		return false
+	}
+	return k.ExpiresAt == nil || now.Before(*k.ExpiresAt)
+}
+
+// HasScope reports whether the key carries scope s.
+func (k APIKey) HasScope(s Scope) bool { return slices.Contains(k.Scopes, s) }
+
+// Sender is a registered WhatsApp Business phone number of an account, with
+// the ids Meta knows it by.
+type Sender struct {
+	Number        string // international format, digits only
+	AccountID     int64
+	PhoneNumberID string
+	WABAID        string
+	// MPS is the sender's throughput in messages per second (Meta: 80 by
+	// default, up to 1000). Zero means the default.
+	MPS       int
+	CreatedAt time.Time
+}
+
+// LedgerEntry is one movement of an account's balance.
+type LedgerEntry struct {
+	ID        int64
+	AccountID int64
+	Amount    Micros // positive credits, negative debits
+	Reason    string
+	MessageID int64 // zero when not tied to a message
+	CreatedAt time.Time
+}
+
+// Ledger reasons.
+const (
+	ReasonTopUp  = "topup"
+	ReasonDebit  = "message"
+	ReasonRefund = "refund"
+)

@@ -1,0 +1,75 @@
+package openwaba
+
+import "time"
+
+// PriceCategory is what a message is charged as: the template's category,
+// or service for everything that is not a template.
+type PriceCategory string
+
+// Price categories, as Meta names them.
+const (
+	CategoryMarketing      PriceCategory = "marketing"
+	CategoryUtility        PriceCategory = "utility"
+	CategoryAuthentication PriceCategory = "authentication"
+	CategoryService        PriceCategory = "service"
+)
+
+// DefaultTTL is the validity of a message when the request gives none:
+// 2880 minutes (48 hours), as seven documents.
+const DefaultTTL = 2880 * time.Minute
+
+// Message is one outbound WhatsApp message to one recipient.
+type Message struct {
+	ID        int64
+	AccountID int64
+	Sender    string
+	Recipient string
+	Content   Content
+	// Text is the text shown back by the API: the message text, or for
+	// other types a JSON description (for templates with rendered text).
+	Text     string
+	Encoding string // gsm or ucs2
+	Category PriceCategory
+	Price    Micros
+
+	Label               string
+	ForeignID           string
+	PerformanceTracking bool
+	TTL                 time.Duration
+
+	CreatedAt   time.Time
+	ScheduledAt time.Time // when it is due; CreatedAt unless delayed
+	ExpiresAt   time.Time // ScheduledAt + TTL
+
+	Status    Status
+	StatusAt  time.Time
+	WAMID     string
+	ErrorCode int
+	ErrorText string
+	Attempts  int
+	Refunded  bool
+}
+
+// Pending reports whether the message has not reached WhatsApp yet.
+func (m Message) Pending() bool {
+	return m.WAMID == "" && m.Status.Rank() <= StatusQueued.Rank()
+}
+
+// InboundMessage is a message a WhatsApp user sent to one of our numbers.
+type InboundMessage struct {
+	ID          int64
+	AccountID   int64
+	Sender      string // our number the user wrote to
+	From        string // the user's number (wa_id)
+	WAMID       string
+	Type        string // text, image, ..., reaction, button, interactive, system, unsupported
+	Text        string // text body, caption, button text or reply title, when there is one
+	Payload     []byte // the message object as Meta sent it (JSON)
+	ProfileName string
+	SentAt      time.Time // Meta's timestamp
+	ReceivedAt  time.Time
+}
+
+// ConversationWindow is how long a user's message keeps the customer
+// service window open: 24 hours.
+const ConversationWindow = 24 * time.Hour

@@ -1,0 +1,113 @@
+package openwaba
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the gateway's durable state. internal/store/sqlite implements it
+// (and, later, internal/store/postgres); internal/store/storetest is the
+// conformance suite every implementation passes. Every method that takes an
+// accountID only sees that account's rows: a foreign id is ErrNotFound.
+type Store interface {
+	AccountStore
+	SenderStore
+	TemplateStore
+	MessageStore
+	DispatchStore
+	InboundStore
+	Close() error
+}
+
+// AccountStore keeps accounts, their API keys and balances.
+type AccountStore interface {
+	CreateAccount(ctx context.Context, a Account) (Account, error)
+	Account(ctx context.Context, id int64) (Account, error)
+	Accounts(ctx context.Context) ([]Account, error)
+	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
+	// APIKeyByHash finds a key by the SHA-256 hash of its secret.
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// Credit adds amount (which may be negative) to the balance with a
+	// ledger entry and returns the new balance.
+	Credit(ctx context.Context, accountID int64, amount Micros, reason string) (Micros, error)
+	Ledger(ctx context.Context, accountID int64) ([]LedgerEntry, error)
+}
+
+// SenderStore keeps the sender numbers and the Meta ids they map to.
+type SenderStore interface {
+	PutSender(ctx context.Context, s Sender) error
+	// Sender finds a number of the account; a number of another account is
+	// ErrNotFound.
+	Sender(ctx context.Context, accountID int64, number string) (Sender, error)
+	SenderByPhoneNumberID(ctx context.Context, phoneNumberID string) (Sender, error)
+	// Senders lists the senders of an account, or of all accounts for 0.
+	Senders(ctx context.Context, accountID int64) ([]Sender, error)
+	RemoveSender(ctx context.Context, number string) error
+}
+
+// TemplateStore keeps the templates synced from Meta.
+type TemplateStore interface {
+	// ReplaceTemplates sets the account's templates to ts.
+	ReplaceTemplates(ctx context.Context, accountID int64, ts []Template) error
+	Template(ctx context.Context, accountID int64, name, language string) (Template, error)
+	Templates(ctx context.Context, accountID int64) ([]Template, error)
+}
+
+// AcceptResult is what Accept committed.
+type AcceptResult struct {
+	Messages []Message // with ID and Status set
+	Balance  Micros    // the account's balance after the debit
+}
+
+// MessageStore keeps outbound messages and their status journal.
+type MessageStore interface {
+	// Accept stores the messages of one request, queues them for dispatch
+	// and debits their total price, all in one transaction, or nothing with
+	// ErrInsufficientBalance. It returns only once the commit is durable.
+	Accept(ctx context.Context, accountID int64, msgs []Message) (AcceptResult, error)
+	Message(ctx context.Context, accountID int64, id int64) (Message, error)
+	// MessageByWAMID finds a message of the account by its WhatsApp id.
+	MessageByWAMID(ctx context.Context, accountID int64, wamid string) (Message, error)
+	StatusHistory(ctx context.Context, accountID int64, id int64) ([]StatusEvent, error)
+	// Cancel deletes a message that has not been handed to the dispatcher,
+	// refunds it and ends it as deleted. A message that is being sent or was
+	// sent is ErrAlreadySent.
+	Cancel(ctx context.Context, accountID int64, id int64, now time.Time) (Message, error)
+	// ApplyStatus records a status report from WhatsApp. It never moves a
+	// message backwards; a failed message that never reached sent is
+	// refunded once. It reports whether the message's status changed.
+	ApplyStatus(ctx context.Context, u StatusUpdate) (bool, error)
+}
+
+// DispatchStore is the work queue of the dispatcher. Claims are leases: a
+// message claimed by a process that died is claimed again once the lease
+// has run out.
+type DispatchStore interface {
+	// ClaimDue leases up to limit messages due at now, oldest due first.
+	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Message, error)
+	// NextDue returns the earliest due time of an unleased queued message.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	// MarkSubmitted records that WhatsApp accepted a claimed message and
+	// removes it from the queue.
+	MarkSubmitted(ctx context.Context, id int64, wamid string, at time.Time) error
+	// Retry puts a claimed message back in the queue, due at next.
+	Retry(ctx context.Context, id int64, next time.Time, errCode int, errText string) error
+	// Fail ends a claimed message as failed (or expired), removes it from
+	// the queue and refunds it.
+	Fail(ctx context.Context, id int64, status Status, errCode int, errText string, at time.Time) error
+}
+
+// InboundStore keeps what users wrote and the conversation windows it opens.
+type InboundStore interface {
+	// RecordInbound stores an inbound message and opens or refreshes the
+	// window for (Sender, From). A message seen before (same WAMID) is
+	// ignored and reported as duplicate.
+	RecordInbound(ctx context.Context, m InboundMessage) (duplicate bool, err error)
+	// WindowOpenUntil returns when the window for (sender, user) closes;
+	// the zero time if there never was one.
+	WindowOpenUntil(ctx context.Context, sender, user string) (time.Time, error)
+	// LastInbound returns the newest message from user to sender.
+	LastInbound(ctx context.Context, accountID int64, sender, user string) (InboundMessage, error)
+	// InboundByWAMID finds an inbound message of the account.
+	InboundByWAMID(ctx context.Context, accountID int64, wamid string) (InboundMessage, error)
+}

@@ -1,0 +1,57 @@
+package openwaba
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Upstream is the WhatsApp Cloud API as the gateway uses it. The Meta
+// adapter (internal/meta) implements it over HTTP, against graph.facebook.com
+// or the built-in sandbox.
+type Upstream interface {
+	// Send hands a message to WhatsApp and returns its WhatsApp id.
+	Send(ctx context.Context, from Sender, m Message) (wamid string, err error)
+	// MarkRead marks an inbound message as read, optionally showing the
+	// typing indicator.
+	MarkRead(ctx context.Context, from Sender, wamid string, typing bool) error
+	// React sends (or, with an empty emoji, removes) a reaction to the
+	// message with WhatsApp id wamid in the chat with user to.
+	React(ctx context.Context, from Sender, to, wamid, emoji string) error
+	// Templates lists the templates of a WhatsApp Business Account.
+	Templates(ctx context.Context, wabaID string) ([]Template, error)
+}
+
+// UpstreamError is an error WhatsApp answered with, classified by its code.
+type UpstreamError struct {
+	Code       int
+	HTTPStatus int
+	Title      string
+	Details    string
+	// Retryable errors are worth another attempt after a backoff; others
+	// fail the message for good.
+	Retryable bool
+	// PerRecipient marks a limit that concerns only this recipient (pair
+	// rate limit): other recipients may go on.
+	PerRecipient bool
+	// RetryAfter is a hint for the earliest next attempt, if WhatsApp gave one.
+	RetryAfter time.Duration
+	// SenderBlocked marks an error that stops the whole sender until an
+	// operator acts (an invalid or expired access token).
+	SenderBlocked bool
+}
+
+func (e *UpstreamError) Error() string {
+	if e.Details != "" {
+		return fmt.Sprintf("(#%d) %s: %s", e.Code, e.Title, e.Details)
+	}
+	return fmt.Sprintf("(#%d) %s", e.Code, e.Title)
+}
+
+// AsUpstreamError returns the UpstreamError in err's chain, if any.
+func AsUpstreamError(err error) (*UpstreamError, bool) {
+	var ue *UpstreamError
+	ok := errors.As(err, &ue)
+	return ue, ok
+}
