@@ -1,0 +1,155 @@
+package storetest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+var accountTests = []test{
+	{"CreateAndGet", testCreateAccount},
+	{"StartingBalanceIsBooked", testStartingBalance},
+	{"Credit", testCredit},
+	{"LedgerIsPerAccount", testLedgerIsolation},
+	{"APIKeys", testAPIKeys},
+	{"APIKeyConflicts", testAPIKeyConflicts},
+}
+
+func testCreateAccount(t *testing.T, s openwaba.Store) {
+	a, err := s.CreateAccount(t.Context(), openwaba.Account{Name: "acme", CreatedAt: t0})
+	wantErr(t, "CreateAccount", err, nil)
+	if a.ID == 0 {
+		t.Fatal("CreateAccount returned no ID")
+	}
+	equal(t, "created", a, openwaba.Account{ID: a.ID, Name: "acme", Currency: "EUR", CreatedAt: t0})
+	got, err := s.Account(t.Context(), a.ID)
+	wantErr(t, "Account", err, nil)
+	equal(t, "Account", got, a)
+
+	b, err := s.CreateAccount(t.Context(), openwaba.Account{Name: "bolt", Currency: "USD", CreatedAt: t0.Add(time.Hour)})
+	wantErr(t, "CreateAccount", err, nil)
+	if b.ID == a.ID {
+		t.Fatalf("two accounts share ID %d", a.ID)
+	}
+	all, err := s.Accounts(t.Context())
+	wantErr(t, "Accounts", err, nil)
+	equal(t, "Accounts", all, []openwaba.Account{a, b})
+
+	_, err = s.Account(t.Context(), b.ID+1000)
+	wantErr(t, "Account of an unknown id", err, openwaba.ErrNotFound)
+}
+
+func testStartingBalance(t *testing.T, s openwaba.Store) {
+	a, err := s.CreateAccount(t.Context(), openwaba.Account{Name: "acme", Balance: 5_000_000, CreatedAt: t0})
+	wantErr(t, "CreateAccount", err, nil)
+	if a.Balance != 5_000_000 {
+		t.Errorf("balance %v, want 5", a.Balance)
+	}
+	checkBalance(t, s, a.ID, 5_000_000)
+}
+
+func testCredit(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 0)
+	steps := []struct {
+		amount openwaba.Micros
+		reason string
+		want   openwaba.Micros
+	}{
+		{10_000_000, openwaba.ReasonTopUp, 10_000_000},
+		{-3_000_000, "correction", 7_000_000},
+		{73_500, openwaba.ReasonTopUp, 7_073_500},
+		{-8_000_000, "chargeback", -926_500}, // an operator may go below zero
+	}
+	for _, st := range steps {
+		got, err := s.Credit(t.Context(), a.ID, st.amount, st.reason)
+		wantErr(t, "Credit", err, nil)
+		if got != st.want {
+			t.Errorf("Credit(%v) = %v, want %v", st.amount, got, st.want)
+		}
+	}
+	checkBalance(t, s, a.ID, -926_500)
+	entries, err := s.Ledger(t.Context(), a.ID)
+	wantErr(t, "Ledger", err, nil)
+	if len(entries) != len(steps) {
+		t.Fatalf("%d ledger entries, want %d", len(entries), len(steps))
+	}
+	for i, e := range entries {
+		if e.Amount != steps[i].amount || e.Reason != steps[i].reason || e.MessageID != 0 || e.ID == 0 {
+			t.Errorf("entry %d = %+v, want amount %v reason %q", i, e, steps[i].amount, steps[i].reason)
+		}
+	}
+
+	_, err = s.Credit(t.Context(), a.ID+1000, 1, openwaba.ReasonTopUp)
+	wantErr(t, "Credit of an unknown account", err, openwaba.ErrNotFound)
+}
+
+func testLedgerIsolation(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	b := newAccount(t, s, "b", 2_000_000)
+	acceptOne(t, s, a.ID)
+	checkBalance(t, s, a.ID, 1_000_000-price)
+	checkBalance(t, s, b.ID, 2_000_000)
+	entries, err := s.Ledger(t.Context(), b.ID)
+	wantErr(t, "Ledger", err, nil)
+	if len(entries) != 1 {
+		t.Errorf("account b has %d ledger entries, want its 1 top-up", len(entries))
+	}
+}
+
+func testAPIKeys(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 0)
+	hash := sha256.Sum256([]byte("secret"))
+	expires := t0.Add(30 * 24 * time.Hour)
+	k, err := s.CreateAPIKey(t.Context(), openwaba.APIKey{
+		AccountID: a.ID,
+		Name:      "ci",
+		Hash:      hash[:],
+		Scopes:    []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAdmin},
+		CreatedAt: t0,
+		ExpiresAt: &expires,
+	})
+	wantErr(t, "CreateAPIKey", err, nil)
+	if k.ID == 0 {
+		t.Fatal("CreateAPIKey returned no ID")
+	}
+	got, err := s.APIKeyByHash(t.Context(), hash[:])
+	wantErr(t, "APIKeyByHash", err, nil)
+	equal(t, "APIKeyByHash", got, k)
+	if !got.HasScope(openwaba.ScopeAdmin) || got.HasScope(openwaba.ScopeHooks) {
+		t.Errorf("scopes %v, want waba and admin", got.Scopes)
+	}
+	if !got.Usable(t0) || got.Usable(expires) {
+		t.Error("key's expiry did not survive storage")
+	}
+	if !bytes.Equal(got.Hash, hash[:]) {
+		t.Errorf("hash %x, want %x", got.Hash, hash)
+	}
+
+	bare := sha256.Sum256([]byte("other"))
+	k2, err := s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: a.ID, Hash: bare[:], CreatedAt: t0})
+	wantErr(t, "CreateAPIKey without scopes", err, nil)
+	got2, err := s.APIKeyByHash(t.Context(), bare[:])
+	wantErr(t, "APIKeyByHash", err, nil)
+	if got2.ID != k2.ID || len(got2.Scopes) != 0 || got2.ExpiresAt != nil || got2.RevokedAt != nil || got2.LastUsedAt != nil {
+		t.Errorf("bare key = %+v, want no scopes and no times", got2)
+	}
+
+	unknown := sha256.Sum256([]byte("unknown"))
+	_, err = s.APIKeyByHash(t.Context(), unknown[:])
+	wantErr(t, "APIKeyByHash of an unknown hash", err, openwaba.ErrNotFound)
+}
+
+func testAPIKeyConflicts(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 0)
+	hash := sha256.Sum256([]byte("secret"))
+	_, err := s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: a.ID, Hash: hash[:], CreatedAt: t0})
+	wantErr(t, "CreateAPIKey", err, nil)
+	_, err = s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: a.ID, Hash: hash[:], CreatedAt: t0})
+	wantErr(t, "CreateAPIKey with a stored hash", err, openwaba.ErrConflict)
+	other := sha256.Sum256([]byte("other"))
+	_, err = s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: a.ID + 1000, Hash: other[:], CreatedAt: t0})
+	wantErr(t, "CreateAPIKey for an unknown account", err, openwaba.ErrNotFound)
+}

@@ -1,0 +1,185 @@
+package storetest
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+var concurrencyTests = []test{
+	{"AcceptsShareTheBalance", testConcurrentAccepts},
+	{"ClaimersNeverShare", testConcurrentClaimers},
+	{"CancelRacesClaim", testCancelRacesClaim},
+}
+
+// testConcurrentAccepts: 50 requests race for a balance that pays for 30.
+func testConcurrentAccepts(t *testing.T, s openwaba.Store) {
+	const callers, affordable = 50, 30
+	a := newAccount(t, s, "acme", affordable*price)
+	var ok, short atomic.Int32
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			_, err := s.Accept(t.Context(), a.ID, []openwaba.Message{textMessage(recipient1, price, t0)})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, openwaba.ErrInsufficientBalance):
+				short.Add(1)
+			default:
+				t.Errorf("Accept: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != affordable || short.Load() != callers-affordable {
+		t.Errorf("%d accepted and %d refused, want %d and %d", ok.Load(), short.Load(), affordable, callers-affordable)
+	}
+	checkBalance(t, s, a.ID, 0)
+	if got := claim(t, s, t0, time.Minute, 1000); len(got) != affordable {
+		t.Errorf("%d messages queued, want %d", len(got), affordable)
+	}
+}
+
+// testConcurrentClaimers: dispatchers claiming at the same time never get
+// the same message, and between them get all of them.
+func testConcurrentClaimers(t *testing.T, s openwaba.Store) {
+	const n, claimers = 100, 4
+	a := newAccount(t, s, "acme", n*price)
+	msgs := make([]openwaba.Message, n)
+	for i := range msgs {
+		msgs[i] = textMessage(recipient1, price, t0)
+	}
+	accept(t, s, a.ID, msgs...)
+
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range claimers {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimDue(t.Context(), t0, time.Hour, 7)
+				if err != nil {
+					t.Errorf("ClaimDue: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range got {
+					seen[m.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d distinct messages claimed, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("message %d claimed %d times", id, k)
+		}
+	}
+}
+
+// testCancelRacesClaim: 50 requests each accept a message and cancel it at
+// once, while two dispatchers claim. Every message ends up either claimed
+// or cancelled, never both, and each cancelled one is refunded exactly once.
+func testCancelRacesClaim(t *testing.T, s openwaba.Store) {
+	const n = 50
+	a := newAccount(t, s, "acme", n*price)
+
+	var mu sync.Mutex
+	accepted, cancelled, refused, claimed := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]int{}
+
+	var clients sync.WaitGroup
+	for range n {
+		clients.Go(func() {
+			res, err := s.Accept(t.Context(), a.ID, []openwaba.Message{textMessage(recipient1, price, t0)})
+			if err != nil {
+				t.Errorf("Accept: %v", err)
+				return
+			}
+			id := res.Messages[0].ID
+			_, err = s.Cancel(t.Context(), a.ID, id, t0)
+			mu.Lock()
+			defer mu.Unlock()
+			accepted[id] = true
+			switch {
+			case err == nil:
+				cancelled[id] = true
+			case errors.Is(err, openwaba.ErrAlreadySent):
+				refused[id] = true
+			default:
+				t.Errorf("Cancel: %v", err)
+			}
+		})
+	}
+
+	var done atomic.Bool
+	var dispatchers sync.WaitGroup
+	for range 2 {
+		dispatchers.Go(func() {
+			for {
+				// Read before claiming: a claim that comes back empty after
+				// the clients finished has seen every message.
+				last := done.Load()
+				got, err := s.ClaimDue(t.Context(), t0, time.Hour, 5)
+				if err != nil {
+					t.Errorf("ClaimDue: %v", err)
+					return
+				}
+				mu.Lock()
+				for _, m := range got {
+					claimed[m.ID]++
+				}
+				mu.Unlock()
+				if last && len(got) == 0 {
+					return
+				}
+			}
+		})
+	}
+	clients.Wait()
+	done.Store(true)
+	dispatchers.Wait()
+
+	if len(accepted) != n {
+		t.Fatalf("%d messages accepted, want %d", len(accepted), n)
+	}
+	for id := range accepted {
+		c, k := cancelled[id], claimed[id]
+		switch {
+		case c && k > 0:
+			t.Errorf("message %d was cancelled and claimed", id)
+		case !c && k == 0:
+			t.Errorf("message %d was neither cancelled nor claimed", id)
+		case k > 1:
+			t.Errorf("message %d claimed %d times", id, k)
+		case k == 1 && !refused[id]:
+			t.Errorf("message %d was claimed but its Cancel did not say ErrAlreadySent", id)
+		}
+		m := message(t, s, a.ID, id)
+		if c && (m.Status != openwaba.StatusDeleted || !m.Refunded) {
+			t.Errorf("cancelled message %d is %s, refunded %v", id, m.Status, m.Refunded)
+		}
+		if !c && (m.Status != openwaba.StatusQueued || m.Refunded) {
+			t.Errorf("claimed message %d is %s, refunded %v", id, m.Status, m.Refunded)
+		}
+	}
+	r := refunds(t, s, a.ID)
+	for id := range accepted {
+		if want := map[bool]int{true: 1, false: 0}[cancelled[id]]; r[id] != want {
+			t.Errorf("message %d refunded %d times, want %d", id, r[id], want)
+		}
+	}
+	checkBalance(t, s, a.ID, openwaba.Micros(len(cancelled))*price)
+	t.Logf("%d cancelled, %d claimed first", len(cancelled), len(refused))
+}

@@ -1,0 +1,182 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// statusTests feed WhatsApp's status reports in the orders WhatsApp can
+// deliver them, each case on a store of its own.
+var statusTests = append(statusCases(), []test{
+	{"UnknownWAMID", testApplyStatusUnknown},
+	{"OnlyTheReportedMessage", testApplyStatusOneMessage},
+}...)
+
+type report struct {
+	status openwaba.Status
+	code   int
+}
+
+func statusCases() []test {
+	var (
+		sent      = report{status: openwaba.StatusSent}
+		delivered = report{status: openwaba.StatusDelivered}
+		read      = report{status: openwaba.StatusRead}
+		failed    = report{status: openwaba.StatusFailed, code: 131026}
+	)
+	q := openwaba.StatusQueued
+	cases := []struct {
+		name        string
+		reports     []report
+		changed     []bool
+		final       openwaba.Status
+		finalReport int // index of the report that set the final status
+		journal     []openwaba.Status
+		errorCode   int
+		refunded    bool
+	}{
+		{
+			name:    "in order",
+			reports: []report{sent, delivered, read}, changed: []bool{true, true, true},
+			final: openwaba.StatusRead, finalReport: 2,
+			journal: []openwaba.Status{q, "sent", "delivered", "read"},
+		},
+		{
+			name:    "reversed",
+			reports: []report{read, delivered, sent}, changed: []bool{true, false, false},
+			final: openwaba.StatusRead, finalReport: 0,
+			journal: []openwaba.Status{q, "read", "delivered", "sent"},
+		},
+		{
+			name:    "repeated",
+			reports: []report{sent, sent, delivered, delivered, sent}, changed: []bool{true, false, true, false, false},
+			final: openwaba.StatusDelivered, finalReport: 2,
+			journal: []openwaba.Status{q, "sent", "delivered"},
+		},
+		{
+			name:    "failed before sent is refunded",
+			reports: []report{failed}, changed: []bool{true},
+			final: openwaba.StatusFailed, finalReport: 0, errorCode: 131026,
+			journal: []openwaba.Status{q, "failed"}, refunded: true,
+		},
+		{
+			name:    "failed twice is refunded once",
+			reports: []report{failed, failed}, changed: []bool{true, false},
+			final: openwaba.StatusFailed, finalReport: 0, errorCode: 131026,
+			journal: []openwaba.Status{q, "failed"}, refunded: true,
+		},
+		{
+			name:    "failed after sent is not refunded",
+			reports: []report{sent, failed}, changed: []bool{true, true},
+			final: openwaba.StatusFailed, finalReport: 1, errorCode: 131026,
+			journal: []openwaba.Status{q, "sent", "failed"},
+		},
+		{
+			name:    "failed after delivered changes nothing",
+			reports: []report{delivered, failed}, changed: []bool{true, false},
+			final: openwaba.StatusDelivered, finalReport: 0,
+			journal: []openwaba.Status{q, "delivered", "failed"},
+		},
+		{
+			name:    "delivered late outranks failed",
+			reports: []report{sent, failed, delivered}, changed: []bool{true, true, true},
+			final: openwaba.StatusDelivered, finalReport: 2, errorCode: 131026,
+			journal: []openwaba.Status{q, "sent", "failed", "delivered"},
+		},
+	}
+	var tests []test
+	for _, tc := range cases {
+		tests = append(tests, test{tc.name, func(t *testing.T, s openwaba.Store) {
+			a := newAccount(t, s, "acme", 1_000_000)
+			m := submitted(t, s, a.ID, "wamid.s1")
+			at := func(i int) time.Time { return t0.Add(time.Duration(i+1) * time.Second) }
+			for i, r := range tc.reports {
+				changed, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{
+					WAMID: "wamid.s1", Status: r.status, At: at(i), Recipient: recipient1,
+					ErrorCode: r.code, ErrorText: errorText(r.code),
+				})
+				wantErr(t, fmt.Sprintf("report %d (%s)", i, r.status), err, nil)
+				if changed != tc.changed[i] {
+					t.Errorf("report %d (%s): changed = %v, want %v", i, r.status, changed, tc.changed[i])
+				}
+			}
+
+			got := message(t, s, a.ID, m.ID)
+			if got.Status != tc.final || !got.StatusAt.Equal(at(tc.finalReport)) {
+				t.Errorf("status %s at %v, want %s at %v", got.Status, got.StatusAt, tc.final, at(tc.finalReport))
+			}
+			if got.ErrorCode != tc.errorCode || got.ErrorText != errorText(tc.errorCode) {
+				t.Errorf("error %d %q, want %d", got.ErrorCode, got.ErrorText, tc.errorCode)
+			}
+			if h := history(t, s, a.ID, m.ID); !slices.Equal(h, tc.journal) {
+				t.Errorf("journal %v, want %v", h, tc.journal)
+			}
+			if got.Refunded != tc.refunded {
+				t.Errorf("refunded = %v, want %v", got.Refunded, tc.refunded)
+			}
+			wantBalance := 1_000_000 - price
+			if tc.refunded {
+				wantBalance = 1_000_000
+			}
+			checkBalance(t, s, a.ID, wantBalance)
+			if n := refunds(t, s, a.ID)[m.ID]; n > 1 {
+				t.Errorf("refunded %d times", n)
+			}
+		}})
+	}
+	return tests
+}
+
+func errorText(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return fmt.Sprintf("error %d", code)
+}
+
+// submitted accepts a message and takes it through the dispatcher until
+// WhatsApp has it as wamid.
+func submitted(t *testing.T, s openwaba.Store, accountID int64, wamid string) openwaba.Message {
+	t.Helper()
+	m := acceptOne(t, s, accountID)
+	if got := claim(t, s, t0, time.Minute, 1); !slices.Equal(got, []int64{m.ID}) {
+		t.Fatalf("claimed %v, want [%d]", got, m.ID)
+	}
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m.ID, wamid, t0), nil)
+	return message(t, s, accountID, m.ID)
+}
+
+func testApplyStatusUnknown(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 1_000_000)
+	m := acceptOne(t, s, a.ID)
+	changed, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{WAMID: "wamid.unknown", Status: openwaba.StatusSent, At: t0})
+	if err != nil || changed {
+		t.Errorf("ApplyStatus of an unknown wamid = %v, %v; want false, nil", changed, err)
+	}
+	if got := message(t, s, a.ID, m.ID); got.Status != openwaba.StatusQueued {
+		t.Errorf("an unrelated message moved to %s", got.Status)
+	}
+}
+
+func testApplyStatusOneMessage(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	b := newAccount(t, s, "b", 1_000_000)
+	ma := submitted(t, s, a.ID, "wamid.a")
+	mb := submitted(t, s, b.ID, "wamid.b")
+	changed, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{WAMID: "wamid.b", Status: openwaba.StatusFailed, At: t0, ErrorCode: 131026})
+	if err != nil || !changed {
+		t.Fatalf("ApplyStatus = %v, %v", changed, err)
+	}
+	if got := message(t, s, a.ID, ma.ID); got.Status != openwaba.StatusQueued || got.Refunded {
+		t.Errorf("the other account's message is %s, refunded %v", got.Status, got.Refunded)
+	}
+	if got := message(t, s, b.ID, mb.ID); got.Status != openwaba.StatusFailed || !got.Refunded {
+		t.Errorf("reported message is %s, refunded %v; want failed, refunded", got.Status, got.Refunded)
+	}
+	checkBalance(t, s, a.ID, 1_000_000-price)
+	checkBalance(t, s, b.ID, 1_000_000)
+}
