@@ -1,0 +1,320 @@
+package meta
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// ErrNotWhatsApp is returned by ParseWebhook for a notification of another
+// Graph object (a Page, Instagram) sent to our endpoint.
+var ErrNotWhatsApp = errors.New("not a whatsapp_business_account notification")
+
+// Notification is one webhook delivery from Meta: a batch of changes,
+// possibly for several numbers.
+type Notification struct {
+	Changes []Change
+}
+
+// Empty reports whether the notification carries nothing to act on.
+func (n Notification) Empty() bool {
+	for _, c := range n.Changes {
+		if len(c.Statuses)+len(c.Messages)+len(c.Errors) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Change is what happened on one business phone number. Inbound messages
+// have no Sender yet: the caller maps PhoneNumberID to its sender.
+type Change struct {
+	WABAID             string
+	PhoneNumberID      string
+	DisplayPhoneNumber string
+	Statuses           []openwaba.StatusUpdate
+	Messages           []openwaba.InboundMessage
+	Errors             []WebhookError
+}
+
+// WebhookError is an error Meta reports in a webhook, not tied to a
+// message status (value.errors[]).
+type WebhookError struct {
+	Code    int
+	Title   string
+	Message string
+	Details string
+	Href    string
+}
+
+// Inbound wire shapes of the webhook envelope.
+type (
+	wireNotification struct {
+		Object string `json:"object"`
+		Entry  []struct {
+			ID      string `json:"id"`
+			Changes []struct {
+				Field string          `json:"field"`
+				Value json.RawMessage `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+
+	wireValue struct {
+		Metadata struct {
+			DisplayPhoneNumber string `json:"display_phone_number"`
+			PhoneNumberID      string `json:"phone_number_id"`
+		} `json:"metadata"`
+		Contacts []struct {
+			Profile *struct {
+				Name string `json:"name"`
+			} `json:"profile"`
+			WaID string `json:"wa_id"`
+		} `json:"contacts"`
+		Messages []json.RawMessage `json:"messages"`
+		Statuses []wireStatus      `json:"statuses"`
+		Errors   []wireError       `json:"errors"`
+	}
+
+	wireStatus struct {
+		ID           string      `json:"id"`
+		Status       string      `json:"status"`
+		Timestamp    unixSeconds `json:"timestamp"`
+		RecipientID  string      `json:"recipient_id"`
+		CallbackData string      `json:"biz_opaque_callback_data"`
+		Errors       []wireError `json:"errors"`
+	}
+
+	wireError struct {
+		Code      int    `json:"code"`
+		Title     string `json:"title"`
+		Message   string `json:"message"`
+		ErrorData struct {
+			Details string `json:"details"`
+		} `json:"error_data"`
+		Href string `json:"href"`
+	}
+
+	// wireInbound holds the fields of an inbound message we lift out; the
+	// whole object is kept raw in the Payload.
+	wireInbound struct {
+		From      string      `json:"from"`
+		ID        string      `json:"id"`
+		Timestamp unixSeconds `json:"timestamp"`
+		Type      string      `json:"type"`
+		Text      *struct {
+			Body string `json:"body"`
+		} `json:"text"`
+		Image    *captioned `json:"image"`
+		Video    *captioned `json:"video"`
+		Document *captioned `json:"document"`
+		Button   *struct {
+			Text string `json:"text"`
+		} `json:"button"`
+		Interactive *struct {
+			Type        string `json:"type"`
+			ButtonReply *struct {
+				Title string `json:"title"`
+			} `json:"button_reply"`
+			ListReply *struct {
+				Title string `json:"title"`
+			} `json:"list_reply"`
+			NFMReply *struct {
+				Body string `json:"body"`
+			} `json:"nfm_reply"`
+		} `json:"interactive"`
+		Reaction *struct {
+			Emoji string `json:"emoji"`
+		} `json:"reaction"`
+		Order *struct {
+			Text string `json:"text"`
+		} `json:"order"`
+		System *struct {
+			Body string `json:"body"`
+		} `json:"system"`
+	}
+
+	captioned struct {
+		Caption string `json:"caption"`
+	}
+)
+
+// unixSeconds reads Meta's timestamps: a string of Unix seconds, or (in
+// some payloads) a number. One it cannot read stays the zero time rather
+// than failing the batch: the caller falls back to the time of receipt,
+// while a refused batch would be redelivered by Meta for days.
+type unixSeconds struct{ time.Time }
+
+func (u *unixSeconds) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(string(bytes.Trim(b, `"`)), 10, 64)
+	if err == nil && n > 0 {
+		u.Time = time.Unix(n, 0).UTC()
+	}
+	return nil
+}
+
+// ParseWebhook parses a webhook body of a WhatsApp Business Account. It
+// keeps the changes of field "messages" (statuses, inbound messages and
+// errors) and skips other fields (template status updates, account
+// updates) that the app may be subscribed to as well.
+func ParseWebhook(body []byte) (Notification, error) {
+	var w wireNotification
+	if err := json.Unmarshal(body, &w); err != nil {
+		return Notification{}, fmt.Errorf("meta: parse webhook: %w", err)
+	}
+	if w.Object != "whatsapp_business_account" {
+		return Notification{}, fmt.Errorf("meta: parse webhook: object %q: %w", w.Object, ErrNotWhatsApp)
+	}
+	var n Notification
+	for _, e := range w.Entry {
+		for _, ch := range e.Changes {
+			if ch.Field != "messages" {
+				continue
+			}
+			c, err := parseChange(e.ID, ch.Value)
+			if err != nil {
+				return Notification{}, fmt.Errorf("meta: parse webhook: entry %s: %w", e.ID, err)
+			}
+			n.Changes = append(n.Changes, c)
+		}
+	}
+	return n, nil
+}
+
+func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
+	var v wireValue
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return Change{}, err
+	}
+	c := Change{
+		WABAID:             wabaID,
+		PhoneNumberID:      v.Metadata.PhoneNumberID,
+		DisplayPhoneNumber: v.Metadata.DisplayPhoneNumber,
+	}
+	for _, s := range v.Statuses {
+		if u, ok := s.domain(); ok {
+			c.Statuses = append(c.Statuses, u)
+		}
+	}
+	profiles := make(map[string]string, len(v.Contacts))
+	for _, ct := range v.Contacts {
+		if ct.Profile != nil {
+			profiles[ct.WaID] = ct.Profile.Name
+		}
+	}
+	for _, rm := range v.Messages {
+		m, err := inbound(rm)
+		if err != nil {
+			return Change{}, err
+		}
+		m.ProfileName = profiles[m.From]
+		c.Messages = append(c.Messages, m)
+	}
+	for _, e := range v.Errors {
+		c.Errors = append(c.Errors, WebhookError{Code: e.Code, Title: e.Title, Message: e.Message, Details: e.ErrorData.Details, Href: e.Href})
+	}
+	return c, nil
+}
+
+// domain maps a status report. played (a voice note was listened to) is
+// read for our purposes; statuses we do not know are skipped rather than
+// failing the whole batch, which Meta would then redeliver for days.
+func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
+	var st openwaba.Status
+	switch s.Status {
+	case "sent":
+		st = openwaba.StatusSent
+	case "delivered":
+		st = openwaba.StatusDelivered
+	case "read", "played":
+		st = openwaba.StatusRead
+	case "failed":
+		st = openwaba.StatusFailed
+	default:
+		return openwaba.StatusUpdate{}, false
+	}
+	u := openwaba.StatusUpdate{
+		WAMID:        s.ID,
+		Status:       st,
+		At:           s.Timestamp.Time,
+		Recipient:    s.RecipientID,
+		CallbackData: s.CallbackData,
+	}
+	if len(s.Errors) > 0 {
+		e := s.Errors[0]
+		u.ErrorCode = e.Code
+		u.ErrorText = errorText(e)
+	}
+	return u, true
+}
+
+// errorText is "title: details", or the message when there is no title.
+func errorText(e wireError) string {
+	text := e.Title
+	if text == "" {
+		text = e.Message
+	}
+	if d := e.ErrorData.Details; d != "" && d != text {
+		if text == "" {
+			return d
+		}
+		text += ": " + d
+	}
+	return text
+}
+
+func inbound(raw json.RawMessage) (openwaba.InboundMessage, error) {
+	var w wireInbound
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return openwaba.InboundMessage{}, err
+	}
+	var payload bytes.Buffer
+	if err := json.Compact(&payload, raw); err != nil {
+		return openwaba.InboundMessage{}, err
+	}
+	return openwaba.InboundMessage{
+		From:    w.From,
+		WAMID:   w.ID,
+		Type:    w.Type,
+		Text:    w.text(),
+		Payload: payload.Bytes(),
+		SentAt:  w.Timestamp.Time,
+	}, nil
+}
+
+// text is the human-readable text of an inbound message, if it has one.
+func (w wireInbound) text() string {
+	switch {
+	case w.Text != nil:
+		return w.Text.Body
+	case w.Image != nil:
+		return w.Image.Caption
+	case w.Video != nil:
+		return w.Video.Caption
+	case w.Document != nil:
+		return w.Document.Caption
+	case w.Button != nil:
+		return w.Button.Text
+	case w.Interactive != nil:
+		switch i := w.Interactive; {
+		case i.ButtonReply != nil:
+			return i.ButtonReply.Title
+		case i.ListReply != nil:
+			return i.ListReply.Title
+		case i.NFMReply != nil:
+			return i.NFMReply.Body
+		}
+	case w.Reaction != nil:
+		return w.Reaction.Emoji
+	case w.Order != nil:
+		return w.Order.Text
+	case w.System != nil:
+		return w.System.Body
+	}
+	return ""
+}

@@ -1,0 +1,200 @@
+package meta_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/meta"
+)
+
+func readWebhook(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// parseOne parses a sample with one change on the test number.
+func parseOne(t *testing.T, name string) meta.Change {
+	t.Helper()
+	n, err := meta.ParseWebhook(readWebhook(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Changes) != 1 {
+		t.Fatalf("%d changes, want 1", len(n.Changes))
+	}
+	c := n.Changes[0]
+	if c.PhoneNumberID != phoneID || c.DisplayPhoneNumber != display || c.WABAID != wabaID {
+		t.Errorf("change ids = %q %q %q", c.PhoneNumberID, c.DisplayPhoneNumber, c.WABAID)
+	}
+	return c
+}
+
+func TestParseInboundMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file, wamid, typ, text, profile string
+		ts                              int64
+	}{
+		{"text.json", "wamid.TEXT", "text", "Grüße, gibt es das in Blau? https://x.io", "Jürgen", 1749416383},
+		{"text_no_profile.json", "wamid.NOPROFILE", "text", "hi", "", 1749416383},
+		{"text_reply.json", "wamid.REPLY", "text", "Yes, please", "Jürgen", 1749416384},
+		{"image.json", "wamid.IMAGE", "image", "Mein Fahrrad", "Jürgen", 1749416385},
+		{"video.json", "wamid.VIDEO", "video", "", "Jürgen", 1749416386},
+		{"audio.json", "wamid.AUDIO", "audio", "", "Jürgen", 1749416387},
+		{"document.json", "wamid.DOCUMENT", "document", "Rechnung März", "Jürgen", 1749416388},
+		{"sticker.json", "wamid.STICKER", "sticker", "", "Jürgen", 1749416389},
+		{"location.json", "wamid.LOCATION", "location", "", "Jürgen", 1749416390},
+		{"contacts.json", "wamid.CONTACTS", "contacts", "", "Jürgen", 1749416391},
+		{"reaction.json", "wamid.REACTION", "reaction", "👍", "Jürgen", 1749416392},
+		{"reaction_removed.json", "wamid.UNREACT", "reaction", "", "Jürgen", 1749416393},
+		{"button.json", "wamid.BUTTON", "button", "Jetzt kaufen", "Jürgen", 1749416394},
+		{"interactive_button_reply.json", "wamid.BUTTONREPLY", "interactive", "Ja", "Jürgen", 1749416395},
+		{"interactive_list_reply.json", "wamid.LISTREPLY", "interactive", "Express", "Jürgen", 1749416396},
+		{"order.json", "wamid.ORDER", "order", "Bitte bis Freitag", "Jürgen", 1749416397},
+		{"system.json", "wamid.SYSTEM", "system", "User A changed from 491701234567 to 491709999999", "", 1749416398},
+		{"unsupported.json", "wamid.UNSUPPORTED", "unsupported", "", "Jürgen", 1749416399},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			c := parseOne(t, tt.file)
+			if len(c.Messages) != 1 || len(c.Statuses) != 0 {
+				t.Fatalf("%d messages, %d statuses", len(c.Messages), len(c.Statuses))
+			}
+			m := c.Messages[0]
+			want := openwaba.InboundMessage{
+				From: user, WAMID: tt.wamid, Type: tt.typ, Text: tt.text, ProfileName: tt.profile,
+				SentAt: time.Unix(tt.ts, 0).UTC(), Payload: m.Payload,
+			}
+			if m.Sender != "" || m.AccountID != 0 {
+				t.Errorf("Sender %q / AccountID %d set; the caller maps those", m.Sender, m.AccountID)
+			}
+			if !equalInbound(m, want) {
+				t.Errorf("got  %+v\nwant %+v", withoutPayload(m), withoutPayload(want))
+			}
+			// Payload is the message object itself, compact, still as Meta
+			// wrote it (escapes included).
+			var obj map[string]any
+			if err := json.Unmarshal(m.Payload, &obj); err != nil {
+				t.Fatalf("Payload is not JSON: %s", m.Payload)
+			}
+			if obj["id"] != tt.wamid || obj["type"] != tt.typ || obj[tt.typ] == nil && tt.typ != "unsupported" {
+				t.Errorf("Payload = %s", m.Payload)
+			}
+			if bytes.Contains(m.Payload, []byte("\n")) || bytes.Contains(m.Payload, []byte(`", "`)) {
+				t.Errorf("Payload not compact: %s", m.Payload)
+			}
+		})
+	}
+}
+
+func withoutPayload(m openwaba.InboundMessage) openwaba.InboundMessage {
+	m.Payload = nil
+	return m
+}
+
+func equalInbound(a, b openwaba.InboundMessage) bool {
+	return a.From == b.From && a.WAMID == b.WAMID && a.Type == b.Type && a.Text == b.Text &&
+		a.ProfileName == b.ProfileName && a.SentAt.Equal(b.SentAt)
+}
+
+func TestParseStatuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want []openwaba.StatusUpdate
+	}{
+		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, CallbackData: "order-4711"}}},
+		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user}}},
+		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user}}},
+		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user}}},
+		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, CallbackData: "x-9",
+			ErrorCode: 131047, ErrorText: "Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}},
+		// An unknown status is skipped; a numeric timestamp is read.
+		{"status_unknown.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT3", Status: openwaba.StatusDelivered, At: time.Unix(1698266951, 0).UTC(), Recipient: user}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			c := parseOne(t, tt.file)
+			if len(c.Messages) != 0 {
+				t.Errorf("%d messages", len(c.Messages))
+			}
+			if len(c.Statuses) != len(tt.want) {
+				t.Fatalf("statuses = %+v, want %+v", c.Statuses, tt.want)
+			}
+			for i := range tt.want {
+				g, w := c.Statuses[i], tt.want[i]
+				if !g.At.Equal(w.At) {
+					t.Errorf("At = %v, want %v", g.At, w.At)
+				}
+				g.At, w.At = time.Time{}, time.Time{}
+				if g != w {
+					t.Errorf("got  %+v\nwant %+v", g, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
+	t.Parallel()
+	t.Run("batch", func(t *testing.T) {
+		t.Parallel()
+		n, err := meta.ParseWebhook(readWebhook(t, "batch.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.Changes) != 2 {
+			t.Fatalf("%d changes, want 2 (the template update is skipped)", len(n.Changes))
+		}
+		a, b := n.Changes[0], n.Changes[1]
+		if len(a.Messages) != 2 || a.Messages[0].ProfileName != "Ben" || a.Messages[1].ProfileName != "Anna" {
+			t.Errorf("profiles not matched by wa_id: %+v", a.Messages)
+		}
+		if b.WABAID != "999000999000999" || b.PhoneNumberID != "222333444555666" || len(b.Statuses) != 1 || b.Statuses[0].WAMID != "wamid.OTHER" {
+			t.Errorf("second change = %+v", b)
+		}
+		if n.Empty() {
+			t.Error("Empty() on a batch with messages")
+		}
+	})
+	t.Run("value errors", func(t *testing.T) {
+		t.Parallel()
+		c := parseOne(t, "errors.json")
+		want := meta.WebhookError{Code: 131008, Title: "Required parameter is missing", Message: "Required parameter is missing",
+			Details: "A required parameter is missing.", Href: "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}
+		if len(c.Errors) != 1 || c.Errors[0] != want {
+			t.Errorf("errors = %+v", c.Errors)
+		}
+	})
+	t.Run("template status only", func(t *testing.T) {
+		t.Parallel()
+		n, err := meta.ParseWebhook(readWebhook(t, "template_status_only.json"))
+		if err != nil || len(n.Changes) != 0 || !n.Empty() {
+			t.Errorf("got %+v, %v; want an empty notification", n, err)
+		}
+	})
+	t.Run("not whatsapp", func(t *testing.T) {
+		t.Parallel()
+		if _, err := meta.ParseWebhook(readWebhook(t, "not_whatsapp.json")); !errors.Is(err, meta.ErrNotWhatsApp) {
+			t.Errorf("err = %v, want ErrNotWhatsApp", err)
+		}
+	})
+	t.Run("not json", func(t *testing.T) {
+		t.Parallel()
+		if _, err := meta.ParseWebhook([]byte(`{"object":`)); err == nil {
+			t.Error("no error for broken JSON")
+		}
+	})
+}

@@ -1,0 +1,167 @@
+package meta
+
+// Outbound wire shapes of POST /{phone-number-id}/messages. They mirror
+// Meta's JSON exactly; openwaba.Content stays independent of them.
+
+type outMessage struct {
+	MessagingProduct string `json:"messaging_product"`
+	RecipientType    string `json:"recipient_type,omitempty"`
+	To               string `json:"to,omitempty"`
+	Type             string `json:"type,omitempty"`
+
+	Text        *outText        `json:"text,omitempty"`
+	Image       *outMedia       `json:"image,omitempty"`
+	Video       *outMedia       `json:"video,omitempty"`
+	Audio       *outMedia       `json:"audio,omitempty"`
+	Document    *outMedia       `json:"document,omitempty"`
+	Sticker     *outMedia       `json:"sticker,omitempty"`
+	Location    *outLocation    `json:"location,omitempty"`
+	Contacts    []outContact    `json:"contacts,omitempty"`
+	Interactive *outInteractive `json:"interactive,omitempty"`
+	Template    *outTemplate    `json:"template,omitempty"`
+	Reaction    *outReaction    `json:"reaction,omitempty"`
+
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data,omitempty"`
+
+	// Mark as read / typing indicator.
+	Status          string           `json:"status,omitempty"`
+	MessageID       string           `json:"message_id,omitempty"`
+	TypingIndicator *typingIndicator `json:"typing_indicator,omitempty"`
+}
+
+type outText struct {
+	Body       string `json:"body"`
+	PreviewURL bool   `json:"preview_url"`
+}
+
+type outMedia struct {
+	Link     string `json:"link"`
+	Caption  string `json:"caption,omitempty"`
+	Filename string `json:"filename,omitempty"`
+}
+
+type outLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+type outContact struct {
+	Name   outContactName    `json:"name"`
+	Phones []outContactPhone `json:"phones,omitempty"`
+}
+
+type outContactName struct {
+	FormattedName string `json:"formatted_name"`
+	FirstName     string `json:"first_name,omitempty"`
+	LastName      string `json:"last_name,omitempty"`
+}
+
+type outContactPhone struct {
+	Phone string `json:"phone"`
+	Type  string `json:"type,omitempty"`
+}
+
+type outInteractive struct {
+	Type   string      `json:"type"`
+	Header *outHeader  `json:"header,omitempty"`
+	Body   outTextObj  `json:"body"`
+	Footer *outTextObj `json:"footer,omitempty"`
+	Action outAction   `json:"action"`
+}
+
+type outHeader struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type outTextObj struct {
+	Text string `json:"text"`
+}
+
+type outAction struct {
+	Buttons  []outButton  `json:"buttons,omitempty"`
+	Button   string       `json:"button,omitempty"`
+	Sections []outSection `json:"sections,omitempty"`
+}
+
+type outButton struct {
+	Type  string   `json:"type"`
+	Reply outReply `json:"reply"`
+}
+
+type outReply struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+type outSection struct {
+	Title string   `json:"title,omitempty"`
+	Rows  []outRow `json:"rows"`
+}
+
+type outRow struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+type outTemplate struct {
+	Name       string         `json:"name"`
+	Language   outLanguage    `json:"language"`
+	Components []outComponent `json:"components,omitempty"`
+}
+
+type outLanguage struct {
+	Code string `json:"code"`
+}
+
+type outComponent struct {
+	Type       string     `json:"type"`
+	SubType    string     `json:"sub_type,omitempty"`
+	Index      string     `json:"index,omitempty"`
+	Parameters []outParam `json:"parameters"`
+}
+
+type outParam struct {
+	Type          string   `json:"type"`
+	ParameterName string   `json:"parameter_name,omitempty"`
+	Text          string   `json:"text,omitempty"`
+	Payload       string   `json:"payload,omitempty"`
+	CouponCode    string   `json:"coupon_code,omitempty"`
+	Image         *outLink `json:"image,omitempty"`
+	Video         *outLink `json:"video,omitempty"`
+	Document      *outLink `json:"document,omitempty"`
+}
+
+type outLink struct {
+	Link string `json:"link"`
+}
+
+type outReaction struct {
+	MessageID string `json:"message_id"`
+	// Emoji is never omitted: an empty emoji is how a reaction is removed.
+	Emoji string `json:"emoji"`
+}
+
+type typingIndicator struct {
+	Type string `json:"type"`
+}
+
+// sendResponse is Meta's answer to a successful send.
+type sendResponse struct {
+	Contacts []struct {
+		Input string `json:"input"`
+		WaID  string `json:"wa_id"`
+	} `json:"contacts"`
+	Messages []struct {
+		ID            string `json:"id"`
+		MessageStatus string `json:"message_status"`
+	} `json:"messages"`
+}
+
+// successResponse is Meta's answer to mark-as-read.
+type successResponse struct {
+	Success bool `json:"success"`
+}

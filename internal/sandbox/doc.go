@@ -1,0 +1,11 @@
+// Package sandbox is a fake of Meta's WhatsApp Cloud API (the Graph API
+// endpoints the gateway uses), served over real HTTP. It checks requests
+// the way Meta does (token, shapes, limits, templates, the 24-hour
+// window), answers in Meta's format, and sends signed status webhooks
+// (sent, delivered, read, or failed) to a configured URL, retrying until
+// they are taken.
+//
+// It serves two purposes: the adapter's tests (internal/meta) run the real
+// client against it, and the gateway can run against it as a demo or test
+// upstream without a Meta account.
+package sandbox

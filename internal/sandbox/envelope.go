@@ -1,0 +1,109 @@
+package sandbox
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Webhook shapes, as Meta posts them.
+
+type envelope struct {
+	Object string  `json:"object"`
+	Entry  []entry `json:"entry"`
+}
+
+type entry struct {
+	ID      string   `json:"id"` // WABA id
+	Changes []change `json:"changes"`
+}
+
+type change struct {
+	Value value  `json:"value"`
+	Field string `json:"field"`
+}
+
+type value struct {
+	MessagingProduct string      `json:"messaging_product"`
+	Metadata         metadata    `json:"metadata"`
+	Contacts         []whContact `json:"contacts,omitempty"`
+	Messages         []whMessage `json:"messages,omitempty"`
+	Statuses         []whStatus  `json:"statuses,omitempty"`
+}
+
+type metadata struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	PhoneNumberID      string `json:"phone_number_id"`
+}
+
+type whContact struct {
+	Profile struct {
+		Name string `json:"name"`
+	} `json:"profile"`
+	WaID string `json:"wa_id"`
+}
+
+type whMessage struct {
+	From      string `json:"from"`
+	ID        string `json:"id"`
+	Timestamp string `json:"timestamp"`
+	Type      string `json:"type"`
+	Text      struct {
+		Body string `json:"body"`
+	} `json:"text"`
+}
+
+type whStatus struct {
+	ID                    string          `json:"id"`
+	Status                string          `json:"status"`
+	Timestamp             string          `json:"timestamp"`
+	RecipientID           string          `json:"recipient_id"`
+	BizOpaqueCallbackData string          `json:"biz_opaque_callback_data,omitempty"`
+	Conversation          *whConversation `json:"conversation,omitempty"`
+	Pricing               *whPricing      `json:"pricing,omitempty"`
+	Errors                []whError       `json:"errors,omitempty"`
+}
+
+type whConversation struct {
+	ID                  string `json:"id"`
+	ExpirationTimestamp string `json:"expiration_timestamp,omitempty"`
+	Origin              struct {
+		Type string `json:"type"`
+	} `json:"origin"`
+}
+
+type whPricing struct {
+	Billable     bool   `json:"billable"`
+	PricingModel string `json:"pricing_model"`
+	Category     string `json:"category"`
+	Type         string `json:"type"`
+}
+
+type whError struct {
+	Code      int    `json:"code"`
+	Title     string `json:"title"`
+	Message   string `json:"message"`
+	ErrorData struct {
+		Details string `json:"details"`
+	} `json:"error_data"`
+	Href string `json:"href"`
+}
+
+// newEnvelope wraps one change value of number n.
+func newEnvelope(n number, v value) envelope {
+	v.MessagingProduct = "whatsapp"
+	v.Metadata = metadata{DisplayPhoneNumber: n.Display, PhoneNumberID: n.PhoneNumberID}
+	return envelope{
+		Object: "whatsapp_business_account",
+		Entry:  []entry{{ID: n.WABAID, Changes: []change{{Field: "messages", Value: v}}}},
+	}
+}
+
+// sign computes X-Hub-Signature-256 over the exact body bytes. The
+// sandbox does it itself rather than with internal/meta, so that the
+// adapter's check is tested against an independent implementation.
+func sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}

@@ -1,0 +1,149 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// sendResponse is Meta's answer to an accepted message.
+type sendResponse struct {
+	MessagingProduct string        `json:"messaging_product"`
+	Contacts         []respContact `json:"contacts"`
+	Messages         []respMessage `json:"messages"`
+}
+
+type respContact struct {
+	Input string `json:"input"`
+	WaID  string `json:"wa_id"`
+}
+
+type respMessage struct {
+	ID            string `json:"id"`
+	MessageStatus string `json:"message_status,omitempty"`
+}
+
+// outcome is what a valid request to the messages endpoint leads to.
+type outcome struct {
+	body  any
+	wamid string
+	job   *statusJob // status webhooks to send, if any
+}
+
+// handleMessages serves POST /{version}/{phone-number-id}/messages: sends,
+// reactions and mark-as-read.
+func (s *Sandbox) handleMessages(w http.ResponseWriter, r *http.Request) {
+	phoneID := r.PathValue("node")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	rec := SentRequest{PhoneNumberID: phoneID, Body: body, At: s.now()}
+
+	var out outcome
+	var apiErr *apiError
+	if err != nil {
+		apiErr = newError(100, "request body: %v", err)
+	} else {
+		out, apiErr = s.processMessage(w, r, phoneID, body)
+	}
+	if apiErr != nil {
+		rec.Status = apiErr.status()
+		s.record(rec)
+		s.log.DebugContext(r.Context(), "request refused", "phone_number_id", phoneID, "code", apiErr.Code, "details", apiErr.Details)
+		apiErr.write(w)
+		return
+	}
+	rec.Status, rec.WAMID = http.StatusOK, out.wamid
+	// Recorded before answering, so a client that got its answer finds
+	// its request in Sent.
+	s.record(rec)
+	writeJSON(w, http.StatusOK, out.body)
+	if out.job != nil {
+		s.schedule(*out.job)
+	}
+}
+
+func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID string, body []byte) (outcome, *apiError) {
+	if e := s.checkRequest(w, r); e != nil {
+		return outcome{}, e
+	}
+	if code, ok := s.nextInjected(); ok {
+		return outcome{}, &apiError{Code: code, Details: "Error injected by the sandbox."}
+	}
+	num, ok := s.numberByID(phoneID)
+	if !ok {
+		return outcome{}, unknownNode("post", phoneID)
+	}
+	var m inMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return outcome{}, newError(100, "Invalid JSON in the request body: %v", err)
+	}
+	switch m.MessagingProduct {
+	case "whatsapp":
+	case "":
+		return outcome{}, missing("messaging_product")
+	default:
+		return outcome{}, invalid("messaging_product", "must be whatsapp, got %q", m.MessagingProduct)
+	}
+	if m.Status != "" {
+		return s.markRead(num, &m)
+	}
+	category, e := s.validate(&m)
+	if e != nil {
+		return outcome{}, e
+	}
+	return s.accept(num, &m, category), nil
+}
+
+// accept answers a valid send and plans its status webhooks. Outside the
+// customer service window only templates get through: anything else is
+// accepted now and fails later with 131047, as Meta does it.
+func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
+	wamid := newWAMID()
+	waID := digits(m.To)
+	msg := respMessage{ID: wamid}
+	isTemplate := m.Type == "template"
+	if isTemplate {
+		msg.MessageStatus = "accepted"
+	}
+	job := statusJob{
+		num:          num,
+		wamid:        wamid,
+		waID:         waID,
+		callbackData: m.BizOpaqueCallbackData,
+		category:     category,
+		inWindow:     s.inWindow(num.PhoneNumberID, waID, s.now()),
+	}
+	if !isTemplate && !job.inWindow {
+		job.failCode = 131047
+	}
+	return outcome{
+		body: sendResponse{
+			MessagingProduct: "whatsapp",
+			Contacts:         []respContact{{Input: m.To, WaID: waID}},
+			Messages:         []respMessage{msg},
+		},
+		wamid: wamid,
+		job:   &job,
+	}
+}
+
+// markRead handles {"status":"read","message_id":...}, with or without
+// typing indicator. Only messages the number received can be marked.
+func (s *Sandbox) markRead(num number, m *inMessage) (outcome, *apiError) {
+	if m.Status != "read" {
+		return outcome{}, invalid("status", "must be read, got %q", m.Status)
+	}
+	if m.MessageID == "" {
+		return outcome{}, missing("message_id")
+	}
+	s.mu.Lock()
+	to, ok := s.inbound[m.MessageID]
+	s.mu.Unlock()
+	if !ok || to != num.PhoneNumberID {
+		return outcome{}, newError(100, "message_id: %s is not a message received by phone number %s.", m.MessageID, num.PhoneNumberID)
+	}
+	if ti := m.TypingIndicator; ti != nil && !strings.EqualFold(ti.Type, "text") {
+		return outcome{}, invalid("typing_indicator.type", "must be text, got %q", ti.Type)
+	}
+	return outcome{body: map[string]bool{"success": true}}, nil
+}

@@ -1,0 +1,241 @@
+package sandbox
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// Defaults of Config.
+const (
+	DefaultStatusDelay = 200 * time.Millisecond
+	DefaultAPIVersion  = "v23.0"
+)
+
+// webhookWorkers bounds how many webhooks are in flight at once, like
+// Meta's own delivery does not open a connection per message.
+const webhookWorkers = 8
+
+// maxRequestBody bounds a Graph request body: a send is at most a few KiB.
+const maxRequestBody = 1 << 20
+
+// Config configures a Sandbox.
+type Config struct {
+	AccessToken string // the only bearer token accepted
+	AppSecret   string // signs webhooks (X-Hub-Signature-256)
+	// WebhookURL is where status and inbound webhooks go, e.g.
+	// http://127.0.0.1:8080/webhooks/meta. Without it no status webhooks
+	// are sent.
+	WebhookURL string
+	Logger     *slog.Logger
+	// StatusDelay is the gap before sent and between sent, delivered and
+	// read; DefaultStatusDelay when zero.
+	StatusDelay time.Duration
+	HTTPClient  *http.Client // for webhooks; a 10 s timeout client when nil
+	// APIVersion is the version serving paths without one, as an app's
+	// default version does on Graph (DefaultAPIVersion when empty). Paths
+	// may name any vNN.N: Graph serves every version still supported.
+	APIVersion string
+	Now        func() time.Time // time.Now when nil
+	// WindowSource, when set, is asked when the sandbox has no record of a
+	// user's window: when it closes (zero if it never opened). The sandbox
+	// keeps its state in memory; Meta does not forget that a user wrote
+	// when the gateway restarts, so the gateway answers from its database.
+	WindowSource func(phoneNumberID, waID string) time.Time
+}
+
+// Sandbox is a fake Graph API. It is an http.Handler to mount at the root.
+type Sandbox struct {
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	http *http.Client
+	mux  *http.ServeMux
+
+	// Webhook delivery: ctx ends at Close, wg counts the goroutines,
+	// slots bounds concurrent deliveries.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	slots  chan struct{}
+	// backoff of webhook redelivery; fields so that tests can shorten it.
+	backoffStart, backoffMax time.Duration
+
+	mu        sync.Mutex
+	closed    bool
+	numbers   map[string]number // by phone_number_id
+	templates []openwaba.Template
+	windows   map[windowKey]time.Time // when the window closes
+	inbound   map[string]string       // wamid of inbound messages -> phone_number_id
+	inject    []int                   // error codes for the next send requests
+	sent      []SentRequest
+}
+
+// number is a registered business phone number.
+type number struct {
+	PhoneNumberID string
+	WABAID        string
+	Display       string // digits only, as Meta's metadata has it
+}
+
+// New returns a sandbox serving the built-in templates and no numbers.
+func New(cfg Config) *Sandbox {
+	if cfg.StatusDelay <= 0 {
+		cfg.StatusDelay = DefaultStatusDelay
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = DefaultAPIVersion
+	}
+	s := &Sandbox{
+		cfg:          cfg,
+		log:          cfg.Logger,
+		now:          cfg.Now,
+		http:         cfg.HTTPClient,
+		slots:        make(chan struct{}, webhookWorkers),
+		backoffStart: 500 * time.Millisecond,
+		backoffMax:   30 * time.Second,
+		numbers:      make(map[string]number),
+		templates:    builtinTemplates(),
+		windows:      make(map[windowKey]time.Time),
+		inbound:      make(map[string]string),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = s.log.With("component", "sandbox")
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 10 * time.Second}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /{version}/{node}/messages", s.handleMessages)
+	s.mux.HandleFunc("GET /{version}/{node}/message_templates", s.handleTemplates)
+	s.mux.HandleFunc("POST /{node}/messages", s.handleMessages)
+	s.mux.HandleFunc("GET /{node}/message_templates", s.handleTemplates)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		newError(2500, "Unknown path components: %s %s", r.Method, r.URL.Path).write(w)
+	})
+	return s
+}
+
+// ServeHTTP serves the Graph API endpoints.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// AddNumber registers a business phone number of the WhatsApp Business
+// Account wabaID. displayNumber may be formatted; it is kept as digits.
+func (s *Sandbox) AddNumber(phoneNumberID, wabaID, displayNumber string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.numbers[phoneNumberID] = number{PhoneNumberID: phoneNumberID, WABAID: wabaID, Display: digits(displayNumber)}
+}
+
+// Close stops webhook delivery and waits for its goroutines. Webhooks not
+// delivered by then are dropped with the sandbox.
+func (s *Sandbox) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// spawn runs f in a goroutine Close waits for; false once closed.
+func (s *Sandbox) spawn(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (s *Sandbox) numberByID(id string) (number, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.numbers[id]
+	return n, ok
+}
+
+func (s *Sandbox) numberByDisplay(display string) (number, bool) {
+	d := digits(display)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.numbers {
+		if n.Display == d {
+			return n, true
+		}
+	}
+	return number{}, false
+}
+
+func (s *Sandbox) knownWABA(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.numbers {
+		if n.WABAID == id {
+			return true
+		}
+	}
+	return false
+}
+
+var versionRE = regexp.MustCompile(`^v[0-9]{1,2}\.[0-9]$`)
+
+// checkRequest does what Graph does before looking at a request: the path
+// version and the bearer token. Like Graph it tells the version used in
+// the facebook-api-version header.
+func (s *Sandbox) checkRequest(w http.ResponseWriter, r *http.Request) *apiError {
+	v := r.PathValue("version")
+	if v == "" {
+		v = s.cfg.APIVersion
+	}
+	if !versionRE.MatchString(v) {
+		return newError(2500, "Unknown path components: /%s", v)
+	}
+	w.Header().Set("facebook-api-version", v)
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" || token != s.cfg.AccessToken {
+		return &apiError{Code: 190, Message: "Invalid OAuth access token - Cannot parse access token"}
+	}
+	return nil
+}
+
+// unknownNode is Graph's answer for an id it does not know.
+func unknownNode(method, id string) *apiError {
+	return &apiError{
+		Code:    100,
+		Subcode: 33,
+		Type:    "GraphMethodException",
+		Message: "Unsupported " + method + " request. Object with ID '" + id + "' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+	}
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
