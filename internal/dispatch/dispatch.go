@@ -1,0 +1,167 @@
+// Package dispatch hands queued messages to WhatsApp: it claims due
+// messages from the store, paces them per sender, sends them through the
+// upstream, and records the outcome (submitted, retried, failed, expired).
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// Config holds the dispatcher's collaborators and settings; zero values
+// get the defaults named beside each field.
+type Config struct {
+	Store    openwaba.Store
+	Upstream openwaba.Upstream
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// Workers is how many sends may be in flight at once (32).
+	Workers int
+	// Lease is how long a claimed message is ours before another
+	// dispatcher may take it over (2 minutes). It must outlast one send.
+	Lease time.Duration
+	// Batch is how many messages one claim takes (256).
+	Batch int
+	// Poll is the longest the dispatcher sleeps without being woken (1 s),
+	// which bounds how late a scheduled message can be.
+	Poll time.Duration
+	// Backoff governs retries of temporary upstream errors.
+	Backoff Backoff
+	// DefaultMPS is a sender's pace when its own is not set (80/s).
+	DefaultMPS int
+	// SenderPause is how long a sender rests after WhatsApp refused its
+	// access token (1 minute).
+	SenderPause time.Duration
+}
+
+// Dispatcher moves messages from the queue to WhatsApp.
+type Dispatcher struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	wake   chan struct{}
+	pacer  *pacer
+	paused sync.Map // sender number → time.Time until which it rests
+}
+
+// New returns a dispatcher; call Run to start it.
+func New(cfg Config) *Dispatcher {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 256
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.DefaultMPS <= 0 {
+		cfg.DefaultMPS = 80
+	}
+	if cfg.SenderPause <= 0 {
+		cfg.SenderPause = time.Minute
+	}
+	cfg.Backoff = cfg.Backoff.withDefaults()
+	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1)}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	d.pacer = newPacer(cfg.DefaultMPS)
+	return d
+}
+
+// Notify wakes the dispatcher: new messages may be due. It never blocks.
+func (d *Dispatcher) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches until ctx is cancelled, then lets the sends in flight
+// finish (they are not cancelled: cutting a send short would leave us not
+// knowing whether WhatsApp took the message), puts claimed but unstarted
+// messages back in the queue, and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	jobs := make(chan openwaba.Message)
+	sendCtx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for range d.cfg.Workers {
+		wg.Go(func() {
+			for m := range jobs {
+				d.process(sendCtx, m)
+			}
+		})
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
+
+	for ctx.Err() == nil {
+		msgs, err := d.cfg.Store.ClaimDue(ctx, d.now(), d.cfg.Lease, d.cfg.Batch)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			d.log.Error("claiming due messages", "err", err)
+			d.sleep(ctx, d.cfg.Poll)
+			continue
+		}
+		for i, m := range msgs {
+			select {
+			case jobs <- m:
+			case <-ctx.Done():
+				d.release(sendCtx, msgs[i:])
+				return nil
+			}
+		}
+		if len(msgs) == d.cfg.Batch {
+			continue // more may be due right now
+		}
+		d.sleep(ctx, d.untilNextDue(ctx))
+	}
+	return nil
+}
+
+// untilNextDue is how long to sleep: until the next due message, at most Poll.
+func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
+	next, ok, err := d.cfg.Store.NextDue(ctx)
+	if err != nil || !ok {
+		return d.cfg.Poll
+	}
+	return min(max(next.Sub(d.now()), 0), d.cfg.Poll)
+}
+
+func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) {
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-d.wake:
+	case <-t.C:
+	}
+}
+
+// release gives claimed messages back to the queue so that they are sent
+// right after a restart instead of waiting for their lease to run out.
+func (d *Dispatcher) release(ctx context.Context, msgs []openwaba.Message) {
+	for _, m := range msgs {
+		if err := d.cfg.Store.Retry(ctx, m.ID, d.now(), m.ErrorCode, m.ErrorText); err != nil {
+			d.log.Warn("releasing message; it will be retried when its lease ends", "id", m.ID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+// Package phone normalises phone numbers to the digits-only international
+// form WhatsApp uses (4917612345678).
+package phone
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ErrInvalid is returned for strings that are not a possible international
+// phone number.
+var ErrInvalid = errors.New("must be a phone number in international format, e.g. 4917612345678")
+
+// Normalize accepts "+49 176 1234-5678", "004917612345678" or
+// "4917612345678" and returns "4917612345678".
+//
+// It checks that the number is possible for its country (length and
+// calling code), not that it is assigned: Meta's own test numbers
+// (+1 555 ...) are not valid numbers in libphonenumber's sense, and a
+// gateway must not refuse a range its metadata does not know yet.
+func Normalize(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '(', ')', '.', '/':
+			return -1
+		}
+		return r
+	}, s)
+	switch {
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	case strings.HasPrefix(s, "00"):
+		s = s[2:]
+	}
+	if len(s) < 7 || len(s) > 15 || strings.Trim(s, "0123456789") != "" || s[0] == '0' {
+		return "", ErrInvalid
+	}
+	num, err := phonenumbers.Parse("+"+s, "")
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", ErrInvalid
+	}
+	return s, nil
+}
+
+// CountryCode returns the calling code of a normalised number (49 for
+// 4917612345678), or 0 when it has none.
+func CountryCode(normalized string) int {
+	num, err := phonenumbers.Parse("+"+normalized, "")
+	if err != nil {
+		return 0
+	}
+	return int(num.GetCountryCode())
+}

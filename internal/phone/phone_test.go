@@ -1,0 +1,51 @@
+package phone
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		err      bool
+	}{
+		{in: "4917612345678", want: "4917612345678"},
+		{in: "+49 176 1234-5678", want: "4917612345678"},
+		{in: "004917612345678", want: "4917612345678"},
+		{in: "4915112345678", want: "4915112345678"},
+		{in: "+1 555 010 0001", want: "15550100001"}, // Meta test numbers are possible, not valid
+		{in: "", err: true},
+		{in: "hello", err: true},
+		{in: "49", err: true},
+		{in: "0176 12345678", err: true}, // national format: no country
+		{in: "4917612345678901234", err: true},
+		{in: "+49abc12345678", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := Normalize(tc.in)
+			if tc.err {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("Normalize(%q) = %q, %v; want ErrInvalid", tc.in, got, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("Normalize(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCountryCode(t *testing.T) {
+	t.Parallel()
+	if got := CountryCode("4917612345678"); got != 49 {
+		t.Fatalf("CountryCode = %d, want 49", got)
+	}
+	if got := CountryCode("15550100001"); got != 1 {
+		t.Fatalf("CountryCode = %d, want 1", got)
+	}
+}

@@ -1,0 +1,81 @@
+// Package receive applies what WhatsApp reports through Meta's webhooks:
+// status reports move messages along, and inbound messages are stored and
+// open the conversation window.
+package receive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/meta"
+)
+
+// Sink implements meta.WebhookSink on top of the store. It stores
+// everything before it returns, so the webhook is acknowledged only once
+// nothing can be lost; an error makes Meta deliver the webhook again.
+type Sink struct {
+	Store  openwaba.Store
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// HandleNotification applies every change of one webhook.
+func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) error {
+	for _, ch := range n.Changes {
+		if err := s.applyChange(ctx, ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
+	for _, u := range ch.Statuses {
+		if u.At.IsZero() {
+			u.At = s.now() // Meta's timestamp was unreadable
+		}
+		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
+			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
+		}
+	}
+	if len(ch.Messages) == 0 {
+		return nil
+	}
+	sender, err := s.Store.SenderByPhoneNumberID(ctx, ch.PhoneNumberID)
+	if errors.Is(err, openwaba.ErrNotFound) {
+		// Not a number of ours: acknowledge, or Meta would retry for a week.
+		s.log().Warn("inbound message for an unknown phone number id; dropped", "phone_number_id", ch.PhoneNumberID)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("looking up phone number id %s: %w", ch.PhoneNumberID, err)
+	}
+	now := s.now()
+	for _, m := range ch.Messages {
+		m.AccountID, m.Sender, m.ReceivedAt = sender.AccountID, sender.Number, now
+		if m.SentAt.IsZero() {
+			m.SentAt = now
+		}
+		if _, err := s.Store.RecordInbound(ctx, m); err != nil {
+			return fmt.Errorf("storing inbound message %s: %w", m.WAMID, err)
+		}
+	}
+	return nil
+}
+
+func (s *Sink) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Sink) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
