@@ -1,0 +1,226 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// sendRequest is the body of POST /api/waba/messages, in every shape seven
+// documents: one flat object whose fields depend on type.
+type sendRequest struct {
+	From flexString `json:"from"`
+	To   flexString `json:"to"`
+	Type flexString `json:"type"`
+
+	// template
+	Template   flexString         `json:"template"`
+	Language   flexString         `json:"language"`
+	Components *requestComponents `json:"components"`
+
+	// text
+	Text flexString `json:"text"`
+
+	// media
+	URL      flexString `json:"url"`
+	Caption  flexString `json:"caption"`
+	Filename flexString `json:"filename"`
+
+	// location
+	Latitude  flexFloat  `json:"latitude"`
+	Longitude flexFloat  `json:"longitude"`
+	Name      flexString `json:"name"`
+	Address   flexString `json:"address"`
+
+	// contacts
+	Contacts []requestContact `json:"contacts"`
+
+	// interactive
+	InteractiveType flexString       `json:"interactive_type"`
+	Body            flexString       `json:"body"`
+	Header          flexString       `json:"header"`
+	Footer          flexString       `json:"footer"`
+	Buttons         []requestButton  `json:"buttons"`
+	ButtonText      flexString       `json:"button_text"`
+	Sections        []requestSection `json:"sections"`
+
+	// options
+	Delay               flexString `json:"delay"`
+	TTL                 flexInt    `json:"ttl"`
+	Label               flexString `json:"label"`
+	ForeignID           flexString `json:"foreign_id"`
+	PerformanceTracking flexBool   `json:"performance_tracking"`
+	Debug               flexBool   `json:"debug"`
+}
+
+type requestComponents struct {
+	Header  []requestParam       `json:"header"`
+	Body    []requestParam       `json:"body"`
+	Buttons []requestButtonParam `json:"buttons"`
+}
+
+// requestParam is a template value: a plain string, or an object as Meta
+// writes it ({"type":"text","text":"..."}, {"type":"image","image":{"link":...}}).
+type requestParam struct {
+	Type          string
+	Text          string
+	Payload       string
+	ParameterName string
+}
+
+func (p *requestParam) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err == nil && !s.Invalid {
+		p.Type, p.Text = "text", s.Value
+		return nil
+	}
+	var obj struct {
+		Type          string `json:"type"`
+		Text          string `json:"text"`
+		Payload       string `json:"payload"`
+		ParameterName string `json:"parameter_name"`
+		Link          string `json:"link"`
+		Image         *struct {
+			Link string `json:"link"`
+		} `json:"image"`
+		Video *struct {
+			Link string `json:"link"`
+		} `json:"video"`
+		Document *struct {
+			Link string `json:"link"`
+		} `json:"document"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return errors.New("must be a string or an object with type and text")
+	}
+	p.Type, p.Text, p.Payload, p.ParameterName = obj.Type, obj.Text, obj.Payload, obj.ParameterName
+	switch {
+	case obj.Image != nil:
+		p.Text = obj.Image.Link
+	case obj.Video != nil:
+		p.Text = obj.Video.Link
+	case obj.Document != nil:
+		p.Text = obj.Document.Link
+	case obj.Link != "":
+		p.Text = obj.Link
+	}
+	if p.Type == "" {
+		p.Type = "text"
+	}
+	return nil
+}
+
+type requestButtonParam struct {
+	Type       flexString     `json:"type"`
+	SubType    flexString     `json:"sub_type"`
+	Index      flexString     `json:"index"`
+	Parameters []requestParam `json:"parameters"`
+}
+
+type requestContact struct {
+	Name struct {
+		FormattedName flexString `json:"formatted_name"`
+		FirstName     flexString `json:"first_name"`
+		LastName      flexString `json:"last_name"`
+	} `json:"name"`
+	Phones []struct {
+		Phone flexString `json:"phone"`
+		Type  flexString `json:"type"`
+	} `json:"phones"`
+}
+
+type requestButton struct {
+	ID    flexString `json:"id"`
+	Title flexString `json:"title"`
+}
+
+type requestSection struct {
+	Title flexString `json:"title"`
+	Rows  []struct {
+		ID          flexString `json:"id"`
+		Title       flexString `json:"title"`
+		Description flexString `json:"description"`
+	} `json:"rows"`
+}
+
+// maxBodyBytes bounds request bodies; the largest legal message (a list
+// with ten rows of maximum length, or a 4096-character text) is far below.
+const maxBodyBytes = 1 << 20
+
+// decodeBody reads a JSON or form-encoded body into v. Form bodies are
+// turned into the JSON they stand for first, so both go through the same
+// decoder and the same validation.
+func decodeBody(r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	if err != nil {
+		return &fieldError{Field: "body", Msg: "could not be read or is larger than 1 MiB"}
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" || (mt == "" && !looksLikeJSON(body)) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return &fieldError{Field: "body", Msg: "is not valid form encoding"}
+		}
+		// Query parameters count too, as with seven's PHP gateway.
+		for k, vs := range r.URL.Query() {
+			if _, ok := form[k]; !ok {
+				form[k] = vs
+			}
+		}
+		tree, err := formToTree(form)
+		if err != nil {
+			return &fieldError{Field: "body", Msg: err.Error()}
+		}
+		if body, err = json.Marshal(tree); err != nil {
+			return fmt.Errorf("re-encoding form: %w", err)
+		}
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return &fieldError{Field: "body", Msg: "is empty; send JSON or form parameters"}
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return jsonFieldError(err)
+	}
+	return nil
+}
+
+func looksLikeJSON(b []byte) bool {
+	s := strings.TrimSpace(string(b))
+	return strings.HasPrefix(s, "{")
+}
+
+// jsonFieldError turns a decoding error into one that names the field.
+func jsonFieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "body"
+		}
+		return &fieldError{Field: field, Msg: "must be " + jsonTypeName(te.Type.Kind().String())}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &fieldError{Field: "body", Msg: fmt.Sprintf("is not valid JSON (at byte %d)", se.Offset)}
+	}
+	return &fieldError{Field: "body", Msg: err.Error()}
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/templates"
+)
+
+// writeJSON writes v without HTML escaping: message texts are shown back
+// verbatim, and "&" must not become "\u0026".
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeBareCode answers with a bare seven code (900, 902) as the body.
+func writeBareCode(w http.ResponseWriter, status, code int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(strconv.Itoa(code)))
+}
+
+type errorBody struct {
+	Success      *bool  `json:"success,omitempty"`
+	ErrorCode    int    `json:"error_code"`
+	ErrorMessage string `json:"error_message"`
+}
+
+func writeBadRequest(w http.ResponseWriter, msg string, withSuccess bool) {
+	body := errorBody{ErrorCode: openwaba.CodeBadRequest, ErrorMessage: msg}
+	if withSuccess {
+		f := false
+		body.Success = &f
+	}
+	writeJSON(w, http.StatusBadRequest, body)
+}
+
+func writeNotFound(w http.ResponseWriter) {
+	writeJSON(w, http.StatusNotFound, struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Errors  []any  `json:"errors"`
+	}{404, "Page not found", []any{}})
+}
+
+func writeServerError(w http.ResponseWriter) {
+	writeJSON(w, http.StatusInternalServerError, errorBody{ErrorCode: 500, ErrorMessage: "internal error; the request was not carried out"})
+}
+
+// writeError is the one table that maps errors to seven's answers.
+// withSuccess adds "success":false, as the events endpoint answers.
+func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) {
+	var fe *fieldError
+	var te *templates.Error
+	switch {
+	case errors.As(err, &fe):
+		writeBadRequest(w, fe.Error(), withSuccess)
+	case errors.As(err, &te):
+		writeBadRequest(w, te.Error(), withSuccess)
+	case errors.Is(err, errInvalidSender):
+		writeBadRequest(w, openwaba.TextInvalidSender, withSuccess)
+	case errors.Is(err, openwaba.ErrAlreadySent):
+		writeBadRequest(w, openwaba.TextAlreadySent, withSuccess)
+	case errors.Is(err, openwaba.ErrNotFound):
+		writeNotFound(w)
+	default:
+		if ue, ok := openwaba.AsUpstreamError(err); ok {
+			body := errorBody{ErrorCode: openwaba.CodeBadRequest, ErrorMessage: "WhatsApp refused the request: " + ue.Error()}
+			if withSuccess {
+				f := false
+				body.Success = &f
+			}
+			status := http.StatusBadRequest
+			if ue.Retryable {
+				status, body.ErrorCode = http.StatusServiceUnavailable, http.StatusServiceUnavailable
+			}
+			writeJSON(w, status, body)
+			return
+		}
+		s.log.Error("request failed", "err", err)
+		writeServerError(w)
+	}
+}
+
+var errInvalidSender = errors.New("invalid sender")

@@ -1,0 +1,118 @@
+// Package api serves seven's WhatsApp API (POST /api/waba/messages, DELETE
+// and GET /api/waba/messages/{id}, POST /api/waba/events) on top of the
+// store, plus the health check and the sandbox's control endpoint.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// Pricer prices one message.
+type Pricer interface {
+	Price(ctx context.Context, accountID int64, category openwaba.PriceCategory, recipient string) (openwaba.Micros, error)
+}
+
+// SandboxInbound lets a user play a WhatsApp user writing to one of their
+// numbers; only the sandbox implements it.
+type SandboxInbound interface {
+	Inbound(ctx context.Context, from, toDisplayNumber, text string) (wamid string, err error)
+}
+
+// Config holds the server's collaborators. Store, Upstream and Pricer are
+// required.
+type Config struct {
+	Store    openwaba.Store
+	Upstream openwaba.Upstream
+	Pricer   Pricer
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// Notify wakes the dispatcher after messages were accepted.
+	Notify func()
+	// Sandbox serves POST /api/sandbox/inbound when set.
+	Sandbox SandboxInbound
+	// MetaWebhook receives Meta's webhooks at /webhooks/meta.
+	MetaWebhook http.Handler
+}
+
+// Server is the gateway's HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	handler http.Handler
+	ready   atomic.Bool
+}
+
+// New builds the server; it answers /healthz with 503 until SetReady.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cfg.Notify == nil {
+		s.cfg.Notify = func() {}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.sendMessages))
+	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
+	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
+	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
+	if cfg.Sandbox != nil {
+		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
+	}
+	if cfg.MetaWebhook != nil {
+		mux.Handle("/webhooks/meta", cfg.MetaWebhook)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNotFound(w) })
+	s.handler = s.logRequests(mux)
+	return s
+}
+
+// SetReady makes /healthz answer 200 (or 503 again for false, while draining).
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "starting or stopping", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests logs method, path, status and duration at debug level. It
+// never logs headers: they carry API keys.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}

@@ -1,0 +1,526 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/phone"
+	"github.com/openwaba/openwaba/internal/templates"
+)
+
+// fieldError is a bad request: Field names the request field, Msg the rule
+// it broke. It becomes HTTP 400 {"error_code":400,"error_message":"field: msg"}.
+type fieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *fieldError) Error() string { return e.Field + ": " + e.Msg }
+
+func badField(field, format string, args ...any) *fieldError {
+	return &fieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Limits of Meta's Cloud API (shared/spec/meta-cloud-api-notes.md §6) and
+// seven's API.
+const (
+	maxText           = 4096
+	maxCaption        = 1024
+	maxInteractive    = 1024
+	maxHeaderFooter   = 60
+	maxButtonTitle    = 20
+	maxButtonID       = 256
+	maxListButton     = 20
+	maxSections       = 10
+	maxRows           = 10
+	maxRowID          = 200
+	maxRowTitle       = 24
+	maxRowDescription = 72
+	maxSectionTitle   = 24
+	maxContacts       = 5
+	maxLabel          = 100
+	maxForeignID      = 64
+	maxRecipients     = 1000
+	// MaxTTL is the longest validity accepted: 30 days, the time WhatsApp
+	// itself keeps trying to deliver a message before dropping it.
+	maxTTLMinutes = 30 * 24 * 60
+	// maxDelay is how far ahead a message may be scheduled.
+	maxDelay = 366 * 24 * time.Hour
+)
+
+// sevenChars are the characters seven allows in label and foreign_id.
+var sevenChars = regexp.MustCompile(`^[a-zA-Z0-9.\-_@]*$`)
+
+// sendPlan is a validated send request, before account lookups.
+type sendPlan struct {
+	from        string
+	recipients  []string
+	content     openwaba.Content
+	template    *templateRef // set for type template
+	label       string
+	foreignID   string
+	ttl         time.Duration
+	scheduledAt time.Time // zero: send now
+	tracking    bool
+	debug       bool
+}
+
+type templateRef struct {
+	name, language string
+	values         templates.Values
+}
+
+// validate checks everything that can be checked without the store.
+func (r *sendRequest) validate(now time.Time) (*sendPlan, error) {
+	p := &sendPlan{}
+	var err error
+	if p.from, err = requiredPhone("from", r.From); err != nil {
+		return nil, err
+	}
+	if p.recipients, err = recipients(r.To); err != nil {
+		return nil, err
+	}
+	if err := r.validateOptions(p, now); err != nil {
+		return nil, err
+	}
+
+	typ := openwaba.MessageType(strings.ToLower(strings.TrimSpace(r.Type.Value)))
+	if r.Type.Invalid {
+		return nil, badField("type", "must be a string")
+	}
+	if typ == "" {
+		typ = openwaba.TypeText
+		if r.Template.Value != "" {
+			typ = openwaba.TypeTemplate
+		}
+	}
+	p.content.Type = typ
+	switch {
+	case typ == openwaba.TypeTemplate:
+		err = r.validateTemplate(p)
+	case typ == openwaba.TypeText:
+		err = r.validateText(p)
+	case typ.IsMedia():
+		err = r.validateMedia(p)
+	case typ == openwaba.TypeLocation:
+		err = r.validateLocation(p)
+	case typ == openwaba.TypeContacts:
+		err = r.validateContacts(p)
+	case typ == openwaba.TypeInteractive:
+		err = r.validateInteractive(p)
+	default:
+		err = badField("type", "must be one of template, text, image, video, audio, document, sticker, location, contacts, interactive; got %q", r.Type.Value)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func requiredPhone(field string, v flexString) (string, error) {
+	if v.Invalid {
+		return "", badField(field, "must be a string")
+	}
+	if strings.TrimSpace(v.Value) == "" {
+		return "", badField(field, "is required")
+	}
+	n, err := phone.Normalize(v.Value)
+	if err != nil {
+		return "", badField(field, "%v; got %q", err, v.Value)
+	}
+	return n, nil
+}
+
+func recipients(v flexString) ([]string, error) {
+	if v.Invalid {
+		return nil, badField("to", "must be a string of comma-separated numbers")
+	}
+	var out []string
+	for _, part := range strings.Split(v.Value, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		n, err := phone.Normalize(part)
+		if err != nil {
+			return nil, badField("to", "%v; got %q", err, strings.TrimSpace(part))
+		}
+		out = append(out, n)
+	}
+	switch {
+	case len(out) == 0:
+		return nil, badField("to", "is required")
+	case len(out) > maxRecipients:
+		return nil, badField("to", "must name at most %d recipients, got %d", maxRecipients, len(out))
+	}
+	return out, nil
+}
+
+func (r *sendRequest) validateOptions(p *sendPlan, now time.Time) error {
+	if r.Label.Invalid || r.ForeignID.Invalid || r.Delay.Invalid {
+		return badField(firstInvalid(map[string]bool{"label": r.Label.Invalid, "foreign_id": r.ForeignID.Invalid, "delay": r.Delay.Invalid}), "must be a string")
+	}
+	if err := sevenString("label", r.Label.Value, maxLabel); err != nil {
+		return err
+	}
+	if err := sevenString("foreign_id", r.ForeignID.Value, maxForeignID); err != nil {
+		return err
+	}
+	p.label, p.foreignID = r.Label.Value, r.ForeignID.Value
+
+	p.ttl = openwaba.DefaultTTL
+	if r.TTL.Invalid {
+		return badField("ttl", "must be an integer number of minutes")
+	}
+	if r.TTL.Set {
+		if r.TTL.Value < 1 || r.TTL.Value > maxTTLMinutes {
+			return badField("ttl", "must be between 1 and %d minutes (30 days), got %d", maxTTLMinutes, r.TTL.Value)
+		}
+		p.ttl = time.Duration(r.TTL.Value) * time.Minute
+	}
+
+	if d := strings.TrimSpace(r.Delay.Value); d != "" {
+		at, err := parseDelay(d)
+		if err != nil {
+			return err
+		}
+		if at.Sub(now) > maxDelay {
+			return badField("delay", "must be at most one year ahead, got %s", at.UTC().Format(time.DateTime))
+		}
+		if at.After(now) {
+			p.scheduledAt = at
+		}
+	}
+	if r.PerformanceTracking.Invalid {
+		return badField("performance_tracking", "must be a boolean (true, false, 1 or 0)")
+	}
+	if r.Debug.Invalid {
+		return badField("debug", "must be a boolean (true, false, 1 or 0)")
+	}
+	p.tracking, p.debug = r.PerformanceTracking.Value, r.Debug.Value
+	return nil
+}
+
+func firstInvalid(fields map[string]bool) string {
+	for _, f := range []string{"label", "foreign_id", "delay"} {
+		if fields[f] {
+			return f
+		}
+	}
+	return "body"
+}
+
+func sevenString(field, v string, max int) error {
+	if utf8.RuneCountInString(v) > max {
+		return badField(field, "must be at most %d characters, got %d", max, utf8.RuneCountInString(v))
+	}
+	if !sevenChars.MatchString(v) {
+		return badField(field, "may contain only a-z, A-Z, 0-9 and . - _ @")
+	}
+	return nil
+}
+
+// parseDelay reads "YYYY-MM-DD hh:mm:ss" (UTC) or a Unix timestamp.
+func parseDelay(s string) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return time.Time{}, badField("delay", "must not be negative")
+		}
+		return time.Unix(n, 0), nil
+	}
+	t, err := time.ParseInLocation(time.DateTime, s, time.UTC)
+	if err != nil {
+		return time.Time{}, badField("delay", "must be YYYY-MM-DD hh:mm:ss or a Unix timestamp, got %q", s)
+	}
+	return t, nil
+}
+
+func (r *sendRequest) validateText(p *sendPlan) error {
+	text := r.Text.Value
+	if r.Text.Invalid {
+		return badField("text", "must be a string")
+	}
+	if strings.TrimSpace(text) == "" {
+		return badField("text", "is required for a text message")
+	}
+	if err := maxLen("text", text, maxText); err != nil {
+		return err
+	}
+	p.content.Text = text
+	p.content.PreviewURL = strings.Contains(text, "http://") || strings.Contains(text, "https://")
+	return nil
+}
+
+func (r *sendRequest) validateMedia(p *sendPlan) error {
+	typ := p.content.Type
+	if err := httpURL("url", r.URL.Value); err != nil {
+		return err
+	}
+	m := &openwaba.Media{URL: r.URL.Value}
+	switch typ {
+	case openwaba.TypeImage, openwaba.TypeVideo, openwaba.TypeDocument:
+		if err := maxLen("caption", r.Caption.Value, maxCaption); err != nil {
+			return err
+		}
+		m.Caption = r.Caption.Value
+	default:
+		if r.Caption.Value != "" {
+			return badField("caption", "is not supported for %s messages", typ)
+		}
+	}
+	if typ == openwaba.TypeDocument {
+		m.Filename = r.Filename.Value
+		if m.Filename == "" {
+			u, _ := url.Parse(m.URL)
+			m.Filename = u.Path[strings.LastIndex(u.Path, "/")+1:]
+		}
+		if err := maxLen("filename", m.Filename, 240); err != nil {
+			return err
+		}
+	} else if r.Filename.Value != "" {
+		return badField("filename", "is only supported for document messages")
+	}
+	p.content.Media = m
+	return nil
+}
+
+func (r *sendRequest) validateLocation(p *sendPlan) error {
+	if !r.Latitude.Set || r.Latitude.Invalid {
+		return badField("latitude", "is required and must be a number")
+	}
+	if !r.Longitude.Set || r.Longitude.Invalid {
+		return badField("longitude", "is required and must be a number")
+	}
+	if r.Latitude.Value < -90 || r.Latitude.Value > 90 {
+		return badField("latitude", "must be between -90 and 90, got %v", r.Latitude.Value)
+	}
+	if r.Longitude.Value < -180 || r.Longitude.Value > 180 {
+		return badField("longitude", "must be between -180 and 180, got %v", r.Longitude.Value)
+	}
+	if err := maxLen("name", r.Name.Value, 1000); err != nil {
+		return err
+	}
+	if err := maxLen("address", r.Address.Value, 1000); err != nil {
+		return err
+	}
+	p.content.Location = &openwaba.Location{Latitude: r.Latitude.Value, Longitude: r.Longitude.Value, Name: r.Name.Value, Address: r.Address.Value}
+	return nil
+}
+
+var phoneTypes = []string{"cell", "main", "iphone", "home", "work"}
+
+func (r *sendRequest) validateContacts(p *sendPlan) error {
+	if len(r.Contacts) == 0 {
+		return badField("contacts", "is required: at least one contact with a name and a phone")
+	}
+	if len(r.Contacts) > maxContacts {
+		return badField("contacts", "must hold at most %d contacts, got %d", maxContacts, len(r.Contacts))
+	}
+	for i, c := range r.Contacts {
+		field := fmt.Sprintf("contacts[%d]", i)
+		name := openwaba.ContactName{First: strings.TrimSpace(c.Name.FirstName.Value), Last: strings.TrimSpace(c.Name.LastName.Value), Formatted: strings.TrimSpace(c.Name.FormattedName.Value)}
+		if name.First == "" && name.Formatted == "" {
+			return badField(field+".name.first_name", "is required")
+		}
+		if name.Formatted == "" {
+			name.Formatted = strings.TrimSpace(name.First + " " + name.Last)
+		}
+		if len(c.Phones) == 0 {
+			return badField(field+".phones", "is required: at least one phone")
+		}
+		contact := openwaba.Contact{Name: name}
+		for j, ph := range c.Phones {
+			pf := fmt.Sprintf("%s.phones[%d]", field, j)
+			if strings.TrimSpace(ph.Phone.Value) == "" {
+				return badField(pf+".phone", "is required")
+			}
+			typ := strings.ToLower(strings.TrimSpace(ph.Type.Value))
+			if typ != "" && !slices.Contains(phoneTypes, typ) {
+				return badField(pf+".type", "must be one of cell, main, iphone, home, work; got %q", ph.Type.Value)
+			}
+			contact.Phones = append(contact.Phones, openwaba.ContactPhone{Phone: strings.TrimSpace(ph.Phone.Value), Type: typ})
+		}
+		p.content.Contacts = append(p.content.Contacts, contact)
+	}
+	return nil
+}
+
+func (r *sendRequest) validateInteractive(p *sendPlan) error {
+	it := &openwaba.Interactive{
+		Type:   strings.ToLower(strings.TrimSpace(r.InteractiveType.Value)),
+		Header: r.Header.Value, Body: r.Body.Value, Footer: r.Footer.Value,
+	}
+	if it.Type != "button" && it.Type != "list" {
+		return badField("interactive_type", "must be button or list, got %q", r.InteractiveType.Value)
+	}
+	if strings.TrimSpace(it.Body) == "" {
+		return badField("body", "is required for interactive messages")
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"body", it.Body, maxInteractive}, {"header", it.Header, maxHeaderFooter}, {"footer", it.Footer, maxHeaderFooter}} {
+		if err := maxLen(f.name, f.v, f.max); err != nil {
+			return err
+		}
+	}
+	if it.Type == "button" {
+		if err := buttons(r.Buttons, it); err != nil {
+			return err
+		}
+	} else if err := list(r, it); err != nil {
+		return err
+	}
+	p.content.Interactive = it
+	return nil
+}
+
+func buttons(in []requestButton, it *openwaba.Interactive) error {
+	if len(in) < 2 || len(in) > 3 {
+		return badField("buttons", "must hold 2 to 3 buttons, got %d", len(in))
+	}
+	var ids, titles []string
+	for i, b := range in {
+		field := fmt.Sprintf("buttons[%d]", i)
+		id, title := strings.TrimSpace(b.ID.Value), strings.TrimSpace(b.Title.Value)
+		switch {
+		case id == "":
+			return badField(field+".id", "is required")
+		case title == "":
+			return badField(field+".title", "is required")
+		case slices.Contains(ids, id):
+			return badField(field+".id", "must be unique, %q is used twice", id)
+		case slices.Contains(titles, title):
+			return badField(field+".title", "must be unique, %q is used twice", title)
+		}
+		if err := maxLen(field+".id", id, maxButtonID); err != nil {
+			return err
+		}
+		if err := maxLen(field+".title", title, maxButtonTitle); err != nil {
+			return err
+		}
+		ids, titles = append(ids, id), append(titles, title)
+		it.Buttons = append(it.Buttons, openwaba.Button{ID: id, Title: title})
+	}
+	return nil
+}
+
+func list(r *sendRequest, it *openwaba.Interactive) error {
+	it.ButtonText = strings.TrimSpace(r.ButtonText.Value)
+	if it.ButtonText == "" {
+		return badField("button_text", "is required for list messages")
+	}
+	if err := maxLen("button_text", it.ButtonText, maxListButton); err != nil {
+		return err
+	}
+	if len(r.Sections) == 0 || len(r.Sections) > maxSections {
+		return badField("sections", "must hold 1 to %d sections, got %d", maxSections, len(r.Sections))
+	}
+	var ids []string
+	rows := 0
+	for i, s := range r.Sections {
+		field := fmt.Sprintf("sections[%d]", i)
+		title := strings.TrimSpace(s.Title.Value)
+		if title == "" && len(r.Sections) > 1 {
+			return badField(field+".title", "is required when there is more than one section")
+		}
+		if err := maxLen(field+".title", title, maxSectionTitle); err != nil {
+			return err
+		}
+		if len(s.Rows) == 0 {
+			return badField(field+".rows", "must hold at least one row")
+		}
+		sec := openwaba.Section{Title: title}
+		for j, row := range s.Rows {
+			rf := fmt.Sprintf("%s.rows[%d]", field, j)
+			id, rt := strings.TrimSpace(row.ID.Value), strings.TrimSpace(row.Title.Value)
+			switch {
+			case id == "":
+				return badField(rf+".id", "is required")
+			case rt == "":
+				return badField(rf+".title", "is required")
+			case slices.Contains(ids, id):
+				return badField(rf+".id", "must be unique, %q is used twice", id)
+			}
+			for _, f := range []struct {
+				name, v string
+				max     int
+			}{{".id", id, maxRowID}, {".title", rt, maxRowTitle}, {".description", row.Description.Value, maxRowDescription}} {
+				if err := maxLen(rf+f.name, f.v, f.max); err != nil {
+					return err
+				}
+			}
+			ids = append(ids, id)
+			sec.Rows = append(sec.Rows, openwaba.Row{ID: id, Title: rt, Description: row.Description.Value})
+		}
+		rows += len(s.Rows)
+		it.Sections = append(it.Sections, sec)
+	}
+	if rows > maxRows {
+		return badField("sections", "must hold at most %d rows in all, got %d", maxRows, rows)
+	}
+	return nil
+}
+
+func (r *sendRequest) validateTemplate(p *sendPlan) error {
+	name, lang := strings.TrimSpace(r.Template.Value), strings.TrimSpace(r.Language.Value)
+	if name == "" {
+		return badField("template", "is required for template messages")
+	}
+	if lang == "" {
+		return badField("language", "is required for template messages")
+	}
+	ref := &templateRef{name: name, language: lang}
+	if c := r.Components; c != nil {
+		ref.values.Header = params(c.Header)
+		ref.values.Body = params(c.Body)
+		for i, b := range c.Buttons {
+			if t := strings.ToLower(b.Type.Value); t != "" && t != "button" {
+				return badField(fmt.Sprintf("components.buttons[%d].type", i), "must be button, got %q", b.Type.Value)
+			}
+			bv := templates.ButtonValue{SubType: strings.ToLower(b.SubType.Value), Index: -1, Parameters: params(b.Parameters)}
+			if b.Index.Value != "" {
+				idx, ok := templates.ParseIndex(b.Index.Value)
+				if !ok {
+					return badField(fmt.Sprintf("components.buttons[%d].index", i), "must be 0 to 9, got %q", b.Index.Value)
+				}
+				bv.Index = idx
+			}
+			ref.values.Buttons = append(ref.values.Buttons, bv)
+		}
+	}
+	p.template = ref
+	return nil
+}
+
+func params(in []requestParam) []openwaba.TemplateParam {
+	out := make([]openwaba.TemplateParam, len(in))
+	for i, v := range in {
+		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName}
+	}
+	return out
+}
+
+func maxLen(field, v string, max int) error {
+	if n := utf8.RuneCountInString(v); n > max {
+		return badField(field, "must be at most %d characters, got %d", max, n)
+	}
+	return nil
+}
+
+func httpURL(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return badField(field, "is required")
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badField(field, "must be an http(s) URL, got %q", v)
+	}
+	return nil
+}
