@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/api"
+	"github.com/openwaba/openwaba/internal/phone"
+	"github.com/openwaba/openwaba/internal/store/sqlite"
+)
+
+// adminFlags are the flags every command that works on the data dir has.
+func adminFlags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := getenv("OPENWABA_DATA_DIR")
+	if def == "" {
+		def = "./data"
+	}
+	dataDir := fs.String("data-dir", def, "directory of the SQLite database (OPENWABA_DATA_DIR)")
+	return fs, dataDir
+}
+
+// openStore opens the data dir's database for an admin command. It works
+// while the gateway runs: SQLite's WAL lets both write, one at a time.
+func openStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
+	path := filepath.Join(dataDir, "openwaba.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: start the gateway once, or pass --data-dir", path)
+	}
+	return sqlite.Open(ctx, path, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// parseInterleaved parses flags that may come after positional arguments
+// ("senders add 4915... --waba-id 1"), which the flag package alone stops at.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func sendersCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: openwaba senders add|list|remove")
+	}
+	fs, dataDir := adminFlags("senders "+args[0], getenv, stderr)
+	account := fs.Int64("account", 1, "account the number belongs to")
+	phoneID := fs.String("phone-number-id", "", "Meta's phone number id of the number")
+	wabaID := fs.String("waba-id", "", "id of the WhatsApp Business Account the number is in")
+	mps := fs.Int("mps", 0, "throughput in messages per second (0: the default of 80; Meta allows up to 1000 for upgraded numbers)")
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	switch args[0] {
+	case "add":
+		if len(pos) != 1 || *phoneID == "" || *wabaID == "" {
+			return errors.New("usage: openwaba senders add NUMBER --phone-number-id ID --waba-id ID [--account N] [--mps N]")
+		}
+		number, err := phone.Normalize(pos[0])
+		if err != nil {
+			return fmt.Errorf("NUMBER: %w", err)
+		}
+		if _, err := store.Account(ctx, *account); err != nil {
+			return fmt.Errorf("account %d: %w", *account, err)
+		}
+		if *mps < 0 || *mps > 1000 {
+			return errors.New("--mps must be between 0 and 1000")
+		}
+		if err := store.PutSender(ctx, openwaba.Sender{Number: number, AccountID: *account, PhoneNumberID: *phoneID, WABAID: *wabaID, MPS: *mps}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sender %s added to account %d (phone number id %s, WABA %s)\n", number, *account, *phoneID, *wabaID)
+		return nil
+	case "list":
+		senders, err := store.Senders(ctx, 0)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NUMBER\tACCOUNT\tPHONE NUMBER ID\tWABA ID\tMPS")
+		for _, s := range senders {
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%d\n", s.Number, s.AccountID, s.PhoneNumberID, s.WABAID, s.MPS)
+		}
+		return w.Flush()
+	case "remove":
+		if len(pos) != 1 {
+			return errors.New("usage: openwaba senders remove NUMBER")
+		}
+		number, err := phone.Normalize(pos[0])
+		if err != nil {
+			return fmt.Errorf("NUMBER: %w", err)
+		}
+		if err := store.RemoveSender(ctx, number); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sender %s removed\n", number)
+		return nil
+	}
+	return fmt.Errorf("unknown senders command %q: use add, list or remove", args[0])
+}
+
+func keysCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: openwaba keys create [--account N] [--scope waba,...] [--name NAME]")
+	}
+	fs, dataDir := adminFlags("keys create", getenv, stderr)
+	account := fs.Int64("account", 1, "account the key belongs to")
+	scopes := fs.String("scope", "waba", "comma-separated scopes: waba, analytics, hooks, admin")
+	name := fs.String("name", "", "a name to recognise the key by")
+	if _, err := parseInterleaved(fs, args[1:]); err != nil {
+		return err
+	}
+	var list []openwaba.Scope
+	for _, s := range strings.Split(*scopes, ",") {
+		sc := openwaba.Scope(strings.TrimSpace(s))
+		switch sc {
+		case openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks, openwaba.ScopeAdmin:
+			list = append(list, sc)
+		default:
+			return fmt.Errorf("unknown scope %q: use waba, analytics, hooks or admin", sc)
+		}
+	}
+	store, err := openStore(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Account(ctx, *account); err != nil {
+		return fmt.Errorf("account %d: %w", *account, err)
+	}
+	key := "owk_" + rand.Text()
+	if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: *account, Name: *name, Hash: api.HashKey(key), Scopes: list}); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, key)
+	return nil
+}

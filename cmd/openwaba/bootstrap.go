@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/api"
+)
+
+// bootstrap makes a new installation usable: the default account, its API
+// key and, in sandbox mode, its sender number and starting balance.
+func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.Writer, log *slog.Logger) error {
+	accounts, err := store.Accounts(ctx)
+	if err != nil {
+		return fmt.Errorf("listing accounts: %w", err)
+	}
+	var acct openwaba.Account
+	created := len(accounts) == 0
+	if created {
+		acct, err = store.CreateAccount(ctx, openwaba.Account{Name: "default", Currency: "EUR"})
+		if err != nil {
+			return fmt.Errorf("creating default account: %w", err)
+		}
+		if cfg.sandbox() {
+			if _, err := store.Credit(ctx, acct.ID, sandboxBalance, openwaba.ReasonTopUp); err != nil {
+				return fmt.Errorf("crediting sandbox balance: %w", err)
+			}
+		}
+		log.Info("created the default account", "account", acct.ID)
+	} else {
+		acct = accounts[0]
+	}
+
+	switch {
+	case cfg.APIKey != "":
+		if _, err := store.APIKeyByHash(ctx, api.HashKey(cfg.APIKey)); errors.Is(err, openwaba.ErrNotFound) {
+			if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "OPENWABA_API_KEY", Hash: api.HashKey(cfg.APIKey), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+				return fmt.Errorf("storing OPENWABA_API_KEY: %w", err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("looking up OPENWABA_API_KEY: %w", err)
+		}
+	case created:
+		key := "owk_" + rand.Text()
+		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "generated", Hash: api.HashKey(key), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+			return fmt.Errorf("storing generated API key: %w", err)
+		}
+		// Printed once, to stdout only: the database keeps just its hash.
+		fmt.Fprintf(stdout, "\nAPI key of the default account (shown once, keep it):\n\n    %s\n\n", key)
+	}
+
+	if cfg.sandbox() {
+		if _, err := store.Sender(ctx, acct.ID, sandboxNumber); errors.Is(err, openwaba.ErrNotFound) {
+			if err := store.PutSender(ctx, openwaba.Sender{Number: sandboxNumber, AccountID: acct.ID, PhoneNumberID: sandboxPhoneNumberID, WABAID: sandboxWABAID}); err != nil {
+				return fmt.Errorf("registering sandbox sender: %w", err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("looking up sandbox sender: %w", err)
+		}
+	}
+	return nil
+}
+
+// syncTemplates fetches every account's templates from WhatsApp. A failure
+// is logged, not fatal: the gateway keeps the templates it had.
+func syncTemplates(ctx context.Context, store openwaba.Store, upstream openwaba.Upstream, log *slog.Logger) {
+	senders, err := store.Senders(ctx, 0)
+	if err != nil {
+		log.Error("template sync: listing senders", "err", err)
+		return
+	}
+	type key struct {
+		account int64
+		waba    string
+	}
+	seen := map[key]bool{}
+	byAccount := map[int64][]openwaba.Template{}
+	failed := map[int64]bool{}
+	for _, s := range senders {
+		k := key{s.AccountID, s.WABAID}
+		if seen[k] || s.WABAID == "" {
+			continue
+		}
+		seen[k] = true
+		ts, err := upstream.Templates(ctx, s.WABAID)
+		if err != nil {
+			log.Warn("template sync failed; keeping the stored templates", "waba", s.WABAID, "err", err)
+			failed[s.AccountID] = true
+			continue
+		}
+		byAccount[s.AccountID] = append(byAccount[s.AccountID], ts...)
+	}
+	for account, ts := range byAccount {
+		if failed[account] {
+			continue
+		}
+		for i := range ts {
+			ts[i].AccountID = account
+		}
+		if err := store.ReplaceTemplates(ctx, account, ts); err != nil {
+			log.Error("template sync: storing", "account", account, "err", err)
+			continue
+		}
+		log.Info("templates synced", "account", account, "count", len(ts))
+	}
+}

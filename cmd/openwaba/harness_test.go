@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	testKey    = "test-key-0123456789"
+	testSender = "4915112345678"
+	testUser   = "4917612345678"
+)
+
+// testGateway is a real gateway on a loopback port with its own data dir
+// and its embedded sandbox.
+type testGateway struct {
+	*gateway
+	t       *testing.T
+	BaseURL string
+	cfg     config
+}
+
+func testConfig(t *testing.T) config {
+	return config{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: testKey, LogLevel: "warn",
+		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0",
+		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: 5 * time.Millisecond,
+	}
+}
+
+func startTestGateway(t *testing.T, mutate ...func(*config)) *testGateway {
+	t.Helper()
+	cfg := testConfig(t)
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	return startWithConfig(t, cfg)
+}
+
+func startWithConfig(t *testing.T, cfg config) *testGateway {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	g, err := startGateway(context.Background(), cfg, log, io.Discard)
+	if err != nil {
+		t.Fatalf("starting gateway: %v", err)
+	}
+	tg := &testGateway{gateway: g, t: t, BaseURL: "http://" + g.Addr, cfg: cfg}
+	t.Cleanup(func() { tg.stop() })
+	return tg
+}
+
+func (g *testGateway) stop() {
+	if g.server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		g.t.Errorf("shutdown: %v", err)
+	}
+	g.server = nil
+}
+
+// testWriter sends the gateway's log to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+type response struct {
+	Status int
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response %d is not a JSON object: %s", r.Status, r.Body)
+	}
+	return m
+}
+
+// do sends a request with the test key unless headers name another.
+func (g *testGateway) do(method, path, body string, headers ...string) response {
+	g.t.Helper()
+	req, err := http.NewRequest(method, g.BaseURL+path, strings.NewReader(body))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req.Header.Set("X-Api-Key", testKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: b}
+}
+
+// send posts a message and returns the decoded response.
+func (g *testGateway) send(body string) map[string]any {
+	g.t.Helper()
+	r := g.do("POST", "/api/waba/messages", body)
+	if r.Status != 200 {
+		g.t.Fatalf("send: status %d: %s", r.Status, r.Body)
+	}
+	return r.JSON(g.t)
+}
+
+// openWindow has the sandbox's user write to our sender, as Meta would
+// report it, which opens the 24-hour window.
+func (g *testGateway) openWindow(user string) {
+	g.t.Helper()
+	r := g.do("POST", "/api/sandbox/inbound", `{"from":"`+user+`","to":"`+testSender+`","text":"Hello!"}`)
+	if r.Status != 200 {
+		g.t.Fatalf("sandbox inbound: %d %s", r.Status, r.Body)
+	}
+}
+
+// waitStatus polls the message until it reaches status (or fails the
+// test after a generous deadline: this is not a timing assertion).
+func (g *testGateway) waitStatus(id, status string) map[string]any {
+	g.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := g.do("GET", "/api/waba/messages/"+id, "")
+		if r.Status != 200 {
+			g.t.Fatalf("GET message %s: %d %s", id, r.Status, r.Body)
+		}
+		m := r.JSON(g.t)
+		if m["status"] == status {
+			return m
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("message %s: status %v, want %s: %s", id, m["status"], status, r.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func firstID(t *testing.T, resp map[string]any) string {
+	t.Helper()
+	msgs, _ := resp["messages"].([]any)
+	if len(msgs) == 0 {
+		t.Fatalf("no messages in %v", resp)
+	}
+	id, _ := msgs[0].(map[string]any)["id"].(string)
+	if id == "" {
+		t.Fatalf("no id in %v", resp)
+	}
+	return id
+}
+
+// idField matches a message id in a response.
+var idField = regexp.MustCompile(`"id":"[0-9]+"`)
+
+// normalize masks what differs between runs (message ids) and indents the
+// response, keeping its field order, so that it can be compared with its
+// golden file.
+func normalize(t *testing.T, body []byte) []byte {
+	t.Helper()
+	masked := idField.ReplaceAll(body, []byte(`"id":"<id>"`))
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, masked, "", "  "); err != nil {
+		return masked
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// recipients returns n distinct possible German mobile numbers.
+func recipientList(n int) string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("491761%07d", i))
+	}
+	return strings.Join(out, ",")
+}
+
+func scheduledTemplate(to string, in time.Duration) string {
+	return `{"from":"4915112345678","to":"` + to + `","type":"template","template":"hello_world","language":"en","delay":` +
+		strconv.FormatInt(time.Now().Add(in).Unix(), 10) + `}`
+}
+
+// TestRestartSendsWhatWasAccepted stops the gateway (gracefully) while
+// messages wait in the queue; the next start sends them.
+func TestRestartSendsWhatWasAccepted(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	resp := g.send(scheduledTemplate(recipientList(20), 2*time.Second))
+	var ids []string
+	for _, m := range resp["messages"].([]any) {
+		ids = append(ids, m.(map[string]any)["id"].(string))
+	}
+	g.stop()
+
+	g2 := startWithConfig(t, g.cfg)
+	for _, id := range ids {
+		g2.waitStatus(id, "read")
+	}
+}
+
+// TestCrashLosesNothing kills the gateway process with SIGKILL right after
+// it answered 200, and shows that every accepted message is sent after the
+// next start: a 200 means the message was durably committed. It then
+// stops the second process with SIGTERM, which must exit cleanly.
+func TestCrashLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "openwaba")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dataDir := filepath.Join(dir, "data")
+
+	p1 := startProcess(t, bin, dataDir)
+	var ids []string
+	for i := range 10 {
+		to := recipientList(50)
+		to = strings.ReplaceAll(to, "491761", fmt.Sprintf("49176%d", i))
+		r := p1.do("POST", "/api/waba/messages", scheduledTemplate(to, 3*time.Second))
+		if r.Status != 200 {
+			t.Fatalf("send: %d %s", r.Status, r.Body)
+		}
+		for _, m := range r.JSON(t)["messages"].([]any) {
+			ids = append(ids, m.(map[string]any)["id"].(string))
+		}
+	}
+	if err := p1.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p1.cmd.Wait()
+
+	p2 := startProcess(t, bin, dataDir)
+	for _, id := range ids {
+		p2.waitStatus(id, "read")
+	}
+	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+}
+
+type process struct {
+	*testGateway
+	cmd *exec.Cmd
+}
+
+func startProcess(t *testing.T, bin, dataDir string) *process {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "OPENWABA_ADDR="+addr, "OPENWABA_DATA_DIR="+dataDir, "OPENWABA_API_KEY="+testKey,
+		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms")
+	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	p := &process{testGateway: &testGateway{t: t, BaseURL: "http://" + addr}, cmd: cmd}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(p.BaseURL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway at %s did not become ready", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
