@@ -149,6 +149,9 @@ func (s *Store) MarkSubmitted(ctx context.Context, id int64, wamid string, at ti
 		} else if n == 0 {
 			return openwaba.ErrNotFound
 		}
+		if err := applyEarly(ctx, tx, id, wamid, s.now()); err != nil {
+			return err
+		}
 		res, err = tx.ExecContext(ctx, `DELETE FROM dispatch_queue WHERE message_id = ?`, id)
 		if err != nil {
 			return err

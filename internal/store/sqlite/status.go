@@ -74,10 +74,17 @@ func end(ctx context.Context, tx *sql.Tx, id int64, status openwaba.Status, at t
 	return refund(ctx, tx, id, at)
 }
 
+// earlyStatusKeep is how long a status report for an unknown wamid waits
+// for its message. Meta may report a status before the dispatcher has
+// stored the wamid its send call returned; a report for a wamid that is
+// still unknown after a day is not ours.
+const earlyStatusKeep = 24 * time.Hour
+
 // ApplyStatus records a status report for the message with u.WAMID. A
-// report for a wamid the store does not know (yet) is ignored: (false, nil).
-// The journal gets every status once; the message moves only forward; a
-// failed report for a message that never reached sent is refunded.
+// report for a wamid the store does not know yet is kept aside and applied
+// when MarkSubmitted stores that wamid: (false, nil). The journal gets every
+// status once; the message moves only forward; a failed report for a
+// message that never reached sent is refunded.
 func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool, error) {
 	if !u.Status.Valid() {
 		return false, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
@@ -86,9 +93,8 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 		return false, nil
 	}
 	now := s.now()
-	at := u.At
-	if at.IsZero() {
-		at = now
+	if u.At.IsZero() {
+		u.At = now
 	}
 	var changed bool
 	err := s.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -96,35 +102,84 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 		err := tx.QueryRowContext(ctx,
 			`SELECT id FROM messages WHERE wamid = ? ORDER BY id DESC LIMIT 1`, u.WAMID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			return keepEarly(ctx, tx, u, now)
 		}
 		if err != nil {
 			return err
 		}
-		if err := journal(ctx, tx, id, u.Status, at, u.ErrorCode, u.ErrorText); err != nil {
-			return err
-		}
-		code, text := 0, ""
-		if u.Status == openwaba.StatusFailed {
-			code, text = u.ErrorCode, u.ErrorText
-		}
-		if changed, err = setStatus(ctx, tx, id, u.Status, at, code, text); err != nil {
-			return err
-		}
-		if u.Status != openwaba.StatusFailed {
-			return nil
-		}
-		var reached bool
-		err = tx.QueryRowContext(ctx, `
-			SELECT EXISTS (SELECT 1 FROM message_statuses
-			WHERE message_id = ? AND status IN ('sent', 'delivered', 'read'))`, id).Scan(&reached)
-		if err != nil || reached {
-			return err
-		}
-		return refund(ctx, tx, id, now)
+		changed, err = applyStatus(ctx, tx, id, u, now)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("apply status %s to %s: %w", u.Status, u.WAMID, err)
 	}
 	return changed, nil
+}
+
+// applyStatus records u for message id.
+func applyStatus(ctx context.Context, tx *sql.Tx, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+	if err := journal(ctx, tx, id, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
+		return false, err
+	}
+	code, text := 0, ""
+	if u.Status == openwaba.StatusFailed {
+		code, text = u.ErrorCode, u.ErrorText
+	}
+	changed, err := setStatus(ctx, tx, id, u.Status, u.At, code, text)
+	if err != nil || u.Status != openwaba.StatusFailed {
+		return changed, err
+	}
+	var reached bool
+	err = tx.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM message_statuses
+		WHERE message_id = ? AND status IN ('sent', 'delivered', 'read'))`, id).Scan(&reached)
+	if err != nil || reached {
+		return changed, err
+	}
+	return changed, refund(ctx, tx, id, now)
+}
+
+// keepEarly sets aside a report for a wamid no message has yet, and drops
+// the reports that waited in vain for longer than earlyStatusKeep.
+func keepEarly(ctx context.Context, tx *sql.Tx, u openwaba.StatusUpdate, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM early_statuses WHERE received_at < ?`,
+		ms(now.Add(-earlyStatusKeep))); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO early_statuses (wamid, status, at, error_code, error_text, received_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
+		u.WAMID, u.Status, ms(u.At), u.ErrorCode, u.ErrorText, ms(now))
+	return err
+}
+
+// applyEarly applies the reports that arrived for wamid before message id
+// had it, and removes them.
+func applyEarly(ctx context.Context, tx *sql.Tx, id int64, wamid string, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `
+		DELETE FROM early_statuses WHERE wamid = ?
+		RETURNING status, at, error_code, error_text`, wamid)
+	if err != nil {
+		return err
+	}
+	var early []openwaba.StatusUpdate
+	for rows.Next() {
+		u := openwaba.StatusUpdate{WAMID: wamid}
+		var at int64
+		if err := rows.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText); err != nil {
+			rows.Close()
+			return err
+		}
+		u.At = time.UnixMilli(at).UTC()
+		early = append(early, u)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, u := range early {
+		if _, err := applyStatus(ctx, tx, id, u, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 var statusTests = append(statusCases(), []test{
 	{"UnknownWAMID", testApplyStatusUnknown},
 	{"OnlyTheReportedMessage", testApplyStatusOneMessage},
+	{"BeforeSubmitted", testApplyStatusBeforeSubmitted},
 }...)
 
 type report struct {
@@ -179,4 +180,42 @@ func testApplyStatusOneMessage(t *testing.T, s openwaba.Store) {
 	}
 	checkBalance(t, s, a.ID, 1_000_000-price)
 	checkBalance(t, s, b.ID, 1_000_000)
+}
+
+// testApplyStatusBeforeSubmitted: Meta can report sent and delivered
+// before the dispatcher has stored the wamid its send call returned. The
+// reports wait and are applied when the wamid is stored, not dropped.
+func testApplyStatusBeforeSubmitted(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 1_000_000)
+	m := acceptOne(t, s, a.ID)
+	if got := claim(t, s, t0, time.Minute, 1); !slices.Equal(got, []int64{m.ID}) {
+		t.Fatalf("claimed %v, want [%d]", got, m.ID)
+	}
+	for i, st := range []openwaba.Status{openwaba.StatusDelivered, openwaba.StatusSent, openwaba.StatusSent} {
+		changed, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{
+			WAMID: "wamid.early", Status: st, At: t0.Add(time.Duration(i+1) * time.Second)})
+		if err != nil || changed {
+			t.Fatalf("early report %s = %v, %v; want false, nil", st, changed, err)
+		}
+	}
+	if got := message(t, s, a.ID, m.ID); got.Status != openwaba.StatusQueued {
+		t.Fatalf("before MarkSubmitted the message is %s, want queued", got.Status)
+	}
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m.ID, "wamid.early", t0), nil)
+	got := message(t, s, a.ID, m.ID)
+	if got.Status != openwaba.StatusDelivered || !got.StatusAt.Equal(t0.Add(time.Second)) {
+		t.Errorf("after MarkSubmitted: %s at %v, want delivered at %v", got.Status, got.StatusAt, t0.Add(time.Second))
+	}
+	if h := history(t, s, a.ID, m.ID); !slices.Equal(h, []openwaba.Status{openwaba.StatusQueued, "delivered", "sent"}) {
+		t.Errorf("journal %v", h)
+	}
+
+	// The early reports were used up: a second message that somehow gets
+	// the same wamid does not receive them again.
+	m2 := acceptOne(t, s, a.ID)
+	claim(t, s, t0, time.Minute, 1)
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m2.ID, "wamid.early", t0), nil)
+	if got := message(t, s, a.ID, m2.ID); got.Status != openwaba.StatusQueued {
+		t.Errorf("second message is %s, want queued", got.Status)
+	}
 }

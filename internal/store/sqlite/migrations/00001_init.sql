@@ -102,6 +102,19 @@ CREATE TABLE message_statuses (
     UNIQUE (message_id, status)
 ) STRICT;
 
+-- Status reports that arrived before the dispatcher stored the wamid of
+-- their message (Meta can be that fast); MarkSubmitted applies them.
+CREATE TABLE early_statuses (
+    wamid       TEXT    NOT NULL,
+    status      TEXT    NOT NULL,
+    at          INTEGER NOT NULL,
+    error_code  INTEGER NOT NULL DEFAULT 0,
+    error_text  TEXT    NOT NULL DEFAULT '',
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (wamid, status)
+) STRICT;
+CREATE INDEX early_statuses_received ON early_statuses (received_at);
+
 -- The dispatcher's work: only messages that still have to reach WhatsApp.
 -- Rows leave when a message is submitted, failed, expired or deleted, so the
 -- table stays as small as the backlog.
@@ -143,6 +156,7 @@ CREATE TABLE windows (
 DROP TABLE windows;
 DROP TABLE inbound_messages;
 DROP TABLE dispatch_queue;
+DROP TABLE early_statuses;
 DROP TABLE message_statuses;
 DROP TABLE messages;
 DROP TABLE templates;
