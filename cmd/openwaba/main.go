@@ -3,6 +3,7 @@
 //	openwaba serve      run the gateway (sandbox upstream unless Meta is configured)
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
+//	openwaba templates  sync, list or show message templates
 //	openwaba version    print the version
 package main
 
@@ -36,6 +37,7 @@ commands:
   serve      run the gateway
   senders    add, list or remove sender numbers (works on the data dir)
   keys       create an API key (works on the data dir)
+  templates  sync, list or show message templates (works on the data dir)
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sendersCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "templates":
+		return templatesCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil
