@@ -37,6 +37,28 @@ func TestNamedTemplateSend(t *testing.T) {
 	}
 }
 
+// TestLocationHeaderTemplate: a template with a location header takes the
+// location as a header value; the sandbox checks Meta's location parameter
+// and delivers it.
+func TestLocationHeaderTemplate(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	g.sandbox.AddTemplate(openwaba.Template{Name: "store_visit", Language: "en", Status: "APPROVED", Category: "MARKETING",
+		Components: []openwaba.TemplateComponent{{Type: "HEADER", Format: "LOCATION"}, {Type: "BODY", Text: "See you soon, {{1}}!",
+			Example: map[string]any{"body_text": []any{[]any{"Anna"}}}}}})
+	if err := g.store.ReplaceTemplates(context.Background(), 1, g.sandbox.Templates()); err != nil {
+		t.Fatal(err)
+	}
+	resp := g.send(`{"from":"4915112345678","to":"4917612345678","type":"template","template":"store_visit","language":"en",
+		"components":{"header":[{"type":"location","location":{"latitude":"52.52","longitude":13.405,"name":"Flagship","address":"Unter den Linden 1"}}],
+		              "body":["Anna"]}}`)
+	msg := resp["messages"].([]any)[0].(map[string]any)
+	if text := msg["text"].(string); !strings.Contains(text, `"rendered":{"header":"Flagship, Unter den Linden 1","body":"See you soon, Anna!"}`) {
+		t.Errorf("text = %s", text)
+	}
+	g.waitStatus(msg["id"].(string), "read")
+}
+
 // TestTemplateMismatches: every mismatch between a send and its template is
 // a 400 naming the component and the counts, and charges nothing.
 func TestTemplateMismatches(t *testing.T) {
