@@ -16,6 +16,8 @@ type Store interface {
 	MessageStore
 	DispatchStore
 	InboundStore
+	HookStore
+	OutboxStore
 	Close() error
 }
 

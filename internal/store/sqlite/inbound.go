@@ -58,6 +58,9 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		if err != nil {
 			return err
 		}
+		if err := enqueueInbound(ctx, tx, id, m); err != nil {
+			return err
+		}
 		// max(): webhooks arrive out of order, and an old message must not
 		// shorten the window a newer one opened.
 		_, err = tx.ExecContext(ctx, `
