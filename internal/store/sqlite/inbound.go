@@ -115,3 +115,13 @@ func (s *Store) InboundByWAMID(ctx context.Context, accountID int64, wamid strin
 	}
 	return m, nil
 }
+
+// InboundByID finds an inbound message of the account by its id.
+func (s *Store) InboundByID(ctx context.Context, accountID, id int64) (openwaba.InboundMessage, error) {
+	m, err := scanInbound(s.read.QueryRowContext(ctx,
+		`SELECT `+inboundColumns+` FROM inbound_messages WHERE id = ? AND account_id = ?`, id, accountID))
+	if err != nil {
+		return openwaba.InboundMessage{}, fmt.Errorf("inbound message %d: %w", id, notFound(err))
+	}
+	return m, nil
+}

@@ -24,6 +24,9 @@ func statusEvents(st openwaba.Status) []openwaba.HookEvent {
 	return nil
 }
 
+// Deliveries are due at once (due_at 0): their created_at is the time of
+// the event they report, which may lie in the future of this clock.
+
 // enqueueStatus puts the webhook deliveries of message id reaching status
 // in the outbox, one per event per matching hook of the message's account.
 func enqueueStatus(ctx context.Context, tx *sql.Tx, id int64, status openwaba.Status, at time.Time, code int, text string) error {
@@ -31,7 +34,7 @@ func enqueueStatus(ctx context.Context, tx *sql.Tx, id int64, status openwaba.St
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, status, status_at,
 				error_code, error_text, created_at, due_at)
-			SELECT h.id, ?1, ?2, m.id, ?3, ?4, ?5, ?6, ?4, ?4
+			SELECT h.id, ?1, ?2, m.id, ?3, ?4, ?5, ?6, ?4, 0
 			FROM messages m JOIN hooks h ON h.account_id = m.account_id
 			WHERE m.id = ?7 AND h.event_type IN (?1, 'all') AND h.event_filter IN ('', m.sender)
 			ORDER BY h.id`,
@@ -48,7 +51,7 @@ func enqueueStatus(ctx context.Context, tx *sql.Tx, id int64, status openwaba.St
 func enqueueInbound(ctx context.Context, tx *sql.Tx, id int64, m openwaba.InboundMessage) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO webhook_outbox (hook_id, event, order_key, inbound_id, created_at, due_at)
-		SELECT id, ?1, ?2, ?3, ?4, ?4 FROM hooks
+		SELECT id, ?1, ?2, ?3, ?4, 0 FROM hooks
 		WHERE account_id = ?5 AND event_type IN (?1, 'all') AND event_filter IN ('', ?6)
 		ORDER BY id`,
 		openwaba.HookWAMO, "c"+m.Sender+":"+m.From, id, ms(m.ReceivedAt), m.AccountID, m.Sender)
@@ -61,7 +64,7 @@ func (s *Store) EnqueueEvent(ctx context.Context, accountID int64, event openwab
 	err := s.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, data, created_at, due_at)
-			SELECT id, ?1, ?2, ?3, ?4, ?5, ?5 FROM hooks
+			SELECT id, ?1, ?2, ?3, ?4, ?5, 0 FROM hooks
 			WHERE account_id = ?6 AND event_type IN (?1, 'all') AND event_filter IN ('', ?7)
 			ORDER BY id`,
 			event, "m"+strconv.FormatInt(messageID, 10), messageID, data, ms(at), accountID, sender)

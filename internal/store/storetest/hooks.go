@@ -195,11 +195,14 @@ func testHookInboundEvents(t *testing.T, s openwaba.Store) {
 	if len(ds) != 1 || ds[0].Hook.ID != mo.ID || ds[0].Event != openwaba.HookWAMO || ds[0].InboundID == 0 || ds[0].MessageID != 0 {
 		t.Fatalf("deliveries %+v, want one wa_mo to hook %d (not %d)", ds, mo.ID, other.ID)
 	}
-	got, err := s.InboundByWAMID(t.Context(), a.ID, "wamid.in")
-	wantErr(t, "InboundByWAMID", err, nil)
-	if ds[0].InboundID != got.ID {
-		t.Errorf("delivery names inbound %d, want %d", ds[0].InboundID, got.ID)
+	got, err := s.InboundByID(t.Context(), a.ID, ds[0].InboundID)
+	wantErr(t, "InboundByID", err, nil)
+	if got.WAMID != "wamid.in" || got.Text != "hi" {
+		t.Errorf("delivery names inbound %+v", got)
 	}
+	b := newAccount(t, s, "b", 0)
+	_, err = s.InboundByID(t.Context(), b.ID, ds[0].InboundID)
+	wantErr(t, "InboundByID of another account", err, openwaba.ErrNotFound)
 }
 
 func testHookRetryDeadReplay(t *testing.T, s openwaba.Store) {
