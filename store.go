@@ -71,6 +71,8 @@ type MessageStore interface {
 	// MessageByWAMID finds a message of the account by its WhatsApp id.
 	MessageByWAMID(ctx context.Context, accountID int64, wamid string) (Message, error)
 	StatusHistory(ctx context.Context, accountID int64, id int64) ([]StatusEvent, error)
+	// Messages lists the account's messages that match f, newest first.
+	Messages(ctx context.Context, accountID int64, f MessageFilter) ([]Message, error)
 	// Cancel deletes a message that has not been handed to the dispatcher,
 	// refunds it and ends it as deleted. A message that is being sent or was
 	// sent is ErrAlreadySent.

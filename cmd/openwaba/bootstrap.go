@@ -14,6 +14,10 @@ import (
 
 // bootstrap makes a new installation usable: the default account, its API
 // key and, in sandbox mode, its sender number and starting balance.
+// defaultKeyScopes are what the default account's key may do: everything
+// a customer does (send, read analytics, manage webhooks), not admin.
+var defaultKeyScopes = []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks}
+
 func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.Writer, log *slog.Logger) error {
 	accounts, err := store.Accounts(ctx)
 	if err != nil {
@@ -39,7 +43,7 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 	switch {
 	case cfg.APIKey != "":
 		if _, err := store.APIKeyByHash(ctx, api.HashKey(cfg.APIKey)); errors.Is(err, openwaba.ErrNotFound) {
-			if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "OPENWABA_API_KEY", Hash: api.HashKey(cfg.APIKey), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+			if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "OPENWABA_API_KEY", Hash: api.HashKey(cfg.APIKey), Scopes: defaultKeyScopes}); err != nil {
 				return fmt.Errorf("storing OPENWABA_API_KEY: %w", err)
 			}
 		} else if err != nil {
@@ -47,7 +51,7 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		}
 	case created:
 		key := "owk_" + rand.Text()
-		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "generated", Hash: api.HashKey(key), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "generated", Hash: api.HashKey(key), Scopes: defaultKeyScopes}); err != nil {
 			return fmt.Errorf("storing generated API key: %w", err)
 		}
 		// Printed once, to stdout only: the database keeps just its hash.

@@ -27,6 +27,9 @@ type config struct {
 	SandboxStatusDelay time.Duration
 
 	TemplateSyncInterval time.Duration
+
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
@@ -63,6 +66,16 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_TEMPLATE_SYNC_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
+	hookTimeout, err := time.ParseDuration(env("OPENWABA_WEBHOOK_TIMEOUT", "5s"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_WEBHOOK_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", hookTimeout, "time limit of one attempt to deliver a webhook to a customer (OPENWABA_WEBHOOK_TIMEOUT)")
+	allowPrivate, err := parseBool(env("OPENWABA_WEBHOOK_ALLOW_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let customer webhooks go to loopback and private addresses, for local development (OPENWABA_WEBHOOK_ALLOW_PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,4 +91,15 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// parseBool reads a boolean setting: true/false, 1/0, yes/no.
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean: use true or false", v)
 }

@@ -33,6 +33,7 @@ func testConfig(t *testing.T) config {
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: testKey, LogLevel: "warn",
 		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0",
 		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: 5 * time.Millisecond,
+		WebhookAllowPrivate: true, WebhookTimeout: 2 * time.Second, // test receivers listen on loopback
 	}
 }
 

@@ -4,6 +4,7 @@
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
 //	openwaba templates  sync, list or show message templates
+//	openwaba hooks      list webhooks and dead letters, replay them
 //	openwaba version    print the version
 package main
 
@@ -38,6 +39,7 @@ commands:
   senders    add, list or remove sender numbers (works on the data dir)
   keys       create an API key (works on the data dir)
   templates  sync, list or show message templates (works on the data dir)
+  hooks      list webhooks, their dead letters, and replay them (works on the data dir)
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "templates":
 		return templatesCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "hooks":
+		return hooksCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil

@@ -23,6 +23,7 @@ import (
 	"github.com/openwaba/openwaba/internal/sandbox"
 	"github.com/openwaba/openwaba/internal/store/sqlite"
 	"github.com/openwaba/openwaba/internal/templates"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -116,16 +117,24 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer.SyncAndLog(ctx)
 
 	d := dispatch.New(dispatch.Config{Store: g.store, Upstream: upstream, Logger: log})
+	hooks := webhook.New(webhook.Config{
+		Store: g.store, Logger: log.With("component", "webhooks"),
+		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
+		Secret: accountSigningSecret(g.store),
+	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {
 		sandboxInbound = g.sandbox
 	}
 	g.api = api.New(api.Config{
 		Store: g.store, Upstream: upstream, Pricer: pricing.Default(), Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound,
+		Sandbox: sandboxInbound, NotifyHooks: hooks.Notify,
+		CheckHookTarget: func(ctx context.Context, url string) error {
+			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
+		},
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
-			Sink: &receive.Sink{Store: g.store, Logger: log},
+			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify},
 		}),
 	})
 	g.server = &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -135,6 +144,11 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.TemplateSyncInterval > 0 {
 		g.background.Go(func() { syncer.Run(dctx, cfg.TemplateSyncInterval) })
 	}
+	g.background.Go(func() {
+		if err := hooks.Run(dctx); err != nil {
+			log.Error("webhook deliverer stopped", "err", err)
+		}
+	})
 	g.background.Go(func() {
 		if err := d.Run(dctx); err != nil {
 			log.Error("dispatcher stopped", "err", err)
@@ -244,4 +258,11 @@ func (g *gateway) closeAll() {
 			g.log.Error("closing database", "err", err)
 		}
 	}
+}
+
+// accountSigningSecret is the secret customer webhooks are signed with.
+// Accounts get signing secrets with per-account settings (issue 4); until
+// then webhooks go out unsigned.
+func accountSigningSecret(store openwaba.Store) func(ctx context.Context, accountID int64) (string, error) {
+	return func(ctx context.Context, accountID int64) (string, error) { return "", nil }
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 // Pricer prices one message.
@@ -38,6 +39,13 @@ type Config struct {
 	Sandbox SandboxInbound
 	// MetaWebhook receives Meta's webhooks at /webhooks/meta.
 	MetaWebhook http.Handler
+	// CheckHookTarget refuses target URLs hooks may not have (not http(s),
+	// private addresses); webhook.CheckTarget without private addresses
+	// when nil.
+	CheckHookTarget func(ctx context.Context, url string) error
+	// NotifyHooks wakes the webhook deliverer after something was put in
+	// its outbox.
+	NotifyHooks func()
 }
 
 // Server is the gateway's HTTP API.
@@ -58,6 +66,12 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.cfg.NotifyHooks == nil {
+		s.cfg.NotifyHooks = func() {}
+	}
+	if s.cfg.CheckHookTarget == nil {
+		s.cfg.CheckHookTarget = func(ctx context.Context, url string) error { return webhook.CheckTarget(ctx, url, false, nil) }
+	}
 	if s.cfg.Notify == nil {
 		s.cfg.Notify = func() {}
 	}
@@ -65,9 +79,15 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.sendMessages))
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
+	mux.Handle("GET /api/waba/messages", s.auth(openwaba.ScopeWABA, s.listMessages))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
+	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
+	mux.Handle("GET /api/hooks", s.auth(openwaba.ScopeHooks, s.listHooks))
+	mux.Handle("DELETE /api/hooks", s.auth(openwaba.ScopeHooks, s.deleteHook))
+	mux.Handle("GET /api/hooks/dead", s.auth(openwaba.ScopeHooks, s.deadDeliveries))
+	mux.Handle("POST /api/hooks/dead/{id}/replay", s.auth(openwaba.ScopeHooks, s.replayDelivery))
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}

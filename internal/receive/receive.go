@@ -21,6 +21,9 @@ type Sink struct {
 	Store  openwaba.Store
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Applied, when set, is called after a notification was stored: its
+	// statuses and messages may have put webhooks in the outbox.
+	Applied func()
 }
 
 // HandleNotification applies every change of one webhook.
@@ -29,6 +32,9 @@ func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) erro
 		if err := s.applyChange(ctx, ch); err != nil {
 			return err
 		}
+	}
+	if s.Applied != nil {
+		s.Applied()
 	}
 	return nil
 }
