@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
 		{"Concurrency", concurrencyTests},
+		{"Prices", priceTests},
+		{"Guards", guardTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
