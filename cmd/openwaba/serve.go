@@ -119,7 +119,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		sandboxInbound = g.sandbox
 	}
 	g.api = api.New(api.Config{
-		Store: g.store, Upstream: upstream, Pricer: pricing.Default(), Logger: log, Notify: d.Notify,
+		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound,
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
