@@ -120,7 +120,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	}
 	g.api = api.New(api.Config{
 		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound,
+		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
 			Sink: &receive.Sink{Store: g.store, Logger: log},

@@ -38,6 +38,10 @@ type Config struct {
 	Sandbox SandboxInbound
 	// MetaWebhook receives Meta's webhooks at /webhooks/meta.
 	MetaWebhook http.Handler
+	// RateLimit is the requests per second each API key may make (0: no
+	// limit), with bursts of up to RateBurst (0: RateLimit rounded up).
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the gateway's HTTP API.
@@ -47,11 +51,12 @@ type Server struct {
 	now     func() time.Time
 	handler http.Handler
 	ready   atomic.Bool
+	limiter *keyLimiter
 }
 
 // New builds the server; it answers /healthz with 503 until SetReady.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, limiter: newKeyLimiter(cfg.RateLimit, cfg.RateBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -63,10 +68,11 @@ func New(cfg Config) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.sendMessages))
+	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.idempotent(s.sendMessages)))
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
+	mux.Handle("GET /api/balance", s.auth("", s.balance))
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}
