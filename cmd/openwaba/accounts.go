@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -119,7 +118,7 @@ func accountsCommand(ctx context.Context, args []string, getenv func(string) str
 		}
 		secret := ""
 		if !*off {
-			secret = "ows_" + rand.Text()
+			secret = api.NewSigningSecret()
 		}
 		if err := store.SetSigningSecret(ctx, id, secret); err != nil {
 			return err
@@ -232,7 +231,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 
 	switch args[0] {
 	case "create":
-		key := "owk_" + rand.Text()
+		key := api.NewKeySecret()
 		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: *account, Name: *name, Hash: api.HashKey(key), Scopes: list, ExpiresAt: exp}); err != nil {
 			return err
 		}

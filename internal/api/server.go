@@ -73,6 +73,7 @@ func New(cfg Config) *Server {
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/balance", s.auth("", s.balance))
+	s.adminRoutes(mux)
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}
