@@ -20,7 +20,6 @@ type principalKey struct{}
 type principal struct {
 	AccountID int64
 	KeyID     int64
-	Currency  string
 }
 
 func principalFrom(ctx context.Context) principal {
@@ -113,7 +112,7 @@ func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler 
 				s.log.Warn("recording the last use of an API key", "key_id", key.ID, "err", err)
 			}
 		}
-		ctx := context.WithValue(r.Context(), principalKey{}, principal{AccountID: key.AccountID, KeyID: key.ID, Currency: acct.Currency})
+		ctx := context.WithValue(r.Context(), principalKey{}, principal{AccountID: key.AccountID, KeyID: key.ID})
 		next(w, r.WithContext(ctx))
 	})
 }
