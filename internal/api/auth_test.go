@@ -264,3 +264,35 @@ func TestSignedRequests(t *testing.T) {
 		t.Errorf("unsigned account: %d %s", r.status, r.body)
 	}
 }
+
+func TestIdempotencyKeyExpires(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	body := `{"from":"4915112345678","to":"4917612345678","text":"hi"}`
+	send := func(body string) reply {
+		return f.do("POST", "/api/waba/messages", body, "X-Api-Key", "key-a", "Idempotency-Key", "k-1")
+	}
+	first := send(body)
+	if first.status != 400 || first.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("first: %d %v %s", first.status, first.header, first.body)
+	}
+	again := send(body)
+	if again.status != first.status || again.body != first.body || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %v %s", again.status, again.header, again.body)
+	}
+	if r := send(strings.Replace(body, "hi", "ho", 1)); r.status != 409 || !strings.Contains(r.body, "different request") {
+		t.Fatalf("other body: %d %s", r.status, r.body)
+	}
+	if r := f.do("POST", "/api/waba/messages", body, "X-Api-Key", "key-a", "Idempotency-Key", strings.Repeat("x", 256)); r.status != 400 {
+		t.Fatalf("long key: %d %s", r.status, r.body)
+	}
+	// After 24 hours the key starts afresh.
+	f.clock.Add(api.IdempotencyTTL - time.Second)
+	if r := send(body); r.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("before expiry: %v", r.header)
+	}
+	f.clock.Add(time.Second)
+	if r := send(strings.Replace(body, "hi", "ho", 1)); r.status != 400 || r.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("after expiry: %d %v %s", r.status, r.header, r.body)
+	}
+}
