@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -294,5 +295,26 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 	f.clock.Add(time.Second)
 	if r := send(strings.Replace(body, "hi", "ho", 1)); r.status != 400 || r.header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("after expiry: %d %v %s", r.status, r.header, r.body)
+	}
+}
+
+// TestIdempotencyKeyLost: a record left running by a gateway that stopped
+// half-way is reported as such instead of being waited for.
+func TestIdempotencyKeyLost(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	body := `{"from":"4915112345678","to":"4917612345678","text":"hi"}`
+	// The fingerprint the server computes: method, URI, content type, body.
+	h := sha256.Sum256([]byte("POST\n/api/waba/messages\napplication/json\n" + body))
+	started := f.clock.Now()
+	if _, _, err := f.store.BeginIdempotent(context.Background(), openwaba.IdempotencyRecord{
+		AccountID: 1, Key: "k-lost", RequestHash: h[:], CreatedAt: started, ExpiresAt: started.Add(api.IdempotencyTTL),
+	}, started); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(31 * time.Second)
+	r := f.do("POST", "/api/waba/messages", body, "X-Api-Key", "key-a", "Idempotency-Key", "k-lost")
+	if r.status != 409 || !strings.Contains(r.body, "did not finish") {
+		t.Fatalf("lost record: %d %s", r.status, r.body)
 	}
 }

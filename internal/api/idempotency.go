@@ -25,6 +25,7 @@ const idempotencyWait = 30 * time.Second
 var (
 	errIdempotencyMismatch = errors.New("Idempotency-Key was used before with a different request; use a new key for a new request")
 	errIdempotencyRunning  = errors.New("a request with this Idempotency-Key is still being processed; retry later")
+	errIdempotencyLost     = errors.New("the first request with this Idempotency-Key did not finish (its gateway may have stopped), so its outcome is unknown; look up its messages before sending again with a new key")
 )
 
 // bufferedResponse keeps a handler's response so that it can be stored
@@ -122,6 +123,12 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec openwaba.Ide
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	for !rec.Done() {
+		// A record still running long after a request could have taken
+		// is one whose gateway stopped half-way.
+		if s.now().Sub(rec.CreatedAt) > idempotencyWait {
+			s.writeError(w, errIdempotencyLost, false)
+			return
+		}
 		select {
 		case <-r.Context().Done():
 			return

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -58,26 +57,29 @@ func (s *Store) BeginIdempotent(ctx context.Context, r openwaba.IdempotencyRecor
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= ?`, ms(now)); err != nil {
 			return err
 		}
-		var err error
-		got, err = scanIdempotency(tx.QueryRowContext(ctx,
-			`SELECT `+idempotencyColumns+` FROM idempotency_keys WHERE account_id = ? AND key = ?`, r.AccountID, r.Key))
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `
+		// Insert-or-nothing, then read: the pattern that also holds when
+		// two transactions run at once (PostgreSQL's READ COMMITTED).
+		res, err := tx.ExecContext(ctx, `
 			INSERT INTO idempotency_keys (account_id, key, request_hash, status, created_at, expires_at)
-			VALUES (?, ?, ?, 0, ?, ?)`, r.AccountID, r.Key, r.RequestHash, ms(r.CreatedAt), ms(r.ExpiresAt))
+			VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (account_id, key) DO NOTHING`,
+			r.AccountID, r.Key, r.RequestHash, ms(r.CreatedAt), ms(r.ExpiresAt))
 		if isForeignKey(err) {
 			return openwaba.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		got, created = r, true
-		return nil
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if created = n == 1; created {
+			got = r
+			return nil
+		}
+		got, err = scanIdempotency(tx.QueryRowContext(ctx,
+			`SELECT `+idempotencyColumns+` FROM idempotency_keys WHERE account_id = ? AND key = ?`, r.AccountID, r.Key))
+		return err
 	})
 	if err != nil {
 		return openwaba.IdempotencyRecord{}, false, fmt.Errorf("begin idempotency key of account %d: %w", r.AccountID, err)
