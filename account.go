@@ -13,6 +13,10 @@ type Account struct {
 	Currency  string
 	Balance   Micros
 	CreatedAt time.Time
+	// SigningSecret, when set, makes the account sign every request
+	// (X-Signature, X-Timestamp, X-Nonce). It is stored as given: the
+	// server needs it to compute the HMAC.
+	SigningSecret string
 }
 
 // Scope is a permission an API key carries.
@@ -45,6 +49,15 @@ func (k APIKey) Usable(now time.Time) bool {
 		return false
 	}
 	return k.ExpiresAt == nil || now.Before(*k.ExpiresAt)
+}
+
+// ParseScope reads a scope's name.
+func ParseScope(s string) (Scope, bool) {
+	switch sc := Scope(s); sc {
+	case ScopeWABA, ScopeAnalytics, ScopeHooks, ScopeAdmin:
+		return sc, true
+	}
+	return "", false
 }
 
 // HasScope reports whether the key carries scope s.

@@ -18,6 +18,8 @@ type Store interface {
 	InboundStore
 	HookStore
 	OutboxStore
+	PriceStore
+	GuardStore
 	Close() error
 }
 
@@ -29,6 +31,16 @@ type AccountStore interface {
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
 	// APIKeyByHash finds a key by the SHA-256 hash of its secret.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// APIKeys lists the account's keys by id, revoked and expired ones too.
+	APIKeys(ctx context.Context, accountID int64) ([]APIKey, error)
+	// RevokeAPIKey revokes a key of the account at time at; a key of
+	// another account is ErrNotFound. Revoking twice keeps the first time.
+	RevokeAPIKey(ctx context.Context, accountID, keyID int64, at time.Time) (APIKey, error)
+	// TouchAPIKey sets the key's last-used time to at, if that is later.
+	TouchAPIKey(ctx context.Context, keyID int64, at time.Time) error
+	// SetSigningSecret sets the secret the account signs its requests
+	// with; "" turns signing off.
+	SetSigningSecret(ctx context.Context, accountID int64, secret string) error
 	// Credit adds amount (which may be negative) to the balance with a
 	// ledger entry and returns the new balance.
 	Credit(ctx context.Context, accountID int64, amount Micros, reason string) (Micros, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,10 @@ type config struct {
 
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
+	// RateLimit is the requests per second each API key may make (0: no
+	// limit); RateBurst the burst it may make at once.
+	RateLimit float64
+	RateBurst int
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
@@ -76,8 +81,27 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_WEBHOOK_ALLOW_PRIVATE: %w", err)
 	}
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let customer webhooks go to loopback and private addresses, for local development (OPENWABA_WEBHOOK_ALLOW_PRIVATE)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "requests per second each API key may make; 0 for no limit (OPENWABA_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", 0, "requests an API key may make at once before the rate limit applies; 0 for the rate limit rounded up (OPENWABA_RATE_BURST)")
+	if v := getenv("OPENWABA_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, fmt.Errorf("OPENWABA_RATE_LIMIT: %q is not a number of requests per second", v)
+		}
+		c.RateLimit = f
+	}
+	if v := getenv("OPENWABA_RATE_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("OPENWABA_RATE_BURST: %q is not a number of requests", v)
+		}
+		c.RateBurst = n
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		return c, fmt.Errorf("--rate-limit and --rate-burst must not be negative")
 	}
 	if !c.sandbox() && c.MetaAppSecret == "" {
 		return c, fmt.Errorf("OPENWABA_META_APP_SECRET is required with a Meta access token: without it webhooks cannot be verified")

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,8 +24,16 @@ import (
 // keeps the envelopes it got.
 type hookReceiver struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got []map[string]any
+	mu   sync.Mutex
+	got  []map[string]any
+	reqs []signedRequest
+}
+
+// signedRequest is what a receiver needs to check a webhook's signature.
+type signedRequest struct {
+	method, url string
+	header      http.Header
+	body        []byte
 }
 
 func newHookReceiver(t *testing.T) *hookReceiver {
@@ -34,6 +46,7 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 		}
 		r.mu.Lock()
 		r.got = append(r.got, env)
+		r.reqs = append(r.reqs, signedRequest{req.Method, "http://" + req.Host + req.URL.RequestURI(), req.Header.Clone(), body})
 		r.mu.Unlock()
 	}))
 	t.Cleanup(r.Close)
@@ -294,5 +307,39 @@ func TestListMessages(t *testing.T) {
 	}
 	if r := g.do("GET", "/api/waba/messages?from=yesterday", ""); r.Status != 400 || !strings.Contains(string(r.Body), "from: must be") {
 		t.Errorf("bad from: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestSignedWebhooks: an account with a signing secret gets its webhooks
+// signed as seven signs them; the test checks the signature the way a
+// customer's receiver would, written from seven's description.
+func TestSignedWebhooks(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	ctx := context.Background()
+	const secret = "whsec-e2e"
+	if err := g.store.SetSigningSecret(ctx, 1, secret); err != nil {
+		t.Fatal(err)
+	}
+	recv := newHookReceiver(t)
+	if _, err := g.store.CreateHook(ctx, openwaba.Hook{AccountID: 1, TargetURL: recv.URL + "/mo", EventType: openwaba.HookWAMO, RequestMethod: "JSON"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.sandbox.Inbound(ctx, "4917600000077", testSender, "Hallo"); err != nil {
+		t.Fatal(err)
+	}
+	recv.wait(t, 1)
+	recv.mu.Lock()
+	r := recv.reqs[0]
+	recv.mu.Unlock()
+	ts, nonce := r.header.Get("X-Timestamp"), r.header.Get("X-Nonce")
+	sum := md5.Sum(r.body)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "\n" + nonce + "\n" + r.method + "\n" + r.url + "\n" + hex.EncodeToString(sum[:])))
+	if want := hex.EncodeToString(mac.Sum(nil)); r.header.Get("X-Signature") != want {
+		t.Fatalf("X-Signature %q, want %q (headers %v)", r.header.Get("X-Signature"), want, r.header)
+	}
+	if !strings.HasPrefix(r.header.Get("X-Webhook-Id"), "owh_") {
+		t.Errorf("X-Webhook-Id %q", r.header.Get("X-Webhook-Id"))
 	}
 }

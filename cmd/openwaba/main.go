@@ -1,10 +1,14 @@
 // Command openwaba is the openwaba gateway and its administration tool.
 //
 //	openwaba serve      run the gateway (sandbox upstream unless Meta is configured)
+//	openwaba accounts   create, list or show accounts; turn request signing on or off
+//	openwaba keys       create, list or revoke API keys
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
 //	openwaba templates  sync, list or show message templates
 //	openwaba hooks      list webhooks and dead letters, replay them
+//	openwaba balance    top up or show an account's balance
+//	openwaba prices     set, delete or list prices
 //	openwaba version    print the version
 package main
 
@@ -36,10 +40,14 @@ const usage = `usage: openwaba <command> [flags]
 
 commands:
   serve      run the gateway
+  accounts   create, list or show accounts; request signing (works on the data dir)
+  keys       create, list or revoke API keys (works on the data dir)
   senders    add, list or remove sender numbers (works on the data dir)
   keys       create an API key (works on the data dir)
   templates  sync, list or show message templates (works on the data dir)
   hooks      list webhooks, their dead letters, and replay them (works on the data dir)
+  balance    top up or show an account's balance (works on the data dir)
+  prices     set, delete or list prices (works on the data dir)
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -63,6 +71,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return templatesCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "hooks":
 		return hooksCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "accounts":
+		return accountsCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "balance":
+		return balanceCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "prices":
+		return pricesCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil

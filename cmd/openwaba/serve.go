@@ -127,8 +127,8 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		sandboxInbound = g.sandbox
 	}
 	g.api = api.New(api.Config{
-		Store: g.store, Upstream: upstream, Pricer: pricing.Default(), Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound, NotifyHooks: hooks.Notify,
+		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
+		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify,
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
 		},
@@ -260,9 +260,15 @@ func (g *gateway) closeAll() {
 	}
 }
 
-// accountSigningSecret is the secret customer webhooks are signed with.
-// Accounts get signing secrets with per-account settings (issue 4); until
-// then webhooks go out unsigned.
+// accountSigningSecret is the secret customer webhooks are signed with:
+// the account's signing secret (openwaba accounts signing); an account
+// without one gets unsigned webhooks.
 func accountSigningSecret(store openwaba.Store) func(ctx context.Context, accountID int64) (string, error) {
-	return func(ctx context.Context, accountID int64) (string, error) { return "", nil }
+	return func(ctx context.Context, accountID int64) (string, error) {
+		a, err := store.Account(ctx, accountID)
+		if err != nil {
+			return "", err
+		}
+		return a.SigningSecret, nil
+	}
 }

@@ -46,6 +46,10 @@ type Config struct {
 	// NotifyHooks wakes the webhook deliverer after something was put in
 	// its outbox.
 	NotifyHooks func()
+	// RateLimit is the requests per second each API key may make (0: no
+	// limit), with bursts of up to RateBurst (0: RateLimit rounded up).
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the gateway's HTTP API.
@@ -55,11 +59,12 @@ type Server struct {
 	now     func() time.Time
 	handler http.Handler
 	ready   atomic.Bool
+	limiter *keyLimiter
 }
 
 // New builds the server; it answers /healthz with 503 until SetReady.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, limiter: newKeyLimiter(cfg.RateLimit, cfg.RateBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -77,7 +82,7 @@ func New(cfg Config) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.sendMessages))
+	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.idempotent(s.sendMessages)))
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
 	mux.Handle("GET /api/waba/messages", s.auth(openwaba.ScopeWABA, s.listMessages))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
@@ -88,6 +93,8 @@ func New(cfg Config) *Server {
 	mux.Handle("DELETE /api/hooks", s.auth(openwaba.ScopeHooks, s.deleteHook))
 	mux.Handle("GET /api/hooks/dead", s.auth(openwaba.ScopeHooks, s.deadDeliveries))
 	mux.Handle("POST /api/hooks/dead/{id}/replay", s.auth(openwaba.ScopeHooks, s.replayDelivery))
+	mux.Handle("GET /api/balance", s.auth("", s.balance))
+	s.adminRoutes(mux)
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}

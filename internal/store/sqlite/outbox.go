@@ -172,7 +172,7 @@ func (s *Store) NextDelivery(ctx context.Context) (time.Time, bool, error) {
 // (its hook was deleted meanwhile) is ErrNotFound.
 func (s *Store) outboxUpdate(ctx context.Context, what string, id int64, query string, args ...any) error {
 	err := s.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return changedOne(tx.ExecContext(ctx, query, args...))
+		return affectedOne(tx.ExecContext(ctx, query, args...))
 	})
 	if err != nil {
 		return fmt.Errorf("%s webhook delivery %d: %w", what, id, err)
@@ -226,16 +226,4 @@ func (s *Store) ReplayDelivery(ctx context.Context, accountID, id int64, now tim
 		UPDATE webhook_outbox SET state = 'pending', due_at = ?1, lease_until = 0, attempts = 0
 		WHERE id = ?2 AND state = 'dead'
 		AND (?3 = 0 OR hook_id IN (SELECT id FROM hooks WHERE account_id = ?3))`, ms(now), id, accountID)
-}
-
-// changedOne turns a statement that changed no row into ErrNotFound.
-func changedOne(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		return openwaba.ErrNotFound
-	}
-	return err
 }

@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Inbound", inboundTests},
 		{"Hooks", hookTests},
 		{"Concurrency", concurrencyTests},
+		{"Prices", priceTests},
+		{"Guards", guardTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
