@@ -38,6 +38,26 @@ type env struct {
 	d       *webhook.Deliverer
 }
 
+// benchEnv is a store with one account, for benchmarks.
+type benchEnv struct {
+	store   *sqlite.Store
+	account openwaba.Account
+}
+
+func newBenchEnv(b *testing.B) benchEnv {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "openwaba.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	acct, err := store.CreateAccount(ctx, openwaba.Account{Name: "bench", CreatedAt: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchEnv{store, acct}
+}
+
 func newEnv(t *testing.T, mutate ...func(*webhook.Config)) *env {
 	t.Helper()
 	ctx := t.Context()
