@@ -158,14 +158,18 @@ func TestCallsSendSevenRequests(t *testing.T) {
 			method: "GET", path: "/api/waba/messages/7",
 		},
 		{
-			name:   "read",
-			call:   func(c *client.Client) error { return c.Read(ctx, client.Conversation{From: "4915112345678", To: "4917612345678"}) },
+			name: "read",
+			call: func(c *client.Client) error {
+				return c.Read(ctx, client.Conversation{From: "4915112345678", To: "4917612345678"})
+			},
 			method: "POST", path: "/api/waba/events", ct: "application/json", jsonBody: true,
 			body: `{"from":"4915112345678","to":"4917612345678","event":"read"}`,
 		},
 		{
-			name:   "typing by msg_id",
-			call:   func(c *client.Client) error { return c.Typing(ctx, client.Conversation{From: "4915112345678", MsgID: "wamid.X"}) },
+			name: "typing by msg_id",
+			call: func(c *client.Client) error {
+				return c.Typing(ctx, client.Conversation{From: "4915112345678", MsgID: "wamid.X"})
+			},
 			method: "POST", path: "/api/waba/events", ct: "application/json", jsonBody: true,
 			body: `{"from":"4915112345678","msg_id":"wamid.X","event":"is_typing"}`,
 		},

@@ -30,10 +30,10 @@ func TestWebhookVerifier(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	const (
-		secret = "whsec"
-		target = "https://app.example.com/hooks/openwaba?tenant=7"
-		nonce  = "0123456789abcdefghijABCDEFGHIJ01"
-		status = `{"webhook_event":"whatsapp_status","webhook_timestamp":"2026-11-25T10:00:03+00:00","data":{"msg_id":"12345678","status":"failed","timestamp":"2026-11-25 10:00:03","foreign_id":"order-1","error_code":131026,"error_text":"Message undeliverable"}}`
+		secret  = "whsec"
+		target  = "https://app.example.com/hooks/openwaba?tenant=7"
+		nonce   = "0123456789abcdefghijABCDEFGHIJ01"
+		status  = `{"webhook_event":"whatsapp_status","webhook_timestamp":"2026-11-25T10:00:03+00:00","data":{"msg_id":"12345678","status":"failed","timestamp":"2026-11-25 10:00:03","foreign_id":"order-1","error_code":131026,"error_text":"Message undeliverable"}}`
 		inbound = `{"webhook_event":"whatsapp_inbound","webhook_timestamp":"2026-11-25T10:00:00+00:00","data":{"id":"wamid.ABC","sender":"4917612345678","system":"4915112345678","type":"text","text":"Hi, I need help","time":1800000000}}`
 	)
 	v := client.WebhookVerifier{Secret: secret, Now: func() time.Time { return now }}
@@ -45,7 +45,9 @@ func TestWebhookVerifier(t *testing.T) {
 	}{
 		{
 			name: "status report",
-			req:  func() *http.Request { return signedWebhook(secret, "POST", target, "application/json", status, now, nonce) },
+			req: func() *http.Request {
+				return signedWebhook(secret, "POST", target, "application/json", status, now, nonce)
+			},
 			check: func(t *testing.T, e *client.Event) {
 				s, err := e.Status()
 				if err != nil || e.Type != client.EventStatus || s.MsgID != "12345678" || s.Status != "failed" || s.ForeignID != "order-1" || s.ErrorCode != 131026 || s.ErrorText != "Message undeliverable" {
@@ -55,7 +57,9 @@ func TestWebhookVerifier(t *testing.T) {
 		},
 		{
 			name: "inbound message, numbers as numbers",
-			req:  func() *http.Request { return signedWebhook(secret, "POST", target, "application/json", inbound, now, nonce) },
+			req: func() *http.Request {
+				return signedWebhook(secret, "POST", target, "application/json", inbound, now, nonce)
+			},
 			check: func(t *testing.T, e *client.Event) {
 				in, err := e.Inbound()
 				if err != nil || e.Type != client.EventInbound || in.ID != "wamid.ABC" || in.Sender != "4917612345678" || in.Text != "Hi, I need help" || in.Time != "1800000000" {
@@ -76,13 +80,19 @@ func TestWebhookVerifier(t *testing.T) {
 			},
 		},
 		{
-			name:    "body changed after signing",
-			req:     func() *http.Request { r := signedWebhook(secret, "POST", target, "application/json", status, now, nonce); r.Body = http.NoBody; return r },
+			name: "body changed after signing",
+			req: func() *http.Request {
+				r := signedWebhook(secret, "POST", target, "application/json", status, now, nonce)
+				r.Body = http.NoBody
+				return r
+			},
 			wantErr: client.ErrInvalidSignature,
 		},
 		{
-			name:    "other secret",
-			req:     func() *http.Request { return signedWebhook("other", "POST", target, "application/json", status, now, nonce) },
+			name: "other secret",
+			req: func() *http.Request {
+				return signedWebhook("other", "POST", target, "application/json", status, now, nonce)
+			},
 			wantErr: client.ErrInvalidSignature,
 		},
 		{
@@ -96,8 +106,10 @@ func TestWebhookVerifier(t *testing.T) {
 			wantErr: client.ErrInvalidSignature,
 		},
 		{
-			name:    "replayed later",
-			req:     func() *http.Request { return signedWebhook(secret, "POST", target, "application/json", status, now.Add(-time.Hour), nonce) },
+			name: "replayed later",
+			req: func() *http.Request {
+				return signedWebhook(secret, "POST", target, "application/json", status, now.Add(-time.Hour), nonce)
+			},
 			wantErr: client.ErrInvalidSignature,
 		},
 		{
@@ -110,8 +122,10 @@ func TestWebhookVerifier(t *testing.T) {
 			wantErr: client.ErrInvalidSignature,
 		},
 		{
-			name:    "not an envelope",
-			req:     func() *http.Request { return signedWebhook(secret, "POST", target, "application/json", `{"x":1}`, now, nonce) },
+			name: "not an envelope",
+			req: func() *http.Request {
+				return signedWebhook(secret, "POST", target, "application/json", `{"x":1}`, now, nonce)
+			},
 			wantErr: client.ErrInvalidWebhook,
 		},
 	}
