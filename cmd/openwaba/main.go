@@ -3,6 +3,9 @@
 //	openwaba serve      run the gateway (sandbox upstream unless Meta is configured)
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
+//	openwaba send       send a message through a gateway (or seven.io)
+//	openwaba status     show a message's status
+//	openwaba delete     cancel a scheduled message
 //	openwaba version    print the version
 package main
 
@@ -36,6 +39,9 @@ commands:
   serve      run the gateway
   senders    add, list or remove sender numbers (works on the data dir)
   keys       create an API key (works on the data dir)
+  send       send a message (OPENWABA_URL, OPENWABA_API_KEY)
+  status     show a message's status and journal
+  delete     cancel a message that has not been sent yet
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -55,6 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sendersCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "send":
+		return sendCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "status":
+		return statusCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "delete":
+		return deleteCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil
