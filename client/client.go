@@ -132,6 +132,11 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			wait := c.backoff(attempt)
 			if rl, ok := errors.AsType[*RateLimitError](lastErr); ok && rl.RetryAfter > 0 {
 				wait = rl.RetryAfter
+				// Waiting past the caller's deadline helps no one: give
+				// the caller the rate limit error and its Retry-After.
+				if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+					break
+				}
 			}
 			t := time.NewTimer(wait)
 			select {

@@ -405,6 +405,18 @@ func TestRetries(t *testing.T) {
 			t.Fatalf("err = %v after %d attempts", err, len(s.requests()))
 		}
 	})
+	t.Run("a Retry-After past the deadline is not waited for", func(t *testing.T) {
+		t.Parallel()
+		later := answer{429, map[string]string{"Retry-After": "3600"}, `{"error_code":429,"error_message":"rate limit exceeded"}`}
+		s := newSeven(t, "", later, later)
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		err := s.client().Delete(ctx, "1")
+		rl, ok := errors.AsType[*client.RateLimitError](err)
+		if !ok || rl.RetryAfter != time.Hour || ctx.Err() != nil || len(s.requests()) != 1 {
+			t.Fatalf("err = %v after %d attempts", err, len(s.requests()))
+		}
+	})
 	t.Run("network errors", func(t *testing.T) {
 		t.Parallel()
 		s := newSeven(t, "")

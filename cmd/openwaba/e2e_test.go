@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -33,6 +34,11 @@ func TestHealthz(t *testing.T) {
 	g := startTestGateway(t)
 	if r := g.do("GET", "/healthz", ""); r.Status != 200 {
 		t.Fatalf("healthz: %d", r.Status)
+	}
+	// The API description is public.
+	r := g.do("GET", "/openapi.json", "", "X-Api-Key", "")
+	if r.Status != 200 || !bytes.Equal(r.Body, api.OpenAPIDocument()) {
+		t.Fatalf("openapi.json: %d %.100s", r.Status, r.Body)
 	}
 }
 
