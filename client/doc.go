@@ -38,8 +38,12 @@
 // Calls that are safe to repeat (GET, DELETE, and sends, which carry an
 // Idempotency-Key that stays the same across attempts) are retried after
 // network errors, 429 and 502–504, with exponential backoff, or after the
-// server's Retry-After (WithRetries, WithBackoff). WithSigningSecret signs
-// each request the way seven documents it (see Sign).
+// server's Retry-After (WithRetries, WithBackoff). openwaba answers a repeated
+// key with the first answer, so a retried send is never sent twice; against
+// a gateway that ignores Idempotency-Key, a send retried after a network
+// error may be; use WithRetries(0) there if that matters. Events (read,
+// typing, reactions) are never retried. WithSigningSecret signs each request
+// the way seven documents it (see Sign).
 //
 // # Webhooks
 //
