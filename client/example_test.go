@@ -49,6 +49,10 @@ func startExampleGateway() *exampleGateway {
 			_ = json.NewEncoder(w).Encode(map[string]any{"success": "100", "total_price": 0, "balance": 100, "debug": "false", "sms_type": "WA", "messages": msgs})
 		case r.Method == "GET" && r.URL.Path == "/api/balance":
 			_, _ = w.Write([]byte(`{"amount":99.9265,"currency":"EUR"}`))
+		case r.Method == "POST" && r.URL.Path == "/api/hooks":
+			_, _ = w.Write([]byte(`{"success":true,"id":1277}`))
+		case r.Method == "GET" && r.URL.Path == "/api/analytics/label":
+			_, _ = w.Write([]byte(`[{"label":"newsletter","sms":0,"inbound":3,"whatsapp":120,"usage_eur":8.82}]`))
 		case r.Method == "DELETE" && r.URL.Path == "/api/waba/messages/999":
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"code":404,"message":"Page not found","errors":[]}`))
@@ -309,4 +313,38 @@ func ExampleWebhookVerifier() {
 	// Output:
 	// message 12345678 is read
 	// 200
+}
+
+func ExampleClient_CreateHook() {
+	gw := startExampleGateway()
+	defer gw.Close()
+	c := client.New(gw.URL+"/api", "YOUR_API_KEY")
+	id, err := c.CreateHook(context.Background(), client.Hook{
+		TargetURL:     "https://app.example.com/hooks/whatsapp",
+		EventType:     "all",
+		RequestMethod: "JSON",
+	})
+	fmt.Println(id, err)
+	fmt.Println(gw.lastBody())
+	// Output:
+	// 1277 <nil>
+	// event_type=all&request_method=JSON&target_url=https%3A%2F%2Fapp.example.com%2Fhooks%2Fwhatsapp
+}
+
+func ExampleClient_Analytics() {
+	gw := startExampleGateway()
+	defer gw.Close()
+	c := client.New(gw.URL+"/api", "YOUR_API_KEY")
+	rows, err := c.Analytics(context.Background(), client.ByLabel, client.AnalyticsQuery{
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	for _, r := range rows {
+		fmt.Println(r.Label, r.Counts["whatsapp"], r.UsageEUR)
+	}
+	// Output:
+	// newsletter 120 8.82
 }
