@@ -16,6 +16,8 @@ type Store interface {
 	MessageStore
 	DispatchStore
 	InboundStore
+	HookStore
+	OutboxStore
 	Close() error
 }
 
@@ -110,4 +112,6 @@ type InboundStore interface {
 	LastInbound(ctx context.Context, accountID int64, sender, user string) (InboundMessage, error)
 	// InboundByWAMID finds an inbound message of the account.
 	InboundByWAMID(ctx context.Context, accountID int64, wamid string) (InboundMessage, error)
+	// InboundByID finds an inbound message of the account by its id.
+	InboundByID(ctx context.Context, accountID, id int64) (InboundMessage, error)
 }

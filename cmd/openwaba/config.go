@@ -25,6 +25,8 @@ type config struct {
 
 	SandboxAddr        string
 	SandboxStatusDelay time.Duration
+
+	TemplateSyncInterval time.Duration
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
@@ -56,6 +58,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_SANDBOX_STATUS_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.SandboxStatusDelay, "sandbox-status-delay", delay, "gap between the sandbox's sent, delivered and read reports (OPENWABA_SANDBOX_STATUS_DELAY)")
+	syncEvery, err := time.ParseDuration(env("OPENWABA_TEMPLATE_SYNC_INTERVAL", "1h"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_TEMPLATE_SYNC_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -3,6 +3,7 @@
 //	openwaba serve      run the gateway (sandbox upstream unless Meta is configured)
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
+//	openwaba templates  sync, list or show message templates
 //	openwaba send       send a message through a gateway (or seven.io)
 //	openwaba status     show a message's status
 //	openwaba delete     cancel a scheduled message
@@ -39,6 +40,7 @@ commands:
   serve      run the gateway
   senders    add, list or remove sender numbers (works on the data dir)
   keys       create an API key (works on the data dir)
+  templates  sync, list or show message templates (works on the data dir)
   send       send a message (OPENWABA_URL, OPENWABA_API_KEY)
   status     show a message's status and journal
   delete     cancel a message that has not been sent yet
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sendersCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "templates":
+		return templatesCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "send":
 		return sendCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "status":

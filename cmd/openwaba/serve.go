@@ -22,6 +22,7 @@ import (
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
 	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/templates"
 )
 
 func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -111,7 +112,8 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		ln.Close()
 		return nil, err
 	}
-	syncTemplates(ctx, g.store, upstream, log)
+	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
+	syncer.SyncAndLog(ctx)
 
 	d := dispatch.New(dispatch.Config{Store: g.store, Upstream: upstream, Logger: log})
 	var sandboxInbound api.SandboxInbound
@@ -130,6 +132,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopDispatch = cancel
+	if cfg.TemplateSyncInterval > 0 {
+		g.background.Go(func() { syncer.Run(dctx, cfg.TemplateSyncInterval) })
+	}
 	g.background.Go(func() {
 		if err := d.Run(dctx); err != nil {
 			log.Error("dispatcher stopped", "err", err)
@@ -150,23 +155,37 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 }
 
 func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log *slog.Logger) (string, error) {
-	ln, err := net.Listen("tcp", cfg.SandboxAddr)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: listening on %s: %w", cfg.SandboxAddr, err)
-	}
 	g.sandbox = sandbox.New(sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
 		WindowSource: g.windowFromStore,
 	})
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
-	g.sandboxSrv = &http.Server{Handler: g.sandbox, ReadHeaderTimeout: 10 * time.Second}
-	g.background.Go(func() {
-		if err := g.sandboxSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("sandbox stopped", "err", err)
+	var (
+		url string
+		err error
+	)
+	g.sandboxSrv, url, err = serveOn(cfg.SandboxAddr, g.sandbox, &g.background, log)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	return url, nil
+}
+
+// serveOn listens on addr and serves h in the background, tracked by wg;
+// it returns the server (to shut down) and its base URL.
+func serveOn(addr string, h http.Handler, wg *sync.WaitGroup, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "addr", addr, "err", err)
 		}
 	})
-	return "http://" + ln.Addr().String(), nil
+	return srv, "http://" + ln.Addr().String(), nil
 }
 
 // windowFromStore tells the sandbox about windows it has forgotten in a

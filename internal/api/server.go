@@ -68,6 +68,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
+	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}

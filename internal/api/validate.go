@@ -502,9 +502,18 @@ func (r *sendRequest) validateTemplate(p *sendPlan) error {
 func params(in []requestParam) []openwaba.TemplateParam {
 	out := make([]openwaba.TemplateParam, len(in))
 	for i, v := range in {
-		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName}
+		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: v.Location.domain()}
 	}
 	return out
+}
+
+// domain returns the location, or nil when latitude or longitude is
+// missing or not a number: the template check then names what is missing.
+func (l *requestLocation) domain() *openwaba.Location {
+	if l == nil || !l.Latitude.Set || l.Latitude.Invalid || !l.Longitude.Set || l.Longitude.Invalid {
+		return nil
+	}
+	return &openwaba.Location{Latitude: l.Latitude.Value, Longitude: l.Longitude.Value, Name: l.Name.Value, Address: l.Address.Value}
 }
 
 func maxLen(field, v string, max int) error {

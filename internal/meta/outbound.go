@@ -168,6 +168,10 @@ func headerParam(format string, p openwaba.TemplateParam, named bool) outParam {
 		return outParam{Type: "video", Video: &outLink{Link: p.Text}}
 	case "document":
 		return outParam{Type: "document", Document: &outLink{Link: p.Text}}
+	case "location":
+		if l := p.Location; l != nil {
+			return outParam{Type: "location", Location: &outLocation{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}}
+		}
 	}
 	return textParam(p, named)
 }

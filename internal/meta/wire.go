@@ -125,14 +125,15 @@ type outComponent struct {
 }
 
 type outParam struct {
-	Type          string   `json:"type"`
-	ParameterName string   `json:"parameter_name,omitempty"`
-	Text          string   `json:"text,omitempty"`
-	Payload       string   `json:"payload,omitempty"`
-	CouponCode    string   `json:"coupon_code,omitempty"`
-	Image         *outLink `json:"image,omitempty"`
-	Video         *outLink `json:"video,omitempty"`
-	Document      *outLink `json:"document,omitempty"`
+	Type          string       `json:"type"`
+	ParameterName string       `json:"parameter_name,omitempty"`
+	Text          string       `json:"text,omitempty"`
+	Payload       string       `json:"payload,omitempty"`
+	CouponCode    string       `json:"coupon_code,omitempty"`
+	Image         *outLink     `json:"image,omitempty"`
+	Video         *outLink     `json:"video,omitempty"`
+	Document      *outLink     `json:"document,omitempty"`
+	Location      *outLocation `json:"location,omitempty"`
 }
 
 type outLink struct {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Dispatch", dispatchTests},
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
+		{"Hooks", hookTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
