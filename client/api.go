@@ -177,7 +177,7 @@ func (c *Client) Balance(ctx context.Context) (*Balance, error) {
 type Hook struct {
 	ID            string `json:"id"`
 	TargetURL     string `json:"target_url"`
-	EventType     string `json:"event_type"`     // all, dlr, sms_mo, ..., or openwaba's WhatsApp events
+	EventType     string `json:"event_type"`     // EventAll, EventStatus, EventDLR, EventInbound, EventTracking
 	EventFilter   string `json:"event_filter"`   // e.g. a sender number
 	RequestMethod string `json:"request_method"` // JSON, POST or GET
 	Headers       string `json:"headers,omitempty"`

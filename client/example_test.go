@@ -305,7 +305,7 @@ func ExampleWebhookVerifier() {
 	})
 
 	// What the gateway sends:
-	body := `{"webhook_event":"whatsapp_status","webhook_timestamp":"2026-11-25T10:00:03+00:00","data":{"msg_id":"12345678","status":"read"}}`
+	body := `{"webhook_event":"wa_status","webhook_timestamp":"2026-11-25 10:00:03","data":{"msg_id":"12345678","status":"read","wa_status":"read","channel":"WA","price":0.0735}}`
 	req := signedWebhook("your signing secret", "POST", "https://app.example.com/hooks/whatsapp", "application/json", body, time.Now(), "fpPRhAd1s8GXacfR39mWqKPynmmXfJnc")
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, req)

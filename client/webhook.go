@@ -71,38 +71,47 @@ type Event struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// Webhook event types.
+// Webhook event types (the event_type of a hook, and webhook_event).
 const (
-	EventStatus  = "whatsapp_status"  // a message's status changed (StatusEvent)
-	EventInbound = "whatsapp_inbound" // a user wrote to one of your numbers (InboundEvent)
-	EventDLR     = "dlr"              // seven's SMS status report
-	EventSMSMO   = "sms_mo"           // seven's inbound SMS
+	EventAll      = "all"       // subscribes to every event
+	EventStatus   = "wa_status" // a message's WhatsApp status changed (StatusEvent)
+	EventDLR      = "dlr"       // the same in seven's status report terms (StatusEvent)
+	EventInbound  = "wa_mo"     // a user wrote to one of your numbers (InboundEvent)
+	EventTracking = "tracking"  // a tracked link was clicked
 )
 
-// StatusEvent is a status report of a sent message.
+// StatusEvent is the data of a wa_status or dlr event.
 type StatusEvent struct {
-	MsgID     string `json:"msg_id"` // the id Send returned
-	Status    string `json:"status"` // sent, delivered, read, failed, expired, deleted
-	Timestamp string `json:"timestamp"`
-	ForeignID string `json:"foreign_id,omitempty"`
-	Label     string `json:"label,omitempty"`
-	Sender    string `json:"sender,omitempty"`
-	Recipient string `json:"recipient,omitempty"`
-	WAMID     string `json:"wamid,omitempty"`
-	ErrorCode int    `json:"error_code,omitempty"`
-	ErrorText string `json:"error_text,omitempty"`
+	MsgID string `json:"msg_id"` // the id Send returned
+	// Status is the WhatsApp status (sent, delivered, read, failed,
+	// expired) for wa_status, seven's report value (TRANSMITTED,
+	// DELIVERED, NOTDELIVERED, REJECTED, EXPIRED, ...) for dlr.
+	Status     string  `json:"status"`
+	WAStatus   string  `json:"wa_status"`   // the WhatsApp status, in both
+	StatusTime string  `json:"status_time"` // "YYYY-MM-DD hh:mm:ss", UTC
+	ForeignID  string  `json:"foreign_id"`
+	Label      string  `json:"label"`
+	Sender     string  `json:"sender"`
+	Recipient  string  `json:"recipient"`
+	WAMID      string  `json:"wamid"`
+	Channel    string  `json:"channel"`
+	Price      float64 `json:"price"`
+	ErrorCode  int     `json:"error_code"`
+	ErrorText  string  `json:"error_text"`
 }
 
-// InboundEvent is a message a user sent to one of your numbers.
+// InboundEvent is the data of a wa_mo event: a message a user sent to one
+// of your numbers.
 type InboundEvent struct {
-	ID        string          `json:"id"`     // WhatsApp id; use it with Read and React
-	Sender    string          `json:"sender"` // the user
-	System    string          `json:"system"` // your number
-	Type      string          `json:"type"`   // text, image, reaction, ...
-	Text      string          `json:"text"`
-	Time      string          `json:"time"`
-	Content   json.RawMessage `json:"content,omitempty"` // the type's details
-	ContextID string          `json:"context_id,omitempty"`
+	ID          string          `json:"id"`
+	WAMID       string          `json:"wamid"`     // use it with Read (MsgID) and React
+	Sender      string          `json:"sender"`    // the user who wrote
+	Recipient   string          `json:"recipient"` // your number
+	Time        string          `json:"time"`      // "YYYY-MM-DD hh:mm:ss", UTC
+	Type        string          `json:"type"`      // text, image, reaction, interactive, ...
+	Text        string          `json:"text"`
+	ProfileName string          `json:"profile_name"`
+	Content     json.RawMessage `json:"content"` // the message as WhatsApp sent it
 }
 
 // Status decodes the data of a status event.
@@ -123,22 +132,41 @@ func (e *Event) Inbound() (*InboundEvent, error) {
 	return &in, nil
 }
 
-// decodeData reads data leniently: numbers may come as strings.
+// numericFields are the data fields that are numbers; the form and query
+// encodings of POST and GET hooks send them as strings.
+var numericFields = map[string]bool{"price": true, "error_code": true}
+
+// decodeData reads data leniently: numbers may come as strings and ids as
+// numbers; nested objects may come as JSON text (form encodings).
 func decodeData(data json.RawMessage, v any) error {
 	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
 		return err
 	}
 	for k, x := range m {
-		if f, ok := x.(float64); ok && k != "error_code" {
-			m[k] = strconv.FormatFloat(f, 'f', -1, 64)
-		}
-		if s, ok := x.(string); ok && k == "error_code" {
-			n, _ := strconv.Atoi(s)
-			m[k] = n
+		switch x := x.(type) {
+		case json.Number:
+			if !numericFields[k] {
+				m[k] = x.String()
+			}
+		case string:
+			if numericFields[k] {
+				if x == "" {
+					delete(m, k)
+				} else if f, err := strconv.ParseFloat(x, 64); err == nil {
+					m[k] = f
+				}
+			} else if k == "content" && json.Valid([]byte(x)) {
+				m[k] = json.RawMessage(x)
+			}
 		}
 	}
-	b, _ := json.Marshal(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
 	return json.Unmarshal(b, v)
 }
 
@@ -147,9 +175,10 @@ func decodeData(data json.RawMessage, v any) error {
 type WebhookVerifier struct {
 	// Secret is the account's signing secret; empty skips verification.
 	Secret string
-	// URL is the webhook's URL as registered (what the sender signed).
-	// Empty: reconstructed from the request (scheme, Host, RequestURI),
-	// which is wrong behind a proxy that rewrites them.
+	// URL is the webhook's URL as registered (what the sender signed);
+	// the query is taken from the request. Empty: reconstructed from the
+	// request (scheme, Host, RequestURI), which is wrong behind a proxy
+	// that rewrites them.
 	URL string
 	// MaxAge bounds the age of X-Timestamp (default 5 minutes; seven's
 	// requests must not be older than 30 seconds, webhooks are retried).
@@ -173,9 +202,14 @@ func (v WebhookVerifier) Parse(r *http.Request) (*Event, error) {
 		if maxAge == 0 {
 			maxAge = 5 * time.Minute
 		}
-		u := v.URL
-		if u == "" {
-			u = requestURL(r)
+		u := requestURL(r)
+		if v.URL != "" {
+			// The registered URL, with the query as it arrived: GET hooks
+			// add the event to it.
+			u, _, _ = strings.Cut(v.URL, "?")
+			if r.URL.RawQuery != "" {
+				u += "?" + r.URL.RawQuery
+			}
 		}
 		if err := VerifySignature(v.Secret, r.Header, r.Method, u, body, now, maxAge); err != nil {
 			return nil, err

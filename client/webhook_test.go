@@ -30,11 +30,12 @@ func TestWebhookVerifier(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	const (
-		secret  = "whsec"
-		target  = "https://app.example.com/hooks/openwaba?tenant=7"
-		nonce   = "0123456789abcdefghijABCDEFGHIJ01"
-		status  = `{"webhook_event":"whatsapp_status","webhook_timestamp":"2026-11-25T10:00:03+00:00","data":{"msg_id":"12345678","status":"failed","timestamp":"2026-11-25 10:00:03","foreign_id":"order-1","error_code":131026,"error_text":"Message undeliverable"}}`
-		inbound = `{"webhook_event":"whatsapp_inbound","webhook_timestamp":"2026-11-25T10:00:00+00:00","data":{"id":"wamid.ABC","sender":"4917612345678","system":"4915112345678","type":"text","text":"Hi, I need help","time":1800000000}}`
+		secret = "whsec"
+		target = "https://app.example.com/hooks/openwaba?tenant=7"
+		nonce  = "0123456789abcdefghijABCDEFGHIJ01"
+		// openwaba's payloads (internal/webhook).
+		status  = `{"webhook_event":"wa_status","webhook_timestamp":"2026-11-25 10:00:03","data":{"msg_id":"12345678","status":"failed","wa_status":"failed","status_time":"2026-11-25 10:00:03","foreign_id":"order-1","label":null,"sender":"4915112345678","recipient":"4917612345678","wamid":"wamid.X","channel":"WA","price":0.0735,"error_code":131026,"error_text":"Message undeliverable"}}`
+		inbound = `{"webhook_event":"wa_mo","webhook_timestamp":"2026-11-25 10:00:00","data":{"id":17,"wamid":"wamid.ABC","sender":"4917612345678","recipient":"4915112345678","time":"2026-11-25 10:00:00","type":"text","text":"Hi, I need help","profile_name":null,"content":{"type":"text","text":{"body":"Hi, I need help"}}}}`
 	)
 	v := client.WebhookVerifier{Secret: secret, Now: func() time.Time { return now }}
 	tests := []struct {
@@ -50,32 +51,46 @@ func TestWebhookVerifier(t *testing.T) {
 			},
 			check: func(t *testing.T, e *client.Event) {
 				s, err := e.Status()
-				if err != nil || e.Type != client.EventStatus || s.MsgID != "12345678" || s.Status != "failed" || s.ForeignID != "order-1" || s.ErrorCode != 131026 || s.ErrorText != "Message undeliverable" {
+				if err != nil || e.Type != client.EventStatus || s.MsgID != "12345678" || s.Status != "failed" || s.WAStatus != "failed" || s.ForeignID != "order-1" || s.Label != "" ||
+					s.ErrorCode != 131026 || s.ErrorText != "Message undeliverable" || s.Price != 0.0735 || s.WAMID != "wamid.X" || s.StatusTime != "2026-11-25 10:00:03" {
 					t.Fatalf("status %+v, %v", s, err)
 				}
 			},
 		},
 		{
-			name: "inbound message, numbers as numbers",
+			name: "inbound message",
 			req: func() *http.Request {
 				return signedWebhook(secret, "POST", target, "application/json", inbound, now, nonce)
 			},
 			check: func(t *testing.T, e *client.Event) {
 				in, err := e.Inbound()
-				if err != nil || e.Type != client.EventInbound || in.ID != "wamid.ABC" || in.Sender != "4917612345678" || in.Text != "Hi, I need help" || in.Time != "1800000000" {
+				if err != nil || e.Type != client.EventInbound || in.ID != "17" || in.WAMID != "wamid.ABC" || in.Sender != "4917612345678" || in.Recipient != "4915112345678" ||
+					in.Text != "Hi, I need help" || in.Time != "2026-11-25 10:00:00" || string(in.Content) != `{"text":{"body":"Hi, I need help"},"type":"text"}` {
 					t.Fatalf("inbound %+v, %v", in, err)
 				}
 			},
 		},
 		{
-			name: "seven's form-encoded dlr",
+			name: "form-encoded dlr (POST hooks)",
 			req: func() *http.Request {
-				return signedWebhook(secret, "POST", target, "application/x-www-form-urlencoded", "webhook_event=dlr&webhook_timestamp=2021-08-24T08%3A08%3A00%2B02%3A00&data%5Bmsg_id%5D=77149843739&data%5Bstatus%5D=DELIVERED", now, nonce)
+				return signedWebhook(secret, "POST", target, "application/x-www-form-urlencoded", "webhook_event=dlr&webhook_timestamp=2021-08-24+08%3A08%3A00&data%5Bmsg_id%5D=77149843739&data%5Bstatus%5D=DELIVERED&data%5Bprice%5D=0.0735&data%5Berror_code%5D=", now, nonce)
 			},
 			check: func(t *testing.T, e *client.Event) {
 				s, err := e.Status()
-				if err != nil || e.Type != client.EventDLR || s.MsgID != "77149843739" || s.Status != "DELIVERED" {
+				if err != nil || e.Type != client.EventDLR || s.MsgID != "77149843739" || s.Status != "DELIVERED" || s.Price != 0.0735 || e.Timestamp != "2021-08-24 08:08:00" {
 					t.Fatalf("dlr %+v, %v", s, err)
+				}
+			},
+		},
+		{
+			name: "query-encoded inbound (GET hooks)",
+			req: func() *http.Request {
+				return signedWebhook(secret, "GET", target+"&data%5Bcontent%5D=%7B%22type%22%3A%22text%22%7D&data%5Bid%5D=17&data%5Btext%5D=Hi&webhook_event=wa_mo&webhook_timestamp=x", "", "", now, nonce)
+			},
+			check: func(t *testing.T, e *client.Event) {
+				in, err := e.Inbound()
+				if err != nil || e.Type != client.EventInbound || in.ID != "17" || in.Text != "Hi" || string(in.Content) != `{"type":"text"}` {
+					t.Fatalf("inbound %+v, %v", in, err)
 				}
 			},
 		},
@@ -150,7 +165,7 @@ func TestWebhookVerifier(t *testing.T) {
 func TestWebhookHandler(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	const body = `{"webhook_event":"whatsapp_status","webhook_timestamp":"x","data":{"msg_id":"1","status":"read"}}`
+	const body = `{"webhook_event":"wa_status","webhook_timestamp":"x","data":{"msg_id":"1","status":"read"}}`
 	var got []string
 	h := client.WebhookVerifier{Secret: "s", URL: "https://app.example.com/hook"}.Handler(func(_ *http.Request, e *client.Event) error {
 		s, err := e.Status()
