@@ -373,3 +373,55 @@ func (c *Client) Analytics(ctx context.Context, group AnalyticsGroup, q Analytic
 	}
 	return out, nil
 }
+
+// TemplateFilter narrows Templates; empty fields match everything.
+type TemplateFilter struct {
+	Name, Language, Status string
+}
+
+// TemplateInfo is a registered template with the placeholders a send must
+// fill (openwaba's GET /waba/templates).
+type TemplateInfo struct {
+	ID              string              `json:"id"`
+	Name            string              `json:"name"`
+	Language        string              `json:"language"`
+	Category        string              `json:"category"` // MARKETING, UTILITY, AUTHENTICATION
+	Status          string              `json:"status"`   // only APPROVED templates can be sent
+	ParameterFormat string              `json:"parameter_format"`
+	Components      []TemplateComponent `json:"components"`
+	Placeholders    struct {
+		Header  []string   `json:"header"`
+		Body    []string   `json:"body"`
+		Buttons [][]string `json:"buttons"`
+	} `json:"placeholders"`
+	Updated time.Time `json:"updated"`
+}
+
+// TemplateComponent is a part of a template as Meta describes it.
+type TemplateComponent struct {
+	Type    string `json:"type"` // HEADER, BODY, FOOTER, BUTTONS
+	Format  string `json:"format,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Buttons []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+		URL  string `json:"url,omitempty"`
+	} `json:"buttons,omitempty"`
+}
+
+// Templates lists the account's templates (openwaba only).
+func (c *Client) Templates(ctx context.Context, f TemplateFilter) ([]TemplateInfo, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"name": f.Name, "language": f.Language, "status": f.Status} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var out struct {
+		Templates []TemplateInfo `json:"templates"`
+	}
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/waba/templates", query: q, idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return out.Templates, nil
+}

@@ -19,8 +19,9 @@
 // recipients; a refused recipient (7002001 outside the 24-hour window, 500
 // without balance) is reported in its entry (SentMessage.Err), not as an
 // error of Send. Delete cancels a scheduled message, Status (openwaba only)
-// returns its status journal, and Read, Typing and React send the
-// conversation events.
+// returns its status journal, Templates (openwaba only) lists the templates
+// with their placeholders, and Read, Typing and React send the conversation
+// events.
 //
 // The account calls of seven's API are there too: Balance, Hooks,
 // CreateHook, DeleteHook and Analytics.

@@ -123,3 +123,19 @@ func TestClientSendsSpecExamples(t *testing.T) {
 		t.Errorf("delete: %v", err)
 	}
 }
+
+func TestClientTemplates(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	ts, err := g.client().Templates(context.Background(), client.TemplateFilter{Name: "order_confirmation", Language: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Status != "APPROVED" || len(ts[0].Placeholders.Body) != 2 || len(ts[0].Components) == 0 || ts[0].Updated.IsZero() {
+		t.Fatalf("templates = %+v", ts)
+	}
+	none, err := g.client().Templates(context.Background(), client.TemplateFilter{Name: "nope"})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("filtered: %+v %v", none, err)
+	}
+}
