@@ -36,7 +36,7 @@ func TestAccountIsolation(t *testing.T) {
 	g.openWindow(testUser)
 	id := firstID(t, g.send(helloWorld))
 	m := g.waitStatus(id, "read")
-	wamid := m["wamid"].(string)
+	wamid := m.WAMID
 	later := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
 	scheduled := firstID(t, g.send(strings.Replace(helloWorld, `"language":"de"`, `"language":"de","delay":`+later, 1)))
 

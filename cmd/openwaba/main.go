@@ -9,6 +9,9 @@
 //	openwaba hooks      list webhooks and dead letters, replay them
 //	openwaba balance    top up or show an account's balance
 //	openwaba prices     set, delete or list prices
+//	openwaba send       send a message through a gateway (or seven.io)
+//	openwaba status     show a message's status
+//	openwaba delete     cancel a scheduled message
 //	openwaba version    print the version
 package main
 
@@ -48,6 +51,9 @@ commands:
   hooks      list webhooks, their dead letters, and replay them (works on the data dir)
   balance    top up or show an account's balance (works on the data dir)
   prices     set, delete or list prices (works on the data dir)
+  send       send a message (OPENWABA_URL, OPENWABA_API_KEY)
+  status     show a message's status and journal
+  delete     cancel a message that has not been sent yet
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -77,6 +83,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return balanceCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "prices":
 		return pricesCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "send":
+		return sendCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "status":
+		return statusCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "delete":
+		return deleteCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil
