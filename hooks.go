@@ -52,6 +52,7 @@ type Delivery struct {
 	Event     HookEvent // dlr, wa_status, wa_mo or tracking
 	MessageID int64     // the outbound message of dlr and wa_status events
 	InboundID int64     // the inbound message of wa_mo events
+	ClickID   int64     // the click of tracking events
 	Status    Status    // dlr and wa_status: the status reported
 	StatusAt  time.Time
 	ErrorCode int

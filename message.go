@@ -48,6 +48,10 @@ type Message struct {
 	ErrorText string
 	Attempts  int
 	Refunded  bool
+
+	// Links are the short links made for the message's URLs (performance
+	// tracking); Accept stores them with the message.
+	Links []Link
 }
 
 // Pending reports whether the message has not reached WhatsApp yet.

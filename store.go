@@ -18,6 +18,7 @@ type Store interface {
 	InboundStore
 	HookStore
 	OutboxStore
+	TrackingStore
 	PriceStore
 	GuardStore
 	Close() error

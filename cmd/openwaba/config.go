@@ -29,6 +29,8 @@ type config struct {
 
 	TemplateSyncInterval time.Duration
 
+	PublicURL string
+
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
 	// RateLimit is the requests per second each API key may make (0: no
@@ -71,6 +73,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_TEMPLATE_SYNC_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
+	fs.StringVar(&c.PublicURL, "public-url", env("OPENWABA_PUBLIC_URL", ""), "the gateway's address as users reach it, for short links (OPENWABA_PUBLIC_URL); http://ADDR when empty")
 	hookTimeout, err := time.ParseDuration(env("OPENWABA_WEBHOOK_TIMEOUT", "5s"))
 	if err != nil {
 		return c, fmt.Errorf("OPENWABA_WEBHOOK_TIMEOUT: %w", err)

@@ -62,10 +62,11 @@ func (r *hookReceiver) events() []string {
 	for _, env := range r.got {
 		data, _ := env["data"].(map[string]any)
 		what := data["status"]
-		if env["webhook_event"] == "wa_mo" {
+		if env["webhook_event"] == "wa_mo" || env["webhook_event"] == "tracking" {
 			what = data["type"]
 		}
-		out = append(out, env["webhook_event"].(string)+":"+what.(string))
+		w, _ := what.(string)
+		out = append(out, env["webhook_event"].(string)+":"+w)
 	}
 	return out
 }

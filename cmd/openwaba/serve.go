@@ -23,6 +23,7 @@ import (
 	"github.com/openwaba/openwaba/internal/sandbox"
 	"github.com/openwaba/openwaba/internal/store/sqlite"
 	"github.com/openwaba/openwaba/internal/templates"
+	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
@@ -117,10 +118,14 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer.SyncAndLog(ctx)
 
 	d := dispatch.New(dispatch.Config{Store: g.store, Upstream: upstream, Logger: log})
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + g.Addr
+	}
 	hooks := webhook.New(webhook.Config{
 		Store: g.store, Logger: log.With("component", "webhooks"),
 		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
-		Secret: accountSigningSecret(g.store),
+		Secret: accountSigningSecret(g.store), LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
 	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {
@@ -128,7 +133,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	}
 	g.api = api.New(api.Config{
 		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify,
+		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
 		},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// NotifyHooks wakes the webhook deliverer after something was put in
 	// its outbox.
 	NotifyHooks func()
+	// PublicURL is where users reach the gateway's short links
+	// (performance tracking): PublicURL + "/s/" + code.
+	PublicURL string
 	// RateLimit is the requests per second each API key may make (0: no
 	// limit), with bursts of up to RateBurst (0: RateLimit rounded up).
 	RateLimit float64
@@ -60,6 +64,8 @@ type Server struct {
 	handler http.Handler
 	ready   atomic.Bool
 	limiter *keyLimiter
+	// shortener makes the short links of tracked messages.
+	shortener tracking.Shortener
 }
 
 // New builds the server; it answers /healthz with 503 until SetReady.
@@ -80,6 +86,7 @@ func New(cfg Config) *Server {
 	if s.cfg.Notify == nil {
 		s.cfg.Notify = func() {}
 	}
+	s.shortener = tracking.Shortener{Base: s.cfg.PublicURL}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /openapi.json", s.openAPI)
@@ -89,6 +96,8 @@ func New(cfg Config) *Server {
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
+	mux.HandleFunc("GET /s/{code}", s.followLink)
+	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
 	mux.Handle("GET /api/hooks", s.auth(openwaba.ScopeHooks, s.listHooks))
 	mux.Handle("DELETE /api/hooks", s.auth(openwaba.ScopeHooks, s.deleteHook))

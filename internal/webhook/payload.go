@@ -49,6 +49,19 @@ type InboundReport struct {
 	Content     json.RawMessage `json:"content"` // the message object as WhatsApp sent it
 }
 
+// ClickReport is the data of a tracking event, in seven's fields.
+type ClickReport struct {
+	FinalURL    string  `json:"final_url"`
+	SMSID       string  `json:"sms_id"`
+	SMSLabel    *string `json:"sms_label"`
+	TotalClicks int     `json:"total_clicks"`
+	TotalViews  int     `json:"total_views"`
+	TrackingURL string  `json:"tracking_url"`
+	Type        string  `json:"type"` // click (a person) or view (a link preview)
+	Time        string  `json:"time"`
+	UserAgent   string  `json:"user_agent"`
+}
+
 // DLRStatus maps a WhatsApp status to seven's status report value. A
 // failed message that WhatsApp never took (refused when sent: no wamid) is
 // REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED.
@@ -111,7 +124,25 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
 			Content: content,
 		}
-	default:
+	case openwaba.HookTracking:
+		if del.ClickID == 0 {
+			break // an event of EnqueueEvent: its data is given
+		}
+		c, err := d.cfg.Store.ClickByID(ctx, del.Hook.AccountID, del.ClickID)
+		if err != nil {
+			return env, fmt.Errorf("click %d: %w", del.ClickID, err)
+		}
+		typ := "click"
+		if c.Bot {
+			typ = "view"
+		}
+		data = ClickReport{
+			FinalURL: c.Link.URL, SMSID: strconv.FormatInt(c.Link.MessageID, 10), SMSLabel: nullable(c.Label),
+			TotalClicks: c.Link.Clicks, TotalViews: c.Link.Views, TrackingURL: d.cfg.LinkURL(c.Link.Code), Type: typ,
+			Time: c.At.UTC().Format(TimeLayout), UserAgent: c.UserAgent,
+		}
+	}
+	if data == nil {
 		if !json.Valid(del.Data) {
 			return env, fmt.Errorf("%s event without valid data", del.Event)
 		}

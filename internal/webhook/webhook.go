@@ -19,6 +19,7 @@ type Store interface {
 	openwaba.OutboxStore
 	Message(ctx context.Context, accountID, id int64) (openwaba.Message, error)
 	InboundByID(ctx context.Context, accountID, id int64) (openwaba.InboundMessage, error)
+	ClickByID(ctx context.Context, accountID, id int64) (openwaba.Click, error)
 }
 
 // Config holds the deliverer's collaborators and settings; zero values get
@@ -49,6 +50,9 @@ type Config struct {
 	Poll time.Duration
 	// UserAgent is sent with every webhook ("openwaba").
 	UserAgent string
+	// LinkURL is the public URL of a short link's code, for tracking
+	// events' tracking_url ("/s/" + code when nil).
+	LinkURL func(code string) string
 }
 
 // Deliverer sends the outbox's deliveries.
@@ -78,6 +82,9 @@ func New(cfg Config) *Deliverer {
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
+	}
+	if cfg.LinkURL == nil {
+		cfg.LinkURL = func(code string) string { return "/s/" + code }
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "openwaba"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -153,6 +154,17 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *openwaba.Message, content
 		m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText).Scan(&m.ID)
 	if err != nil {
 		return err
+	}
+	m.Links = slices.Clone(m.Links) // the caller's slice stays as it was
+	for i, l := range m.Links {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO links (code, account_id, message_id, url, created_at) VALUES (?, ?, ?, ?, ?)`,
+			l.Code, m.AccountID, m.ID, l.URL, ms(m.CreatedAt)); err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("short link code %s is taken: %w", l.Code, openwaba.ErrConflict)
+			}
+			return err
+		}
+		m.Links[i].AccountID, m.Links[i].MessageID, m.Links[i].CreatedAt = m.AccountID, m.ID, m.CreatedAt
 	}
 	if err := journal(ctx, tx, m.ID, m.Status, m.StatusAt, 0, ""); err != nil {
 		return err

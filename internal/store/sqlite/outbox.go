@@ -76,14 +76,14 @@ func (s *Store) EnqueueEvent(ctx context.Context, accountID int64, event openwab
 	return nil
 }
 
-const deliveryColumns = `d.id, d.event, d.message_id, d.inbound_id, d.status, d.status_at, d.error_code, d.error_text,
+const deliveryColumns = `d.id, d.event, d.message_id, d.inbound_id, d.click_id, d.status, d.status_at, d.error_code, d.error_text,
 	d.data, d.created_at, d.attempts, d.last_error, d.state,
 	h.id, h.account_id, h.target_url, h.event_type, h.request_method, h.event_filter, h.headers, h.created_at`
 
 func scanDelivery(sc scanner) (openwaba.Delivery, error) {
 	var d openwaba.Delivery
 	var statusAt, created, hookCreated int64
-	err := sc.Scan(&d.ID, &d.Event, &d.MessageID, &d.InboundID, &d.Status, &statusAt, &d.ErrorCode, &d.ErrorText,
+	err := sc.Scan(&d.ID, &d.Event, &d.MessageID, &d.InboundID, &d.ClickID, &d.Status, &statusAt, &d.ErrorCode, &d.ErrorText,
 		&d.Data, &created, &d.Attempts, &d.LastError, &d.State,
 		&d.Hook.ID, &d.Hook.AccountID, &d.Hook.TargetURL, &d.Hook.EventType, &d.Hook.RequestMethod,
 		&d.Hook.EventFilter, &d.Hook.Headers, &hookCreated)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
 		{"Hooks", hookTests},
+		{"Tracking", trackingTests},
 		{"Concurrency", concurrencyTests},
 		{"Prices", priceTests},
 		{"Guards", guardTests},
