@@ -18,6 +18,7 @@ import (
 	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/meta"
+	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
@@ -154,10 +155,17 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 	if err != nil {
 		return "", fmt.Errorf("sandbox: listening on %s: %w", cfg.SandboxAddr, err)
 	}
+	// The sandbox checks every request against Meta's OpenAPI schemas, so
+	// that what works against it is what Meta documents.
+	spec, err := metaspec.Load()
+	if err != nil {
+		ln.Close()
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
 	g.sandbox = sandbox.New(sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
-		WindowSource: g.windowFromStore,
+		WindowSource: g.windowFromStore, Spec: spec,
 	})
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
 	g.sandboxSrv = &http.Server{Handler: g.sandbox, ReadHeaderTimeout: 10 * time.Second}

@@ -84,6 +84,11 @@ func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID
 	default:
 		return outcome{}, invalid("messaging_product", "must be whatsapp, got %q", m.MessagingProduct)
 	}
+	if s.cfg.Spec != nil {
+		if err := s.cfg.Spec.ValidateMessage(body); err != nil {
+			return outcome{}, newError(100, "%v", err)
+		}
+	}
 	if m.Status != "" {
 		return s.markRead(num, &m)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 // Defaults of Config.
@@ -48,6 +49,10 @@ type Config struct {
 	// keeps its state in memory; Meta does not forget that a user wrote
 	// when the gateway restarts, so the gateway answers from its database.
 	WindowSource func(phoneNumberID, waID string) time.Time
+	// Spec, when set, checks every request body of the messages endpoint
+	// against Meta's OpenAPI schemas before the sandbox's own checks; a
+	// body that does not conform is refused with Graph's code 100.
+	Spec *metaspec.Spec
 }
 
 // Sandbox is a fake Graph API. It is an http.Handler to mount at the root.
