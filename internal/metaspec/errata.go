@@ -61,18 +61,45 @@ func errata(doc any) error {
 		}},
 		{"template components and parameters: the discriminators have no oneOf, so without this only the base schema would be checked", func() error {
 			for _, d := range []struct {
-				base string
+				base []string
 				path []string
 			}{
-				{"TemplateComponent", []string{"TemplateObject", "properties", "components", "items"}},
-				{"ParameterObject", []string{"HeaderComponent", "allOf", "1", "properties", "parameters", "items"}},
-				{"ParameterObject", []string{"BodyComponent", "allOf", "1", "properties", "parameters", "items"}},
-				{"ButtonParameterObject", []string{"ButtonComponent", "allOf", "1", "properties", "parameters", "items"}},
+				{[]string{"TemplateComponent"}, []string{"TemplateObject", "properties", "components", "items"}},
+				{[]string{"ParameterObject"}, []string{"HeaderComponent", "allOf", "1", "properties", "parameters", "items"}},
+				{[]string{"ParameterObject"}, []string{"BodyComponent", "allOf", "1", "properties", "parameters", "items"}},
+				{[]string{"ButtonParameterObject"}, []string{"ButtonComponent", "allOf", "1", "properties", "parameters", "items"}},
 			} {
 				if err := dispatch(s, d.base, d.path); err != nil {
 					return err
 				}
 			}
+			return nil
+		}},
+		{"inbound interactive replies: same, for button_reply and list_reply", func() error {
+			for _, d := range []struct {
+				base []string
+				path []string
+			}{
+				{[]string{"InteractiveMessageReply", "allOf", "1", "properties", "interactive"}, []string{"InteractiveMessageReply", "allOf", "1", "properties", "interactive"}},
+			} {
+				if err := dispatch(s, d.base, d.path); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"removed reaction: Meta's webhook reference sends the reaction without emoji when the user removes it", func() error {
+			return setRequired(s, []string{"ReactionMessage_1", "allOf", "1", "properties", "reaction"}, "message_id")
+		}},
+		{"reply context: referred_product is only there for product inquiries, as the schema's own description says", func() error {
+			return setRequired(s, []string{"ContextObject"}, "from", "id")
+		}},
+		{"unsupported message errors are webhook errors (ErrorObject_2), not Graph API errors", func() error {
+			items, err := lookup(s, "UnsupportedMessage", "allOf", "1", "properties", "errors", "items")
+			if err != nil {
+				return err
+			}
+			items.(map[string]any)["$ref"] = "#/components/schemas/ErrorObject_2"
 			return nil
 		}},
 	}
@@ -88,8 +115,8 @@ func errata(doc any) error {
 // the base's discriminator maps the instance's type to. It is applied
 // where the base is used, not to the base itself: the mapped schemas
 // extend the base, and a base that dispatches to them would recurse.
-func dispatch(schemas map[string]any, base string, path []string) error {
-	mapping, err := lookup(schemas, base, "discriminator", "mapping")
+func dispatch(schemas map[string]any, base, path []string) error {
+	mapping, err := lookup(schemas, append(base[:len(base):len(base)], "discriminator", "mapping")...)
 	if err != nil {
 		return err
 	}
@@ -108,6 +135,19 @@ func dispatch(schemas map[string]any, base string, path []string) error {
 		})
 	}
 	at.(map[string]any)["allOf"] = branches
+	return nil
+}
+
+func setRequired(schemas map[string]any, path []string, names ...string) error {
+	at, err := lookup(schemas, path...)
+	if err != nil {
+		return err
+	}
+	req := make([]any, len(names))
+	for i, n := range names {
+		req[i] = n
+	}
+	at.(map[string]any)["required"] = req
 	return nil
 }
 

@@ -62,6 +62,7 @@ type Spec struct {
 	base     *jsonschema.Schema            // BaseMessageProperties
 	markRead *jsonschema.Schema            // MarkMessageRequestPayload
 	payloads map[string]*jsonschema.Schema // by type: <Type>Message/allOf/1
+	inbound  inboundSchemas
 }
 
 // Load compiles the schemas of the embedded specification.
@@ -100,6 +101,9 @@ func Load() (*Spec, error) {
 		if s.payloads[typ], err = compile(name + "/allOf/1"); err != nil {
 			return nil, err
 		}
+	}
+	if s.inbound, err = compileInbound(compile); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
