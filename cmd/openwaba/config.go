@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 // config is the gateway's configuration: flags, each defaulting to its
@@ -25,6 +27,11 @@ type config struct {
 
 	SandboxAddr        string
 	SandboxStatusDelay time.Duration
+
+	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
+	// checks requests against; loaded at start when nil. Not a flag: it
+	// lets tests that start many gateways compile it once.
+	sandboxSpec *metaspec.Spec
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is

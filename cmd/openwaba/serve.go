@@ -157,10 +157,12 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 	}
 	// The sandbox checks every request against Meta's OpenAPI schemas, so
 	// that what works against it is what Meta documents.
-	spec, err := metaspec.Load()
-	if err != nil {
-		ln.Close()
-		return "", fmt.Errorf("sandbox: %w", err)
+	spec := cfg.sandboxSpec
+	if spec == nil {
+		if spec, err = metaspec.Load(); err != nil {
+			ln.Close()
+			return "", fmt.Errorf("sandbox: %w", err)
+		}
 	}
 	g.sandbox = sandbox.New(sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,

@@ -5,14 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
+// specOnce compiles the spec once for the package's tests.
+var specOnce = sync.OnceValues(metaspec.Load)
+
 func loadSpec(t *testing.T) *metaspec.Spec {
 	t.Helper()
-	s, err := metaspec.Load()
+	s, err := specOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
