@@ -53,6 +53,9 @@ type Config struct {
 	// against Meta's OpenAPI schemas before the sandbox's own checks; a
 	// body that does not conform is refused with Graph's code 100.
 	Spec *metaspec.Spec
+	// RateLimits, when set, refuses sends over a number's throughput
+	// (130429) or a user's pair rate (131056), as Meta does; off when nil.
+	RateLimits *RateLimits
 }
 
 // Sandbox is a fake Graph API. It is an http.Handler to mount at the root.
@@ -79,6 +82,7 @@ type Sandbox struct {
 	windows   map[windowKey]time.Time // when the window closes
 	inbound   map[string]string       // wamid of inbound messages -> phone_number_id
 	inject    []int                   // error codes for the next send requests
+	limits    *limiter                // nil without Config.RateLimits
 	sent      []SentRequest
 }
 
@@ -109,6 +113,9 @@ func New(cfg Config) *Sandbox {
 		templates:    builtinTemplates(),
 		windows:      make(map[windowKey]time.Time),
 		inbound:      make(map[string]string),
+	}
+	if cfg.RateLimits != nil {
+		s.limits = newLimiter(*cfg.RateLimits)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
