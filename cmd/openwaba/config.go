@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ type config struct {
 
 	SandboxAddr        string
 	SandboxStatusDelay time.Duration
+	// SandboxRateLimits has the sandbox refuse sends over Meta's
+	// documented limits (80/s per number, a burst of 10 then one per 6 s
+	// per user), so that pacing and retries meet real refusals.
+	SandboxRateLimits bool
 
 	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
 	// checks requests against; loaded at start when nil. Not a flag: it
@@ -63,6 +68,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_SANDBOX_STATUS_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.SandboxStatusDelay, "sandbox-status-delay", delay, "gap between the sandbox's sent, delivered and read reports (OPENWABA_SANDBOX_STATUS_DELAY)")
+	limits, err := strconv.ParseBool(env("OPENWABA_SANDBOX_RATE_LIMITS", "true"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_SANDBOX_RATE_LIMITS: %w", err)
+	}
+	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", limits, "the sandbox enforces Meta's throughput and pair rate limits (OPENWABA_SANDBOX_RATE_LIMITS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

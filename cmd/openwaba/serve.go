@@ -164,11 +164,16 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 			return "", fmt.Errorf("sandbox: %w", err)
 		}
 	}
-	g.sandbox = sandbox.New(sandbox.Config{
+	sbCfg := sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
 		WindowSource: g.windowFromStore, Spec: spec,
-	})
+	}
+	if cfg.SandboxRateLimits {
+		limits := sandbox.MetaRateLimits()
+		sbCfg.RateLimits = &limits
+	}
+	g.sandbox = sandbox.New(sbCfg)
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
 	g.sandboxSrv = &http.Server{Handler: g.sandbox, ReadHeaderTimeout: 10 * time.Second}
 	g.background.Go(func() {

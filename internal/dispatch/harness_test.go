@@ -81,7 +81,10 @@ type env struct {
 	account openwaba.Account
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+// newEnv starts the collaborators; sandboxOpts adjust the sandbox's
+// configuration (its clock is the fake one, so that its rate limits are
+// deterministic).
+func newEnv(t *testing.T, cfg Config, sandboxOpts ...func(*sandbox.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: t0}
@@ -108,7 +111,11 @@ func newEnv(t *testing.T, cfg Config) *env {
 		AppSecret: testSecret, Sink: &receive.Sink{Store: st, Now: clk.Now}, Logger: log,
 	}))
 	t.Cleanup(hooks.Close)
-	sb := sandbox.New(sandbox.Config{AccessToken: testToken, AppSecret: testSecret, WebhookURL: hooks.URL, StatusDelay: time.Millisecond})
+	sbCfg := sandbox.Config{AccessToken: testToken, AppSecret: testSecret, WebhookURL: hooks.URL, StatusDelay: time.Millisecond}
+	for _, o := range sandboxOpts {
+		o(&sbCfg)
+	}
+	sb := sandbox.New(sbCfg)
 	sb.AddNumber(testPhoneID, testWABA, testNumber)
 	graph := httptest.NewServer(sb)
 	t.Cleanup(graph.Close)
