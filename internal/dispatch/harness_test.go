@@ -132,9 +132,20 @@ func newEnv(t *testing.T, cfg Config, sandboxOpts ...func(*sandbox.Config)) *env
 // accept stores one message due now and valid for ttl, like the API does.
 func (e *env) accept(t *testing.T, c openwaba.Content, ttl time.Duration) openwaba.Message {
 	t.Helper()
+	return e.acceptMessage(t, testNumber, c, ttl)
+}
+
+// acceptFrom stores a message of another sender, valid for a day.
+func (e *env) acceptFrom(t *testing.T, sender string, c openwaba.Content) openwaba.Message {
+	t.Helper()
+	return e.acceptMessage(t, sender, c, 24*time.Hour)
+}
+
+func (e *env) acceptMessage(t *testing.T, sender string, c openwaba.Content, ttl time.Duration) openwaba.Message {
+	t.Helper()
 	now := e.clk.Now()
 	m := openwaba.Message{
-		Sender: testNumber, Recipient: testUser, Content: c, Text: "x", Encoding: "gsm",
+		Sender: sender, Recipient: testUser, Content: c, Text: "x", Encoding: "gsm",
 		Category: openwaba.CategoryService, Price: 10_000, TTL: ttl,
 		CreatedAt: now, ScheduledAt: now, ExpiresAt: now.Add(ttl), Status: openwaba.StatusQueued,
 	}

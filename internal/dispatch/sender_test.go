@@ -68,3 +68,25 @@ func TestSenderWithoutPhoneNumberIDPauses(t *testing.T) {
 		t.Errorf("no error-level log about the paused sender:\n%s", e.logs)
 	}
 }
+
+// The pause concerns the sender whose token failed, not the others.
+func TestPausedSenderDoesNotStopOthers(t *testing.T) {
+	t.Parallel()
+	const otherNumber, otherPhoneID = "4915112345679", "106540352242923"
+	e := newEnv(t, Config{})
+	e.sb.AddNumber(otherPhoneID, testWABA, otherNumber)
+	if err := e.store.PutSender(t.Context(), openwaba.Sender{Number: otherNumber, AccountID: e.account.ID, PhoneNumberID: otherPhoneID, WABAID: testWABA, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	blocked := e.acceptTemplate(t) // claimed first: it meets the 190
+	other := e.acceptFrom(t, otherNumber, helloWorld)
+	e.sb.InjectError(190, 1)
+	e.dispatchDue(t)
+
+	if got := e.message(t, blocked.ID); got.Status != openwaba.StatusQueued || got.ErrorCode != 190 {
+		t.Errorf("blocked sender's message %s %d, want queued after 190", got.Status, got.ErrorCode)
+	}
+	if got := e.message(t, other.ID); got.WAMID == "" {
+		t.Errorf("other sender's message %s (%d %s), want it sent", got.Status, got.ErrorCode, got.ErrorText)
+	}
+}
