@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 // config is the gateway's configuration: flags, each defaulting to its
@@ -37,6 +39,15 @@ type config struct {
 	// limit); RateBurst the burst it may make at once.
 	RateLimit float64
 	RateBurst int
+	// SandboxRateLimits has the sandbox refuse sends over Meta's
+	// documented limits (80/s per number, a burst of 10 then one per 6 s
+	// per user), so that pacing and retries meet real refusals.
+	SandboxRateLimits bool
+
+	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
+	// checks requests against; loaded at start when nil. Not a flag: it
+	// lets tests that start many gateways compile it once.
+	sandboxSpec *metaspec.Spec
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
@@ -100,6 +111,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		}
 		c.RateBurst = n
 	}
+	limits, err := strconv.ParseBool(env("OPENWABA_SANDBOX_RATE_LIMITS", "true"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_SANDBOX_RATE_LIMITS: %w", err)
+	}
+	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", limits, "the sandbox enforces Meta's throughput and pair rate limits (OPENWABA_SANDBOX_RATE_LIMITS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

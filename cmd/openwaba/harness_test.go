@@ -16,6 +16,7 @@ import (
 
 	"github.com/openwaba/openwaba/client"
 	"github.com/openwaba/openwaba/internal/api/openapitest"
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 const (
@@ -33,12 +34,21 @@ type testGateway struct {
 	cfg     config
 }
 
+// specOnce compiles Meta's OpenAPI spec once for all test gateways:
+// compiling takes a second under the race detector.
+var specOnce = sync.OnceValues(metaspec.Load)
+
 func testConfig(t *testing.T) config {
+	spec, err := specOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return config{
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: testKey, LogLevel: "warn",
 		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0",
 		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: 5 * time.Millisecond,
 		WebhookAllowPrivate: true, WebhookTimeout: 2 * time.Second, // test receivers listen on loopback
+		sandboxSpec: spec,
 	}
 }
 

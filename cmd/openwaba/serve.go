@@ -18,6 +18,7 @@ import (
 	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/meta"
+	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
@@ -174,11 +175,25 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 }
 
 func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log *slog.Logger) (string, error) {
-	g.sandbox = sandbox.New(sandbox.Config{
+	// The sandbox checks every request against Meta's OpenAPI schemas, so
+	// that what works against it is what Meta documents.
+	spec := cfg.sandboxSpec
+	if spec == nil {
+		var err error
+		if spec, err = metaspec.Load(); err != nil {
+			return "", fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	sbCfg := sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
-		WindowSource: g.windowFromStore,
-	})
+		WindowSource: g.windowFromStore, Spec: spec,
+	}
+	if cfg.SandboxRateLimits {
+		limits := sandbox.MetaRateLimits()
+		sbCfg.RateLimits = &limits
+	}
+	g.sandbox = sandbox.New(sbCfg)
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
 	var (
 		url string

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/sandbox"
 	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
 )
@@ -23,7 +24,7 @@ type Pricer interface {
 // SandboxInbound lets a user play a WhatsApp user writing to one of their
 // numbers; only the sandbox implements it.
 type SandboxInbound interface {
-	Inbound(ctx context.Context, from, toDisplayNumber, text string) (wamid string, err error)
+	InboundMessage(ctx context.Context, from, toDisplayNumber string, m sandbox.UserMessage) (wamid string, err error)
 }
 
 // Config holds the server's collaborators. Store, Upstream and Pricer are
