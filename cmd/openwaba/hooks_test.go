@@ -21,7 +21,7 @@ import (
 )
 
 // hookReceiver is a customer's webhook endpoint: a real HTTP server that
-// keeps the envelopes it got.
+// keeps the envelopes it got, each checked against openapi.json's webhooks.
 type hookReceiver struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -43,6 +43,11 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 		body, _ := io.ReadAll(req.Body)
 		if err := json.Unmarshal(body, &env); err != nil {
 			t.Errorf("webhook body %s: %v", body, err)
+		}
+		if doc, err := openAPIDoc(); err != nil {
+			t.Errorf("loading openapi.json: %v", err)
+		} else if err := doc.CheckWebhook(body); err != nil {
+			t.Errorf("openapi.json: %v", err)
 		}
 		r.mu.Lock()
 		r.got = append(r.got, env)

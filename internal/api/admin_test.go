@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/api/openapitest"
 )
 
 func TestAdminAPI(t *testing.T) {
@@ -13,9 +14,23 @@ func TestAdminAPI(t *testing.T) {
 	f := newFixture(t, nil)
 	f.key(1, "root", nil, openwaba.ScopeAdmin)
 	asAdmin := []string{"X-Api-Key", "root"}
+	doc, err := openapitest.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// do checks every answer against openapi.json too.
+	do := func(method, path, body string, headers ...string) reply {
+		t.Helper()
+		r := f.do(method, path, body, headers...)
+		p, _, _ := strings.Cut(path, "?")
+		if err := doc.Check(method, p, r.status, r.header.Get("Content-Type"), []byte(r.body)); err != nil {
+			t.Errorf("openapi.json: %v", err)
+		}
+		return r
+	}
 	call := func(method, path, body string, wantStatus int) map[string]any {
 		t.Helper()
-		r := f.do(method, path, body, asAdmin...)
+		r := do(method, path, body, asAdmin...)
 		if r.status != wantStatus {
 			t.Fatalf("%s %s: %d %s, want %d", method, path, r.status, r.body, wantStatus)
 		}
@@ -30,7 +45,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 
 	// A waba key is not an admin key.
-	if r := f.do("GET", "/api/admin/accounts", "", "X-Api-Key", "key-a"); r.status != 403 || r.body != "902" {
+	if r := do("GET", "/api/admin/accounts", "", "X-Api-Key", "key-a"); r.status != 403 || r.body != "902" {
 		t.Fatalf("waba key on admin API: %d %s", r.status, r.body)
 	}
 
@@ -62,7 +77,7 @@ func TestAdminAPI(t *testing.T) {
 	if !strings.HasPrefix(secret, "owk_") {
 		t.Fatalf("key %v", k)
 	}
-	if r := f.do("GET", "/api/balance", "", "X-Api-Key", secret); r.status != 200 || r.body != `{"amount":4.75,"currency":"USD"}`+"\n" {
+	if r := do("GET", "/api/balance", "", "X-Api-Key", secret); r.status != 200 || r.body != `{"amount":4.75,"currency":"USD"}`+"\n" {
 		t.Fatalf("new key: %d %s", r.status, r.body)
 	}
 	keys := call("GET", "/api/admin/accounts/2/keys", "", 200)["list"].([]any)
@@ -76,7 +91,7 @@ func TestAdminAPI(t *testing.T) {
 	if rk := call("DELETE", "/api/admin/accounts/2/keys/"+id, "", 200); rk["revoked_at"] == nil {
 		t.Fatalf("revoked %v", rk)
 	}
-	if r := f.do("GET", "/api/balance", "", "X-Api-Key", secret); r.status != 401 {
+	if r := do("GET", "/api/balance", "", "X-Api-Key", secret); r.status != 401 {
 		t.Fatalf("revoked key: %d", r.status)
 	}
 

@@ -21,8 +21,9 @@ const docURL = "https://openwaba.invalid/openapi.json"
 
 // Document is a parsed OpenAPI document with its response schemas compiled.
 type Document struct {
-	paths   map[string]map[string]operation // path template → method → operation
-	schemas map[string]*jsonschema.Schema   // JSON pointer → schema
+	paths    map[string]map[string]operation // path template → method → operation
+	schemas  map[string]*jsonschema.Schema   // JSON pointer → schema
+	webhooks map[string]*jsonschema.Schema   // event → JSON body schema
 }
 
 type operation struct {
@@ -40,8 +41,16 @@ func Load() (*Document, error) { return Parse(api.OpenAPIDocument()) }
 // Parse parses an OpenAPI 3.1 document and compiles its response schemas.
 func Parse(raw []byte) (*Document, error) {
 	var doc struct {
-		OpenAPI string                          `json:"openapi"`
-		Paths   map[string]map[string]operation `json:"paths"`
+		OpenAPI  string                          `json:"openapi"`
+		Paths    map[string]map[string]operation `json:"paths"`
+		Webhooks map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]json.RawMessage `json:"content"`
+			} `json:"requestBody"`
+		} `json:"webhooks"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("openapi.json: %w", err)
@@ -59,7 +68,7 @@ func Parse(raw []byte) (*Document, error) {
 	if err := c.AddResource(docURL, parsed); err != nil {
 		return nil, err
 	}
-	d := &Document{paths: doc.Paths, schemas: map[string]*jsonschema.Schema{}}
+	d := &Document{paths: doc.Paths, schemas: map[string]*jsonschema.Schema{}, webhooks: map[string]*jsonschema.Schema{}}
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
 			for status, r := range op.Responses {
@@ -74,7 +83,48 @@ func Parse(raw []byte) (*Document, error) {
 			}
 		}
 	}
+	// Every schema compiles, also those only requests use.
+	for name := range doc.Components.Schemas {
+		if _, err := c.Compile(docURL + "#" + pointer("components", "schemas", name)); err != nil {
+			return nil, fmt.Errorf("schema %s: %w", name, err)
+		}
+	}
+	for event, ops := range doc.Webhooks {
+		if _, ok := ops["post"].RequestBody.Content["application/json"]; !ok {
+			continue
+		}
+		ptr := pointer("webhooks", event, "post", "requestBody", "content", "application/json", "schema")
+		sch, err := c.Compile(docURL + "#" + ptr)
+		if err != nil {
+			return nil, fmt.Errorf("webhook %s: %w", event, err)
+		}
+		d.webhooks[event] = sch
+	}
 	return d, nil
+}
+
+// CheckWebhook reports whether the JSON body of a webhook (as hooks with
+// request_method JSON get it) is described by the document's webhooks: the
+// schema of its webhook_event.
+func (d *Document) CheckWebhook(body []byte) error {
+	var env struct {
+		Event string `json:"webhook_event"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("webhook body is not a JSON envelope: %.300s", body)
+	}
+	sch, ok := d.webhooks[env.Event]
+	if !ok {
+		return fmt.Errorf("webhook %q not in openapi.json", env.Event)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(v); err != nil {
+		return fmt.Errorf("webhook %s does not match openapi.json: %v\nbody: %.500s", env.Event, err, body)
+	}
+	return nil
 }
 
 func pointer(tokens ...string) string {
