@@ -13,7 +13,8 @@ import (
 )
 
 // bootstrap makes a new installation usable: the default account, its API
-// key and, in sandbox mode, its sender number and starting balance.
+// key, its time zone when configured and, in sandbox mode, its sender
+// number and starting balance.
 func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.Writer, log *slog.Logger) error {
 	accounts, err := store.Accounts(ctx)
 	if err != nil {
@@ -34,6 +35,13 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		log.Info("created the default account", "account", acct.ID)
 	} else {
 		acct = accounts[0]
+	}
+
+	if cfg.TimeZone != "" && cfg.TimeZone != acct.TimeZone {
+		if err := store.SetAccountTimeZone(ctx, acct.ID, cfg.TimeZone); err != nil {
+			return fmt.Errorf("setting the default account's time zone: %w", err)
+		}
+		log.Info("default account's time zone set", "account", acct.ID, "time_zone", cfg.TimeZone)
 	}
 
 	switch {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // account time zones resolve on hosts without zoneinfo
 )
 
 var version = "dev"
