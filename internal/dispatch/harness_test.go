@@ -47,7 +47,7 @@ type graph struct {
 	url string
 }
 
-func newGraph(t *testing.T) *graph {
+func newGraph(t testing.TB) *graph {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{AccessToken: testToken, AppSecret: "secret"})
 	sb.AddNumber(testPhoneNumberID, testWABAID, testSender)
@@ -101,7 +101,7 @@ func (l *sendLog) records() []sendRecord {
 
 // env is one gateway's worth of dispatching, inside a bubble.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	path    string
 	store   *sqlite.Store
 	up      *sendLog
@@ -114,7 +114,7 @@ type env struct {
 
 // newEnv opens a store in a new directory with one account and the
 // sandbox's sender (at mps messages per second; 0 for the default).
-func newEnv(t *testing.T, g *graph, mps int) *env {
+func newEnv(t testing.TB, g *graph, mps int) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "openwaba.db")}
 	e.open()
