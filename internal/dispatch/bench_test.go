@@ -59,6 +59,7 @@ func BenchmarkScheduledMillion(b *testing.B) {
 		b.Logf("1M scheduled added in %v", time.Since(start))
 
 		e.shutdown()
+		b.ReportMetric(fileMB(e.path)+fileMB(e.path+"-wal"), "dbMB@1M")
 		runtime.GC()
 		t := time.Now()
 		e.open()
@@ -164,6 +165,15 @@ func memory() (heapMB, rssMB float64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return float64(ms.HeapInuse) / (1 << 20), rss()
+}
+
+// fileMB is the size of a file in MB, 0 when it does not exist.
+func fileMB(path string) float64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(fi.Size()) / (1 << 20)
 }
 
 func rss() float64 {
