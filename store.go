@@ -29,6 +29,10 @@ type AccountStore interface {
 	CreateAccount(ctx context.Context, a Account) (Account, error)
 	Account(ctx context.Context, id int64) (Account, error)
 	Accounts(ctx context.Context) ([]Account, error)
+	// SetAccountTimeZone sets the zone in which the account's delay dates
+	// without a zone are read: an IANA name, or "" for UTC. A name
+	// time.LoadLocation does not know is refused and changes nothing.
+	SetAccountTimeZone(ctx context.Context, accountID int64, timeZone string) error
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
 	// APIKeyByHash finds a key by the SHA-256 hash of its secret.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)

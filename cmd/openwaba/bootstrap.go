@@ -12,12 +12,13 @@ import (
 	"github.com/openwaba/openwaba/internal/api"
 )
 
-// bootstrap makes a new installation usable: the default account, its API
-// key and, in sandbox mode, its sender number and starting balance.
 // defaultKeyScopes are what the default account's key may do: everything
 // a customer does (send, read analytics, manage webhooks), not admin.
 var defaultKeyScopes = []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks}
 
+// bootstrap makes a new installation usable: the default account, its API
+// key, its time zone when configured and, in sandbox mode, its sender
+// number and starting balance.
 func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.Writer, log *slog.Logger) error {
 	accounts, err := store.Accounts(ctx)
 	if err != nil {
@@ -38,6 +39,13 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		log.Info("created the default account", "account", acct.ID)
 	} else {
 		acct = accounts[0]
+	}
+
+	if cfg.TimeZone != "" && cfg.TimeZone != acct.TimeZone {
+		if err := store.SetAccountTimeZone(ctx, acct.ID, cfg.TimeZone); err != nil {
+			return fmt.Errorf("setting the default account's time zone: %w", err)
+		}
+		log.Info("default account's time zone set", "account", acct.ID, "time_zone", cfg.TimeZone)
 	}
 
 	switch {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
@@ -19,6 +20,9 @@ type config struct {
 	DataDir  string
 	APIKey   string
 	LogLevel string
+	// TimeZone is the default account's zone for delay dates without
+	// one; empty leaves the stored zone (UTC unless set before).
+	TimeZone string
 
 	MetaGraphURL    string
 	MetaAPIVersion  string
@@ -67,6 +71,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.Addr, "addr", env("OPENWABA_ADDR", "127.0.0.1:8080"), "listen address (OPENWABA_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("OPENWABA_DATA_DIR", "./data"), "directory of the SQLite database (OPENWABA_DATA_DIR)")
 	fs.StringVar(&c.APIKey, "api-key", env("OPENWABA_API_KEY", ""), "API key of the default account (OPENWABA_API_KEY); generated and printed once when empty")
+	fs.StringVar(&c.TimeZone, "time-zone", env("OPENWABA_TIME_ZONE", ""), "IANA time zone (Europe/Berlin) of the default account, in which delay dates without an offset are read; UTC when never set (OPENWABA_TIME_ZONE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("OPENWABA_LOG_LEVEL", "info"), "debug, info, warn or error (OPENWABA_LOG_LEVEL)")
 	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", env("OPENWABA_META_GRAPH_URL", "https://graph.facebook.com"), "Meta Graph API base URL (OPENWABA_META_GRAPH_URL)")
 	fs.StringVar(&c.MetaAPIVersion, "meta-api-version", env("OPENWABA_META_API_VERSION", "v23.0"), "Graph API version (OPENWABA_META_API_VERSION)")
@@ -121,6 +126,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return c, fmt.Errorf("--rate-limit and --rate-burst must not be negative")
+	}
+	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
+		return c, fmt.Errorf("OPENWABA_TIME_ZONE: %w", err)
 	}
 	if !c.sandbox() && c.MetaAppSecret == "" {
 		return c, fmt.Errorf("OPENWABA_META_APP_SECRET is required with a Meta access token: without it webhooks cannot be verified")

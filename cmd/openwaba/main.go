@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // account time zones resolve on hosts without zoneinfo
 )
 
 var version = "dev"

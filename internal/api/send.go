@@ -50,7 +50,19 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	plan, err := req.validate(now)
+	loc := time.UTC
+	if req.delayIsDate() {
+		// Only a date needs the account's zone: no lookup on other requests.
+		acct, err := s.cfg.Store.Account(ctx, p.AccountID)
+		if err == nil {
+			loc, err = acct.Location()
+		}
+		if err != nil {
+			s.writeError(w, fmt.Errorf("reading the account's time zone: %w", err), false)
+			return
+		}
+	}
+	plan, err := req.validate(now, loc)
 	if err != nil {
 		s.writeError(w, err, false)
 		return

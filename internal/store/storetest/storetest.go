@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Templates", templateTests},
 		{"Messages", messageTests},
 		{"Cancel", cancelTests},
+		{"Schedule", scheduleTests},
 		{"Dispatch", dispatchTests},
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
