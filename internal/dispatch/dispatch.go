@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/queue"
 )
 
 // Config holds the dispatcher's collaborators and settings; zero values
@@ -93,67 +94,18 @@ func (d *Dispatcher) Notify() {
 // knowing whether WhatsApp took the message), puts claimed but unstarted
 // messages back in the queue, and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	jobs := make(chan openwaba.Message)
-	sendCtx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	for range d.cfg.Workers {
-		wg.Go(func() {
-			for m := range jobs {
-				d.process(sendCtx, m)
-			}
-		})
-	}
-	defer func() {
-		close(jobs)
-		wg.Wait()
-	}()
-
-	for ctx.Err() == nil {
-		msgs, err := d.cfg.Store.ClaimDue(ctx, d.now(), d.cfg.Lease, d.cfg.Batch)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			d.log.Error("claiming due messages", "err", err)
-			d.sleep(ctx, d.cfg.Poll)
-			continue
-		}
-		for i, m := range msgs {
-			select {
-			case jobs <- m:
-			case <-ctx.Done():
-				d.release(sendCtx, msgs[i:])
-				return nil
-			}
-		}
-		if len(msgs) == d.cfg.Batch {
-			continue // more may be due right now
-		}
-		d.sleep(ctx, d.untilNextDue(ctx))
-	}
+	queue.Loop[openwaba.Message]{
+		Name: "messages",
+		Next: d.cfg.Store.NextDue,
+		Claim: func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+			return d.cfg.Store.ClaimDue(ctx, now, d.cfg.Lease, limit)
+		},
+		Process: d.process,
+		Release: d.release,
+		Workers: d.cfg.Workers, Batch: d.cfg.Batch, Poll: d.cfg.Poll,
+		Now: d.now, Wake: d.wake, Log: d.log,
+	}.Run(ctx)
 	return nil
-}
-
-// untilNextDue is how long to sleep: until the next due message, at most Poll.
-func (d *Dispatcher) untilNextDue(ctx context.Context) time.Duration {
-	next, ok, err := d.cfg.Store.NextDue(ctx)
-	if err != nil || !ok {
-		return d.cfg.Poll
-	}
-	return min(max(next.Sub(d.now()), 0), d.cfg.Poll)
-}
-
-func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) {
-	if wait <= 0 {
-		return
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-d.wake:
-	case <-t.C:
-	}
 }
 
 // release gives claimed messages back to the queue so that they are sent

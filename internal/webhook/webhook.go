@@ -8,10 +8,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/queue"
 )
 
 // Store is what the deliverer needs of the gateway's store.
@@ -112,62 +112,15 @@ func (d *Deliverer) Notify() {
 // finish and returns. Claimed deliveries not attempted stay leased and are
 // taken up again when the lease ends.
 func (d *Deliverer) Run(ctx context.Context) error {
-	jobs := make(chan openwaba.Delivery)
-	sendCtx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	for range d.cfg.Workers {
-		wg.Go(func() {
-			for del := range jobs {
-				d.attempt(sendCtx, del)
-			}
-		})
-	}
-	defer func() {
-		close(jobs)
-		wg.Wait()
-	}()
-	for ctx.Err() == nil {
-		batch := d.cfg.Workers * 4
-		dels, err := d.cfg.Store.ClaimDeliveries(ctx, d.now(), d.cfg.Lease, batch)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.log.Error("claiming webhook deliveries", "err", err)
-				d.sleep(ctx, d.cfg.Poll)
-			}
-			continue
-		}
-		for _, del := range dels {
-			select {
-			case jobs <- del:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		if len(dels) > 0 {
-			continue // finishing these may have unblocked the next of their order
-		}
-		d.sleep(ctx, d.untilNext(ctx))
-	}
+	queue.Loop[openwaba.Delivery]{
+		Name: "webhook deliveries",
+		Next: d.cfg.Store.NextDelivery,
+		Claim: func(ctx context.Context, now time.Time, limit int) ([]openwaba.Delivery, error) {
+			return d.cfg.Store.ClaimDeliveries(ctx, now, d.cfg.Lease, limit)
+		},
+		Process: d.attempt,
+		Workers: d.cfg.Workers, Batch: d.cfg.Workers * 4, Poll: d.cfg.Poll,
+		Now: d.now, Wake: d.wake, Log: d.log,
+	}.Run(ctx)
 	return nil
-}
-
-// untilNext is how long to sleep after a claim found nothing: until the
-// next delivery is due, but at least a tenth of Poll (the store's answer
-// may name a delivery still waiting behind another) and at most Poll.
-func (d *Deliverer) untilNext(ctx context.Context) time.Duration {
-	next, ok, err := d.cfg.Store.NextDelivery(ctx)
-	if err != nil || !ok {
-		return d.cfg.Poll
-	}
-	return min(max(next.Sub(d.now()), d.cfg.Poll/10), d.cfg.Poll)
-}
-
-func (d *Deliverer) sleep(ctx context.Context, wait time.Duration) {
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-d.wake:
-	case <-t.C:
-	}
 }
