@@ -12,10 +12,13 @@ import (
 // config is the gateway's configuration: flags, each defaulting to its
 // OPENWABA_* environment variable, then to a value that needs nothing.
 type config struct {
-	Addr     string
-	DataDir  string
-	APIKey   string
-	LogLevel string
+	Addr    string
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://...) instead of SQLite
+	// in DataDir.
+	DatabaseURL string
+	APIKey      string
+	LogLevel    string
 
 	MetaGraphURL    string
 	MetaAPIVersion  string
@@ -31,6 +34,10 @@ type config struct {
 // unless a Meta access token is configured.
 func (c config) sandbox() bool { return c.MetaAccessToken == "" }
 
+func (c config) store() storeConfig {
+	return storeConfig{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL}
+}
+
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -43,6 +50,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.StringVar(&c.Addr, "addr", env("OPENWABA_ADDR", "127.0.0.1:8080"), "listen address (OPENWABA_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("OPENWABA_DATA_DIR", "./data"), "directory of the SQLite database (OPENWABA_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("OPENWABA_DATABASE_URL", ""), "PostgreSQL URL, postgres://user:pass@host/db; when set, PostgreSQL holds the state instead of SQLite in the data dir (OPENWABA_DATABASE_URL)")
 	fs.StringVar(&c.APIKey, "api-key", env("OPENWABA_API_KEY", ""), "API key of the default account (OPENWABA_API_KEY); generated and printed once when empty")
 	fs.StringVar(&c.LogLevel, "log-level", env("OPENWABA_LOG_LEVEL", "info"), "debug, info, warn or error (OPENWABA_LOG_LEVEL)")
 	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", env("OPENWABA_META_GRAPH_URL", "https://graph.facebook.com"), "Meta Graph API base URL (OPENWABA_META_GRAPH_URL)")

@@ -34,8 +34,8 @@ const usage = `usage: openwaba <command> [flags]
 
 commands:
   serve      run the gateway
-  senders    add, list or remove sender numbers (works on the data dir)
-  keys       create an API key (works on the data dir)
+  senders    add, list or remove sender numbers (works on the database)
+  keys       create an API key (works on the database)
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.

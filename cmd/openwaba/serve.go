@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -21,7 +19,6 @@ import (
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
 )
 
 func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -50,7 +47,7 @@ type gateway struct {
 	Addr string // the address the API listens on
 	log  *slog.Logger
 
-	store      *sqlite.Store
+	store      openwaba.Store
 	server     *http.Server
 	api        *api.Server
 	sandbox    *sandbox.Sandbox
@@ -76,12 +73,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			g.closeAll()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
-	}
-	g.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "openwaba.db"), sqlite.Options{Logger: log})
+	g.store, err = openConfiguredStore(ctx, cfg.store(), false, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening database: %w", err)
+		return nil, err
 	}
 
 	// Listen before anything else so the sandbox knows where to send
@@ -145,7 +139,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.sandbox() {
 		upstreamName = "sandbox at " + metaCfg.GraphURL
 	}
-	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "upstream", upstreamName, "data_dir", cfg.DataDir)
+	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "upstream", upstreamName, "store", cfg.store().describe())
 	return g, nil
 }
 
