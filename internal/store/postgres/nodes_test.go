@@ -1,0 +1,210 @@
+package postgres_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/postgres"
+	"github.com/openwaba/openwaba/internal/store/postgres/pgtest"
+)
+
+// What the conformance suite cannot see: several processes (here, several
+// Stores with pools of their own) on one database.
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// nodes opens n stores on one fresh schema, all at once, as nodes starting
+// together would: the migration lock lets exactly one of them migrate.
+func nodes(t *testing.T, n int) []*postgres.Store {
+	t.Helper()
+	url := pgtest.Schema(t, pgtest.Database(t))
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			stores[i], errs[i] = postgres.Open(t.Context(), url, postgres.Options{Logger: quiet()})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: Open: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	return stores
+}
+
+func textMessage(to string) openwaba.Message {
+	return openwaba.Message{
+		Sender: "4915100000001", Recipient: to, Price: 1,
+		Content:   openwaba.Content{Type: openwaba.TypeText, Text: "hello"},
+		TTL:       openwaba.DefaultTTL,
+		CreatedAt: t0, ExpiresAt: t0.Add(openwaba.DefaultTTL),
+	}
+}
+
+func TestNodes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, stores []*postgres.Store)
+	}{
+		{"StartTogether", func(t *testing.T, stores []*postgres.Store) {
+			// nodes() already opened them concurrently; each must work.
+			for i, s := range stores {
+				if _, err := s.CreateAccount(t.Context(), openwaba.Account{Name: fmt.Sprint("node", i)}); err != nil {
+					t.Errorf("node %d: %v", i, err)
+				}
+			}
+		}},
+		{"NeverClaimTheSame", testNodesNeverClaimTheSame},
+		{"EarlyStatusMeetsMarkSubmitted", testEarlyStatusRace},
+		{"AcceptsShareTheBalance", testNodesShareTheBalance},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, nodes(t, 3))
+		})
+	}
+}
+
+// testNodesNeverClaimTheSame: dispatchers on three nodes claim one queue;
+// every message is claimed once, none twice.
+func testNodesNeverClaimTheSame(t *testing.T, stores []*postgres.Store) {
+	const n = 300
+	a, err := stores[0].CreateAccount(t.Context(), openwaba.Account{Name: "acme", Balance: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]openwaba.Message, n)
+	for i := range msgs {
+		msgs[i] = textMessage("4917600000001")
+	}
+	if _, err := stores[1].Accept(t.Context(), a.ID, msgs); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		for range 2 {
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimDue(t.Context(), t0, time.Hour, 7)
+					if err != nil {
+						t.Errorf("ClaimDue: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, m := range got {
+						seen[m.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d distinct messages claimed, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("message %d claimed %d times", id, k)
+		}
+	}
+}
+
+// testEarlyStatusRace: Meta's sent report for a message reaches one node
+// while another stores the wamid. Whatever the interleaving, the report is
+// applied, never left waiting for a wamid that is already stored.
+func testEarlyStatusRace(t *testing.T, stores []*postgres.Store) {
+	const n = 100
+	a, err := stores[0].CreateAccount(t.Context(), openwaba.Account{Name: "acme", Balance: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]openwaba.Message, n)
+	for i := range msgs {
+		msgs[i] = textMessage("4917600000001")
+	}
+	res, err := stores[0].Accept(t.Context(), a.ID, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := stores[0].ClaimDue(t.Context(), t0, time.Hour, n); err != nil || len(got) != n {
+		t.Fatalf("ClaimDue = %d, %v", len(got), err)
+	}
+	var wg sync.WaitGroup
+	for i, m := range res.Messages {
+		wamid := fmt.Sprintf("wamid.race.%d", i)
+		wg.Go(func() {
+			if err := stores[1].MarkSubmitted(t.Context(), m.ID, wamid, t0); err != nil {
+				t.Errorf("MarkSubmitted: %v", err)
+			}
+		})
+		wg.Go(func() {
+			u := openwaba.StatusUpdate{WAMID: wamid, Status: openwaba.StatusSent, At: t0.Add(time.Second)}
+			if _, err := stores[2].ApplyStatus(t.Context(), u); err != nil {
+				t.Errorf("ApplyStatus: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, m := range res.Messages {
+		got, err := stores[0].Message(t.Context(), a.ID, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != openwaba.StatusSent {
+			t.Errorf("message %d is %s, want sent: its report was lost", m.ID, got.Status)
+		}
+	}
+}
+
+// testNodesShareTheBalance: requests on three nodes race for a balance
+// that pays for a third of them.
+func testNodesShareTheBalance(t *testing.T, stores []*postgres.Store) {
+	const callers, affordable = 90, 30
+	a, err := stores[0].CreateAccount(t.Context(), openwaba.Account{Name: "acme", Balance: affordable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ok := 0
+	var wg sync.WaitGroup
+	for i := range callers {
+		s := stores[i%len(stores)]
+		wg.Go(func() {
+			_, err := s.Accept(t.Context(), a.ID, []openwaba.Message{textMessage("4917600000001")})
+			if err != nil && !isShort(err) {
+				t.Errorf("Accept: %v", err)
+				return
+			}
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ok != affordable {
+		t.Errorf("%d accepted, want %d", ok, affordable)
+	}
+	got, err := stores[2].Account(t.Context(), a.ID)
+	if err != nil || got.Balance != 0 {
+		t.Errorf("balance %v, %v; want 0", got.Balance, err)
+	}
+}
+
+func isShort(err error) bool { return errors.Is(err, openwaba.ErrInsufficientBalance) }
