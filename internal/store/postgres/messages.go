@@ -71,20 +71,16 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 
 	var balance openwaba.Micros
 	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		// Debit first, conditionally: concurrent requests of one account
-		// (on any node) queue on the row lock, and each sees the balance the
-		// one before left. When the money is not there, nothing else runs.
-		err := tx.QueryRow(ctx, `
-			UPDATE accounts SET balance = balance - $1
-			WHERE id = $2 AND ($1 = 0 OR balance >= $1)
-			RETURNING balance`, total, accountID).Scan(&balance)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return accountShort(ctx, tx, accountID)
+		// A plain read first, which locks nothing: a request the balance
+		// cannot pay for is refused before it writes (and leaves dead rows
+		// behind). It is not the check that counts; the debit is.
+		if err := tx.QueryRow(ctx, `SELECT balance FROM accounts WHERE id = $1`, accountID).Scan(&balance); err != nil {
+			return notFound(err)
 		}
-		if err != nil {
-			return err
+		if total > 0 && balance < total {
+			return openwaba.ErrInsufficientBalance
 		}
-		return insertMessages(ctx, tx, out, contents)
+		return insertMessages(ctx, tx, accountID, total, out, contents, &balance)
 	})
 	if err != nil {
 		return openwaba.AcceptResult{}, fmt.Errorf("accept for account %d: %w", accountID, err)
@@ -120,20 +116,9 @@ func newMessage(m openwaba.Message, accountID int64, now time.Time) (openwaba.Me
 	return m, nil
 }
 
-// accountShort explains a debit that matched no row.
-func accountShort(ctx context.Context, tx pgx.Tx, accountID int64) error {
-	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM accounts WHERE id = $1`, accountID).Scan(&one)
-	if err != nil {
-		return notFound(err)
-	}
-	return openwaba.ErrInsufficientBalance
-}
-
 // insertMessageSQL stores one message with its first journal entry, its
-// queue row and its debit (the balance was already reduced by the caller)
-// in one statement, so that a request's messages go in one round trip
-// while the account row is locked.
+// queue row and its ledger entry (insertMessages reduces the balance) in
+// one statement, so that a request's messages go in one round trip.
 const insertMessageSQL = `
 	WITH m AS (
 		INSERT INTO messages (account_id, sender, recipient, content, text, encoding, category, price,
@@ -150,8 +135,21 @@ const insertMessageSQL = `
 		SELECT $1, -$8::bigint, $21, id, $13 FROM m WHERE $8::bigint > 0)
 	SELECT id FROM m`
 
-// insertMessages stores msgs (see insertMessageSQL) and sets their IDs.
-func insertMessages(ctx context.Context, tx pgx.Tx, msgs []openwaba.Message, contents []string) error {
+// debitSQL takes the price of a request off the balance, if it is there.
+// Concurrent requests of one account (on any node) queue on the row lock,
+// and each sees the balance the one before left.
+const debitSQL = `
+	UPDATE accounts SET balance = balance - $1
+	WHERE id = $2 AND ($1 = 0 OR balance >= $1)
+	RETURNING balance`
+
+// insertMessages stores msgs (see insertMessageSQL), sets their IDs, and
+// debits total, in one round trip. The debit comes last: the account row
+// is then locked only from the debit to the commit, not while the
+// messages are written, since every request of the account waits for
+// that lock. A debit that finds too little money fails the whole
+// transaction, which is rolled back.
+func insertMessages(ctx context.Context, tx pgx.Tx, accountID int64, total openwaba.Micros, msgs []openwaba.Message, contents []string, balance *openwaba.Micros) error {
 	var b pgx.Batch
 	for i := range msgs {
 		m := &msgs[i]
@@ -163,6 +161,15 @@ func insertMessages(ctx context.Context, tx pgx.Tx, msgs []openwaba.Message, con
 			openwaba.ReasonDebit,
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&m.ID) })
 	}
+	b.Queue(debitSQL, total, accountID).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(balance)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The account exists (Accept read it): the money went to a
+			// concurrent request.
+			return openwaba.ErrInsufficientBalance
+		}
+		return err
+	})
 	return tx.SendBatch(ctx, &b).Close()
 }
 
