@@ -19,7 +19,7 @@ import (
 // goroutines at once. "one account" is the worst case: every request locks
 // the same balance row.
 func BenchmarkAccept(b *testing.B) {
-	conns := 16
+	conns := 0 // the store's default
 	if v, err := strconv.Atoi(os.Getenv("OPENWABA_BENCH_CONNS")); err == nil {
 		conns = v
 	}

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,8 +33,8 @@ type Options struct {
 	// Now stamps rows whose time the caller did not give (created_at and
 	// the like); time.Now when nil.
 	Now func() time.Time
-	// MaxConns caps the connection pool; pgxpool's default (the larger of
-	// 4 and the number of CPUs) when zero, or pool_max_conns in the URL.
+	// MaxConns caps the connection pool. When zero: pool_max_conns from
+	// the URL, else defaultMaxConns.
 	MaxConns int32
 	// WriteTimeout bounds one write transaction, retries included; 30s when
 	// zero. Writes do not follow the caller's cancellation (see write).
@@ -67,8 +69,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		// The error may quote the URL, password included: say less.
 		return nil, errors.New("open postgres: invalid database URL")
 	}
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(url, "pool_max_conns"):
+		cfg.MaxConns = defaultMaxConns()
 	}
 	log := opts.Logger.With("component", "store", "db", cfg.ConnConfig.Host+"/"+cfg.ConnConfig.Database)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -89,6 +94,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		now:          func() time.Time { return opts.Now().UTC() },
 		writeTimeout: opts.WriteTimeout,
 	}, nil
+}
+
+// defaultMaxConns sizes the pool for a gateway rather than pgxpool's
+// default of one connection per CPU: a write spends most of its time
+// waiting for the commit's WAL flush, not on a CPU, and requests,
+// dispatcher and webhooks all write at once. Concurrent commits share
+// flushes, so more of them in flight means more throughput.
+func defaultMaxConns() int32 {
+	return int32(max(16, 4*runtime.GOMAXPROCS(0)))
 }
 
 // Close closes the pool once the connections in use are given back. Calls
