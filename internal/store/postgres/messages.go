@@ -46,7 +46,8 @@ func getMessage(ctx context.Context, q queryer, accountID, id int64) (openwaba.M
 }
 
 // Accept stores and queues msgs and debits their total price in one
-// transaction. Each message is stored as given, with the account, an ID,
+// transaction, shared with the other requests waiting at that moment (see
+// accept.go). Each message is stored as given, with the account, an ID,
 // StatusAt = CreatedAt and the fields of a fresh message (no WAMID,
 // attempts or refund); CreatedAt defaults to now, ScheduledAt to CreatedAt,
 // and Status to queued, or scheduled when ScheduledAt is after CreatedAt.
@@ -69,23 +70,12 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 		total += m.Price
 	}
 
-	var balance openwaba.Micros
-	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		// A plain read first, which locks nothing: a request the balance
-		// cannot pay for is refused before it writes (and leaves dead rows
-		// behind). It is not the check that counts; the debit is.
-		if err := tx.QueryRow(ctx, `SELECT balance FROM accounts WHERE id = $1`, accountID).Scan(&balance); err != nil {
-			return notFound(err)
-		}
-		if total > 0 && balance < total {
-			return openwaba.ErrInsufficientBalance
-		}
-		return insertMessages(ctx, tx, accountID, total, out, contents, &balance)
-	})
+	r := &acceptReq{accountID: accountID, total: total, msgs: out, contents: contents}
+	err := s.accepter.do(ctx, r)
 	if err != nil {
 		return openwaba.AcceptResult{}, fmt.Errorf("accept for account %d: %w", accountID, err)
 	}
-	return openwaba.AcceptResult{Messages: out, Balance: balance}, nil
+	return openwaba.AcceptResult{Messages: out, Balance: r.balance}, nil
 }
 
 // newMessage fills in what Accept derives for a message before storing it.
@@ -117,7 +107,7 @@ func newMessage(m openwaba.Message, accountID int64, now time.Time) (openwaba.Me
 }
 
 // insertMessageSQL stores one message with its first journal entry, its
-// queue row and its ledger entry (insertMessages reduces the balance) in
+// queue row and its ledger entry (acceptBatch reduces the balance) in
 // one statement, so that a request's messages go in one round trip.
 const insertMessageSQL = `
 	WITH m AS (
@@ -135,22 +125,9 @@ const insertMessageSQL = `
 		SELECT $1, -$8::bigint, $21, id, $13 FROM m WHERE $8::bigint > 0)
 	SELECT id FROM m`
 
-// debitSQL takes the price of a request off the balance, if it is there.
-// Concurrent requests of one account (on any node) queue on the row lock,
-// and each sees the balance the one before left.
-const debitSQL = `
-	UPDATE accounts SET balance = balance - $1
-	WHERE id = $2 AND ($1 = 0 OR balance >= $1)
-	RETURNING balance`
-
-// insertMessages stores msgs (see insertMessageSQL), sets their IDs, and
-// debits total, in one round trip. The debit comes last: the account row
-// is then locked only from the debit to the commit, not while the
-// messages are written, since every request of the account waits for
-// that lock. A debit that finds too little money fails the whole
-// transaction, which is rolled back.
-func insertMessages(ctx context.Context, tx pgx.Tx, accountID int64, total openwaba.Micros, msgs []openwaba.Message, contents []string, balance *openwaba.Micros) error {
-	var b pgx.Batch
+// queueMessages adds the statements that store msgs (see
+// insertMessageSQL) and set their IDs to b.
+func queueMessages(b *pgx.Batch, msgs []openwaba.Message, contents []string) {
 	for i := range msgs {
 		m := &msgs[i]
 		b.Queue(insertMessageSQL,
@@ -161,16 +138,6 @@ func insertMessages(ctx context.Context, tx pgx.Tx, accountID int64, total openw
 			openwaba.ReasonDebit,
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&m.ID) })
 	}
-	b.Queue(debitSQL, total, accountID).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(balance)
-		if errors.Is(err, pgx.ErrNoRows) {
-			// The account exists (Accept read it): the money went to a
-			// concurrent request.
-			return openwaba.ErrInsufficientBalance
-		}
-		return err
-	})
-	return tx.SendBatch(ctx, &b).Close()
 }
 
 // Message returns a message of the account.

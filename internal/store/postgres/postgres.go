@@ -1,14 +1,17 @@
 // Package postgres implements openwaba.Store on PostgreSQL (pgx, pgxpool).
 //
-// Unlike SQLite there is no single writer: every write is one short
-// transaction on a pooled connection, and several gateway processes may
-// share the database. Correctness between them comes from the SQL alone:
-// conditional updates (the balance debit), row locks taken in one order
-// (queue row before message row), SELECT ... FOR UPDATE SKIP LOCKED for
-// claims, and transaction-scoped advisory locks where no row exists yet to
-// lock (a wamid whose status report arrives before the wamid is stored).
-// PostgreSQL groups the WAL flushes of concurrent commits by itself, so
-// synchronous_commit=on stays affordable without a batcher.
+// Several gateway processes may share the database. Correctness between
+// them comes from the SQL alone: conditional updates and locks of the
+// balance, row locks taken in one order (queue row before message row),
+// SELECT ... FOR UPDATE SKIP LOCKED for claims, and transaction-scoped
+// advisory locks where no row exists yet to lock (a wamid whose status
+// report arrives before the wamid is stored).
+//
+// Most writes are one short transaction each on a pooled connection;
+// PostgreSQL flushes the WAL of concurrent commits together. Accept is the
+// exception: requests of one account all wait for its balance row, so one
+// goroutine commits the Accepts waiting at that moment together (group
+// commit, accept.go), as the SQLite store does for every write.
 package postgres
 
 import (
@@ -47,6 +50,7 @@ type Store struct {
 	log          *slog.Logger
 	now          func() time.Time
 	writeTimeout time.Duration
+	accepter     *accepter
 }
 
 var _ openwaba.Store = (*Store)(nil)
@@ -88,12 +92,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{
+	s := &Store{
 		pool:         pool,
 		log:          log,
 		now:          func() time.Time { return opts.Now().UTC() },
 		writeTimeout: opts.WriteTimeout,
-	}, nil
+	}
+	s.accepter = newAccepter(s)
+	return s, nil
 }
 
 // defaultMaxConns sizes the pool for a gateway rather than pgxpool's
@@ -105,9 +111,11 @@ func defaultMaxConns() int32 {
 	return int32(max(16, 4*runtime.GOMAXPROCS(0)))
 }
 
-// Close closes the pool once the connections in use are given back. Calls
-// made after Close fail; Close itself may be repeated.
+// Close commits the accepts already queued, then closes the pool once the
+// connections in use are given back. Calls made after Close fail; Close
+// itself may be repeated.
 func (s *Store) Close() error {
+	s.accepter.close()
 	s.pool.Close()
 	return nil
 }
