@@ -66,6 +66,7 @@ func TestNodes(t *testing.T) {
 		{"NeverClaimTheSame", testNodesNeverClaimTheSame},
 		{"EarlyStatusMeetsMarkSubmitted", testEarlyStatusRace},
 		{"AcceptsShareTheBalance", testNodesShareTheBalance},
+		{"AcceptsAcrossAccounts", testNodesAcceptAcrossAccounts},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -208,3 +209,35 @@ func testNodesShareTheBalance(t *testing.T, stores []*postgres.Store) {
 }
 
 func isShort(err error) bool { return errors.Is(err, openwaba.ErrInsufficientBalance) }
+
+// testNodesAcceptAcrossAccounts: three nodes group-commit requests of the
+// same five accounts in different orders. Each batch locks its accounts in
+// id order, so they wait for each other but never deadlock, and every
+// balance ends where the requests put it.
+func testNodesAcceptAcrossAccounts(t *testing.T, stores []*postgres.Store) {
+	const accounts, perAccount = 5, 60
+	ids := make([]int64, accounts)
+	for i := range ids {
+		a, err := stores[0].CreateAccount(t.Context(), openwaba.Account{Name: fmt.Sprint("a", i), Balance: 1_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = a.ID
+	}
+	var wg sync.WaitGroup
+	for k := range accounts * perAccount {
+		s, id := stores[k%len(stores)], ids[(k*7)%accounts]
+		wg.Go(func() {
+			if _, err := s.Accept(t.Context(), id, []openwaba.Message{textMessage("4917600000001")}); err != nil {
+				t.Errorf("Accept: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		a, err := stores[1].Account(t.Context(), id)
+		if err != nil || a.Balance != 1_000-perAccount {
+			t.Errorf("account %d: balance %v, %v; want %d", id, a.Balance, err, 1_000-perAccount)
+		}
+	}
+}
