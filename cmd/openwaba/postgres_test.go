@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -65,6 +68,40 @@ func TestPostgresEndToEnd(t *testing.T) {
 	}
 	if r := g2.do("GET", "/api/waba/messages/"+id, ""); r.Status != 200 || r.JSON(t)["status"] != "read" {
 		t.Fatalf("message after restart: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestPostgresNodesStartTogether: three gateways start at once on an empty
+// database; bootstrap runs on one at a time, so there is one default
+// account, and each node serves a message to read.
+func TestPostgresNodesStartTogether(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Database(t)
+	nodes := make([]*testGateway, 3)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() {
+			cfg := testConfig(t)
+			cfg.DatabaseURL = db
+			log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			g, err := startGateway(context.Background(), cfg, log, io.Discard)
+			if err != nil {
+				t.Errorf("node %d: %v", i, err)
+				return
+			}
+			nodes[i] = &testGateway{gateway: g, t: t, BaseURL: "http://" + g.Addr, cfg: cfg}
+			t.Cleanup(nodes[i].stop)
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	if as, err := nodes[0].store.Accounts(context.Background()); err != nil || len(as) != 1 {
+		t.Fatalf("accounts %+v, %v; want exactly the default one", as, err)
+	}
+	for _, g := range nodes {
+		g.waitStatus(firstID(t, g.send(helloWorld)), "read")
 	}
 }
 

@@ -101,7 +101,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	}
 	upstream := meta.NewClient(metaCfg)
 
-	if err := bootstrap(ctx, g.store, cfg, stdout, log); err != nil {
+	if err := exclusive(ctx, g.store, "bootstrap", func(ctx context.Context) error {
+		return bootstrap(ctx, g.store, cfg, stdout, log)
+	}); err != nil {
 		ln.Close()
 		return nil, err
 	}

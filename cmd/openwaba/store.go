@@ -57,3 +57,19 @@ func openConfiguredStore(ctx context.Context, c storeConfig, mustExist bool, log
 	}
 	return s, nil
 }
+
+// exclusiver is a store shared by several nodes (PostgreSQL) that can make
+// them take turns.
+type exclusiver interface {
+	Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) error
+}
+
+// exclusive runs fn once no other node runs fn under the same name: two
+// nodes starting together on an empty database must not both create the
+// default account. A store only one process uses just runs fn.
+func exclusive(ctx context.Context, s openwaba.Store, name string, fn func(ctx context.Context) error) error {
+	if ex, ok := s.(exclusiver); ok {
+		return ex.Exclusive(ctx, name, fn)
+	}
+	return fn(ctx)
+}

@@ -1,9 +1,11 @@
 package postgres_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +69,7 @@ func TestNodes(t *testing.T) {
 		{"EarlyStatusMeetsMarkSubmitted", testEarlyStatusRace},
 		{"AcceptsShareTheBalance", testNodesShareTheBalance},
 		{"AcceptsAcrossAccounts", testNodesAcceptAcrossAccounts},
+		{"TakeTurnsInExclusive", testNodesExclusive},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -239,5 +242,33 @@ func testNodesAcceptAcrossAccounts(t *testing.T, stores []*postgres.Store) {
 		if err != nil || a.Balance != 1_000-perAccount {
 			t.Errorf("account %d: balance %v, %v; want %d", id, a.Balance, err, 1_000-perAccount)
 		}
+	}
+}
+
+// testNodesExclusive: what nodes run under Exclusive with one name never
+// overlaps.
+func testNodesExclusive(t *testing.T, stores []*postgres.Store) {
+	var inside, most atomic.Int32
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		for range 3 {
+			wg.Go(func() {
+				err := s.Exclusive(t.Context(), "bootstrap", func(ctx context.Context) error {
+					n := inside.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					time.Sleep(5 * time.Millisecond)
+					inside.Add(-1)
+					return nil
+				})
+				if err != nil {
+					t.Errorf("Exclusive: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("%d ran at once under Exclusive, want 1", most.Load())
 	}
 }
