@@ -19,7 +19,7 @@ import (
 // goroutines at once. "one account" is the worst case: every request locks
 // the same balance row.
 func BenchmarkAccept(b *testing.B) {
-	conns := 0 // the store's default
+	conns := 16 // the store's default; pgtest's URL would say 4
 	if v, err := strconv.Atoi(os.Getenv("OPENWABA_BENCH_CONNS")); err == nil {
 		conns = v
 	}

@@ -68,7 +68,7 @@ func Database(t testing.TB) string {
 // whose connections work in it (search_path). A schema is much cheaper
 // than a database, so suites that need a fresh store per test take one
 // database per run and a schema per store; the database's cleanup drops
-// the schemas with it.
+// the schemas with it. The URL caps the pool at 4 connections.
 func Schema(t testing.TB, dbURL string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -82,7 +82,13 @@ func Schema(t testing.TB, dbURL string) string {
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+name); err != nil {
 		t.Fatalf("pgtest: create schema: %v", err)
 	}
-	return withURL(t, dbURL, func(u *url.URL, q url.Values) { q.Set("search_path", name) })
+	return withURL(t, dbURL, func(u *url.URL, q url.Values) {
+		q.Set("search_path", name)
+		// Suites open a store per parallel test; with the gateway's pool
+		// size each, a machine with many CPUs could exhaust the server's
+		// max_connections (100 by default).
+		q.Set("pool_max_conns", "4")
+	})
 }
 
 // connect opens a connection to the server, or skips (fails under CI)
