@@ -1,6 +1,7 @@
 package openwaba
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -13,6 +14,31 @@ type Account struct {
 	Currency  string
 	Balance   Micros
 	CreatedAt time.Time
+	// SigningSecret, when set, makes the account sign every request
+	// (X-Signature, X-Timestamp, X-Nonce). It is stored as given: the
+	// server needs it to compute the HMAC.
+	SigningSecret string
+	// TimeZone is the IANA name (Europe/Berlin) of the zone in which the
+	// account's delay dates without a zone are read; empty means UTC.
+	TimeZone string
+}
+
+// Location is the account's time zone: TimeZone, or UTC when it is empty.
+func (a Account) Location() (*time.Location, error) {
+	return LoadTimeZone(a.TimeZone)
+}
+
+// LoadTimeZone loads an IANA time zone by name; the empty name is UTC.
+// Binaries that must not depend on the host's zoneinfo import time/tzdata.
+func LoadTimeZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", name, err)
+	}
+	return loc, nil
 }
 
 // Scope is a permission an API key carries.
@@ -45,6 +71,15 @@ func (k APIKey) Usable(now time.Time) bool {
 		return false
 	}
 	return k.ExpiresAt == nil || now.Before(*k.ExpiresAt)
+}
+
+// ParseScope reads a scope's name.
+func ParseScope(s string) (Scope, bool) {
+	switch sc := Scope(s); sc {
+	case ScopeWABA, ScopeAnalytics, ScopeHooks, ScopeAdmin:
+		return sc, true
+	}
+	return "", false
 }
 
 // HasScope reports whether the key carries scope s.

@@ -126,12 +126,14 @@ type TemplateSend struct {
 }
 
 // TemplateParam is one placeholder value. For media headers Text holds the
-// media URL. Name is set for named templates.
+// media URL; a location header has Location. Name is set for named
+// templates.
 type TemplateParam struct {
-	Type    string `json:"type"` // text, image, video, document, payload
-	Text    string `json:"text,omitempty"`
-	Payload string `json:"payload,omitempty"`
-	Name    string `json:"name,omitempty"`
+	Type     string    `json:"type"` // text, image, video, document, location, payload
+	Text     string    `json:"text,omitempty"`
+	Payload  string    `json:"payload,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Location *Location `json:"location,omitempty"`
 }
 
 // TemplateButton carries the parameters of one dynamic template button.

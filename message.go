@@ -48,6 +48,10 @@ type Message struct {
 	ErrorText string
 	Attempts  int
 	Refunded  bool
+
+	// Links are the short links made for the message's URLs (performance
+	// tracking); Accept stores them with the message.
+	Links []Link
 }
 
 // Pending reports whether the message has not reached WhatsApp yet.
@@ -73,3 +77,14 @@ type InboundMessage struct {
 // ConversationWindow is how long a user's message keeps the customer
 // service window open: 24 hours.
 const ConversationWindow = 24 * time.Hour
+
+// MessageFilter selects an account's messages for listing. Zero fields do
+// not filter. Results come newest first; Before pages: only messages with
+// a smaller id.
+type MessageFilter struct {
+	ForeignID string
+	Label     string
+	From, To  time.Time // created at or after From, before To
+	Before    int64
+	Limit     int
+}

@@ -16,6 +16,11 @@ type Store interface {
 	MessageStore
 	DispatchStore
 	InboundStore
+	HookStore
+	OutboxStore
+	TrackingStore
+	PriceStore
+	GuardStore
 	Close() error
 }
 
@@ -24,9 +29,23 @@ type AccountStore interface {
 	CreateAccount(ctx context.Context, a Account) (Account, error)
 	Account(ctx context.Context, id int64) (Account, error)
 	Accounts(ctx context.Context) ([]Account, error)
+	// SetAccountTimeZone sets the zone in which the account's delay dates
+	// without a zone are read: an IANA name, or "" for UTC. A name
+	// time.LoadLocation does not know is refused and changes nothing.
+	SetAccountTimeZone(ctx context.Context, accountID int64, timeZone string) error
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
 	// APIKeyByHash finds a key by the SHA-256 hash of its secret.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// APIKeys lists the account's keys by id, revoked and expired ones too.
+	APIKeys(ctx context.Context, accountID int64) ([]APIKey, error)
+	// RevokeAPIKey revokes a key of the account at time at; a key of
+	// another account is ErrNotFound. Revoking twice keeps the first time.
+	RevokeAPIKey(ctx context.Context, accountID, keyID int64, at time.Time) (APIKey, error)
+	// TouchAPIKey sets the key's last-used time to at, if that is later.
+	TouchAPIKey(ctx context.Context, keyID int64, at time.Time) error
+	// SetSigningSecret sets the secret the account signs its requests
+	// with; "" turns signing off.
+	SetSigningSecret(ctx context.Context, accountID int64, secret string) error
 	// Credit adds amount (which may be negative) to the balance with a
 	// ledger entry and returns the new balance.
 	Credit(ctx context.Context, accountID int64, amount Micros, reason string) (Micros, error)
@@ -69,6 +88,8 @@ type MessageStore interface {
 	// MessageByWAMID finds a message of the account by its WhatsApp id.
 	MessageByWAMID(ctx context.Context, accountID int64, wamid string) (Message, error)
 	StatusHistory(ctx context.Context, accountID int64, id int64) ([]StatusEvent, error)
+	// Messages lists the account's messages that match f, newest first.
+	Messages(ctx context.Context, accountID int64, f MessageFilter) ([]Message, error)
 	// Cancel deletes a message that has not been handed to the dispatcher,
 	// refunds it and ends it as deleted. A message that is being sent or was
 	// sent is ErrAlreadySent.
@@ -110,4 +131,6 @@ type InboundStore interface {
 	LastInbound(ctx context.Context, accountID int64, sender, user string) (InboundMessage, error)
 	// InboundByWAMID finds an inbound message of the account.
 	InboundByWAMID(ctx context.Context, accountID int64, wamid string) (InboundMessage, error)
+	// InboundByID finds an inbound message of the account by its id.
+	InboundByID(ctx context.Context, accountID, id int64) (InboundMessage, error)
 }

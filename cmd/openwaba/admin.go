@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/phone"
 )
 
@@ -57,7 +54,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func sendersCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: openwaba senders add|list|remove")
+		return errors.New("usage: openwaba senders add|list|remove [--account N]")
 	}
 	fs, where := adminFlags("senders "+args[0], getenv, stderr)
 	account := fs.Int64("account", 1, "account the number belongs to")
@@ -68,6 +65,8 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
+	accountGiven := false
+	fs.Visit(func(f *flag.Flag) { accountGiven = accountGiven || f.Name == "account" })
 	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
@@ -95,7 +94,12 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 		fmt.Fprintf(stdout, "sender %s added to account %d (phone number id %s, WABA %s)\n", number, *account, *phoneID, *wabaID)
 		return nil
 	case "list":
-		senders, err := store.Senders(ctx, 0)
+		// All accounts' numbers, or one account's with --account.
+		filter := int64(0)
+		if accountGiven {
+			filter = *account
+		}
+		senders, err := store.Senders(ctx, filter)
 		if err != nil {
 			return err
 		}
@@ -107,11 +111,16 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 		return w.Flush()
 	case "remove":
 		if len(pos) != 1 {
-			return errors.New("usage: openwaba senders remove NUMBER")
+			return errors.New("usage: openwaba senders remove NUMBER [--account N]")
 		}
 		number, err := phone.Normalize(pos[0])
 		if err != nil {
 			return fmt.Errorf("NUMBER: %w", err)
+		}
+		if accountGiven {
+			if _, err := store.Sender(ctx, *account, number); err != nil {
+				return fmt.Errorf("account %d has no sender %s: %w", *account, number, err)
+			}
 		}
 		if err := store.RemoveSender(ctx, number); err != nil {
 			return err
@@ -120,41 +129,4 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 		return nil
 	}
 	return fmt.Errorf("unknown senders command %q: use add, list or remove", args[0])
-}
-
-func keysCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: openwaba keys create [--account N] [--scope waba,...] [--name NAME]")
-	}
-	fs, where := adminFlags("keys create", getenv, stderr)
-	account := fs.Int64("account", 1, "account the key belongs to")
-	scopes := fs.String("scope", "waba", "comma-separated scopes: waba, analytics, hooks, admin")
-	name := fs.String("name", "", "a name to recognise the key by")
-	if _, err := parseInterleaved(fs, args[1:]); err != nil {
-		return err
-	}
-	var list []openwaba.Scope
-	for _, s := range strings.Split(*scopes, ",") {
-		sc := openwaba.Scope(strings.TrimSpace(s))
-		switch sc {
-		case openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks, openwaba.ScopeAdmin:
-			list = append(list, sc)
-		default:
-			return fmt.Errorf("unknown scope %q: use waba, analytics, hooks or admin", sc)
-		}
-	}
-	store, err := openStore(ctx, where)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if _, err := store.Account(ctx, *account); err != nil {
-		return fmt.Errorf("account %d: %w", *account, err)
-	}
-	key := "owk_" + rand.Text()
-	if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: *account, Name: *name, Hash: api.HashKey(key), Scopes: list}); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, key)
-	return nil
 }

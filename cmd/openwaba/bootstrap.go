@@ -12,8 +12,13 @@ import (
 	"github.com/openwaba/openwaba/internal/api"
 )
 
+// defaultKeyScopes are what the default account's key may do: everything
+// a customer does (send, read analytics, manage webhooks), not admin.
+var defaultKeyScopes = []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks}
+
 // bootstrap makes a new installation usable: the default account, its API
-// key and, in sandbox mode, its sender number and starting balance.
+// key, its time zone when configured and, in sandbox mode, its sender
+// number and starting balance.
 func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.Writer, log *slog.Logger) error {
 	accounts, err := store.Accounts(ctx)
 	if err != nil {
@@ -36,10 +41,17 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		acct = accounts[0]
 	}
 
+	if cfg.TimeZone != "" && cfg.TimeZone != acct.TimeZone {
+		if err := store.SetAccountTimeZone(ctx, acct.ID, cfg.TimeZone); err != nil {
+			return fmt.Errorf("setting the default account's time zone: %w", err)
+		}
+		log.Info("default account's time zone set", "account", acct.ID, "time_zone", cfg.TimeZone)
+	}
+
 	switch {
 	case cfg.APIKey != "":
 		if _, err := store.APIKeyByHash(ctx, api.HashKey(cfg.APIKey)); errors.Is(err, openwaba.ErrNotFound) {
-			if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "OPENWABA_API_KEY", Hash: api.HashKey(cfg.APIKey), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+			if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "OPENWABA_API_KEY", Hash: api.HashKey(cfg.APIKey), Scopes: defaultKeyScopes}); err != nil {
 				return fmt.Errorf("storing OPENWABA_API_KEY: %w", err)
 			}
 		} else if err != nil {
@@ -47,7 +59,7 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		}
 	case created:
 		key := "owk_" + rand.Text()
-		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "generated", Hash: api.HashKey(key), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
+		if _, err := store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: acct.ID, Name: "generated", Hash: api.HashKey(key), Scopes: defaultKeyScopes}); err != nil {
 			return fmt.Errorf("storing generated API key: %w", err)
 		}
 		// Printed once, to stdout only: the database keeps just its hash.
@@ -64,48 +76,4 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 		}
 	}
 	return nil
-}
-
-// syncTemplates fetches every account's templates from WhatsApp. A failure
-// is logged, not fatal: the gateway keeps the templates it had.
-func syncTemplates(ctx context.Context, store openwaba.Store, upstream openwaba.Upstream, log *slog.Logger) {
-	senders, err := store.Senders(ctx, 0)
-	if err != nil {
-		log.Error("template sync: listing senders", "err", err)
-		return
-	}
-	type key struct {
-		account int64
-		waba    string
-	}
-	seen := map[key]bool{}
-	byAccount := map[int64][]openwaba.Template{}
-	failed := map[int64]bool{}
-	for _, s := range senders {
-		k := key{s.AccountID, s.WABAID}
-		if seen[k] || s.WABAID == "" {
-			continue
-		}
-		seen[k] = true
-		ts, err := upstream.Templates(ctx, s.WABAID)
-		if err != nil {
-			log.Warn("template sync failed; keeping the stored templates", "waba", s.WABAID, "err", err)
-			failed[s.AccountID] = true
-			continue
-		}
-		byAccount[s.AccountID] = append(byAccount[s.AccountID], ts...)
-	}
-	for account, ts := range byAccount {
-		if failed[account] {
-			continue
-		}
-		for i := range ts {
-			ts[i].AccountID = account
-		}
-		if err := store.ReplaceTemplates(ctx, account, ts); err != nil {
-			log.Error("template sync: storing", "account", account, "err", err)
-			continue
-		}
-		log.Info("templates synced", "account", account, "count", len(ts))
-	}
 }

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 // config is the gateway's configuration: flags, each defaulting to its
@@ -19,6 +23,9 @@ type config struct {
 	DatabaseURL string
 	APIKey      string
 	LogLevel    string
+	// TimeZone is the default account's zone for delay dates without
+	// one; empty leaves the stored zone (UTC unless set before).
+	TimeZone string
 
 	MetaGraphURL    string
 	MetaAPIVersion  string
@@ -28,6 +35,26 @@ type config struct {
 
 	SandboxAddr        string
 	SandboxStatusDelay time.Duration
+
+	TemplateSyncInterval time.Duration
+
+	PublicURL string
+
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
+	// RateLimit is the requests per second each API key may make (0: no
+	// limit); RateBurst the burst it may make at once.
+	RateLimit float64
+	RateBurst int
+	// SandboxRateLimits has the sandbox refuse sends over Meta's
+	// documented limits (80/s per number, a burst of 10 then one per 6 s
+	// per user), so that pacing and retries meet real refusals.
+	SandboxRateLimits bool
+
+	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
+	// checks requests against; loaded at start when nil. Not a flag: it
+	// lets tests that start many gateways compile it once.
+	sandboxSpec *metaspec.Spec
 }
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
@@ -52,6 +79,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.DataDir, "data-dir", env("OPENWABA_DATA_DIR", "./data"), "directory of the SQLite database (OPENWABA_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("OPENWABA_DATABASE_URL", ""), "PostgreSQL URL, postgres://user:pass@host/db; when set, PostgreSQL holds the state instead of SQLite in the data dir (OPENWABA_DATABASE_URL)")
 	fs.StringVar(&c.APIKey, "api-key", env("OPENWABA_API_KEY", ""), "API key of the default account (OPENWABA_API_KEY); generated and printed once when empty")
+	fs.StringVar(&c.TimeZone, "time-zone", env("OPENWABA_TIME_ZONE", ""), "IANA time zone (Europe/Berlin) of the default account, in which delay dates without an offset are read; UTC when never set (OPENWABA_TIME_ZONE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("OPENWABA_LOG_LEVEL", "info"), "debug, info, warn or error (OPENWABA_LOG_LEVEL)")
 	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", env("OPENWABA_META_GRAPH_URL", "https://graph.facebook.com"), "Meta Graph API base URL (OPENWABA_META_GRAPH_URL)")
 	fs.StringVar(&c.MetaAPIVersion, "meta-api-version", env("OPENWABA_META_API_VERSION", "v23.0"), "Graph API version (OPENWABA_META_API_VERSION)")
@@ -64,8 +92,51 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_SANDBOX_STATUS_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.SandboxStatusDelay, "sandbox-status-delay", delay, "gap between the sandbox's sent, delivered and read reports (OPENWABA_SANDBOX_STATUS_DELAY)")
+	syncEvery, err := time.ParseDuration(env("OPENWABA_TEMPLATE_SYNC_INTERVAL", "1h"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_TEMPLATE_SYNC_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
+	fs.StringVar(&c.PublicURL, "public-url", env("OPENWABA_PUBLIC_URL", ""), "the gateway's address as users reach it, for short links (OPENWABA_PUBLIC_URL); http://ADDR when empty")
+	hookTimeout, err := time.ParseDuration(env("OPENWABA_WEBHOOK_TIMEOUT", "5s"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_WEBHOOK_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", hookTimeout, "time limit of one attempt to deliver a webhook to a customer (OPENWABA_WEBHOOK_TIMEOUT)")
+	allowPrivate, err := parseBool(env("OPENWABA_WEBHOOK_ALLOW_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let customer webhooks go to loopback and private addresses, for local development (OPENWABA_WEBHOOK_ALLOW_PRIVATE)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "requests per second each API key may make; 0 for no limit (OPENWABA_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", 0, "requests an API key may make at once before the rate limit applies; 0 for the rate limit rounded up (OPENWABA_RATE_BURST)")
+	if v := getenv("OPENWABA_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, fmt.Errorf("OPENWABA_RATE_LIMIT: %q is not a number of requests per second", v)
+		}
+		c.RateLimit = f
+	}
+	if v := getenv("OPENWABA_RATE_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("OPENWABA_RATE_BURST: %q is not a number of requests", v)
+		}
+		c.RateBurst = n
+	}
+	limits, err := strconv.ParseBool(env("OPENWABA_SANDBOX_RATE_LIMITS", "true"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_SANDBOX_RATE_LIMITS: %w", err)
+	}
+	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", limits, "the sandbox enforces Meta's throughput and pair rate limits (OPENWABA_SANDBOX_RATE_LIMITS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		return c, fmt.Errorf("--rate-limit and --rate-burst must not be negative")
+	}
+	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
+		return c, fmt.Errorf("OPENWABA_TIME_ZONE: %w", err)
 	}
 	if !c.sandbox() && c.MetaAppSecret == "" {
 		return c, fmt.Errorf("OPENWABA_META_APP_SECRET is required with a Meta access token: without it webhooks cannot be verified")
@@ -79,4 +150,15 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// parseBool reads a boolean setting: true/false, 1/0, yes/no.
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean: use true or false", v)
 }

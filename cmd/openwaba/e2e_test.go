@@ -1,12 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,13 +15,18 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/client"
 	"github.com/openwaba/openwaba/internal/api"
 )
 
 const helloWorld = `{"from":"4915112345678","to":"4917612345678","type":"template","template":"hello_world","language":"de"}`
 
-func freetext(to string) string {
-	return `{"from":"4915112345678","to":"` + to + `","text":"Thanks for your message!"}`
+// helloWorldDE is helloWorld for the client.
+var helloWorldDE = client.Template{Name: "hello_world", Language: "de"}
+
+// freetext is a text message to one or more recipients.
+func freetext(to ...string) client.SendRequest {
+	return client.SendRequest{From: testSender, To: to, Message: client.Text{Body: "Thanks for your message!"}}
 }
 
 func TestHealthz(t *testing.T) {
@@ -29,26 +35,34 @@ func TestHealthz(t *testing.T) {
 	if r := g.do("GET", "/healthz", ""); r.Status != 200 {
 		t.Fatalf("healthz: %d", r.Status)
 	}
+	// The API description is public.
+	r := g.do("GET", "/openapi.json", "", "X-Api-Key", "")
+	if r.Status != 200 || !bytes.Equal(r.Body, api.OpenAPIDocument()) {
+		t.Fatalf("openapi.json: %d %.100s", r.Status, r.Body)
+	}
 }
 
 func TestFreetextOutsideWindowIsRefused(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
-	resp := g.send(freetext(testUser))
-	if resp["success"] != "7002001" {
-		t.Fatalf("success = %v, want 7002001", resp["success"])
+	resp := g.sendMsg(freetext(testUser))
+	if resp.Success != "7002001" {
+		t.Fatalf("success = %v, want 7002001", resp.Success)
 	}
-	msg := resp["messages"].([]any)[0].(map[string]any)
-	if msg["success"] != false || msg["error"] != "7002001" || msg["error_text"] != openwaba.TextNotInWindow || msg["id"] != nil {
-		t.Fatalf("message entry = %v", msg)
+	msg := resp.Messages[0]
+	if msg.Success || msg.Error != "7002001" || msg.ErrorText != openwaba.TextNotInWindow || msg.ID != "" {
+		t.Fatalf("message entry = %+v", msg)
 	}
-	if resp["total_price"] != 0.0 || resp["balance"] != 100.0 {
-		t.Fatalf("charged: total_price %v balance %v", resp["total_price"], resp["balance"])
+	if !errors.Is(msg.Err(), client.ErrNotInConversation) || !errors.Is(resp.Err(), client.ErrNotInConversation) {
+		t.Fatalf("entry error = %v", msg.Err())
+	}
+	if resp.TotalPrice != 0.0 || resp.Balance != 100.0 {
+		t.Fatalf("charged: total_price %v balance %v", resp.TotalPrice, resp.Balance)
 	}
 	// After the user writes, the same request goes through.
 	g.openWindow(testUser)
-	if resp := g.send(freetext(testUser)); resp["success"] != "100" {
-		t.Fatalf("inside the window: %v", resp)
+	if resp := g.sendMsg(freetext(testUser)); resp.Success != "100" || resp.Err() != nil {
+		t.Fatalf("inside the window: %+v", resp)
 	}
 }
 
@@ -56,34 +70,39 @@ func TestSeveralRecipients(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
 	other := "4917612345679"
-	resp := g.send(helloWorld[:0] + `{"from":"4915112345678","to":"4917612345678,` + other + `","template":"hello_world","type":"template","language":"en"}`)
-	if resp["success"] != "100" || len(resp["messages"].([]any)) != 2 {
-		t.Fatalf("templates to two recipients: %v", resp)
+	resp := g.sendMsg(client.SendRequest{To: []string{testUser, other}, Message: client.Template{Name: "hello_world", Language: "en"}})
+	if resp.Success != "100" || len(resp.Messages) != 2 || len(resp.IDs()) != 2 {
+		t.Fatalf("templates to two recipients: %+v", resp)
 	}
-	if resp["total_price"] != 0.147 {
-		t.Fatalf("total_price = %v, want 2 × 0.0735", resp["total_price"])
+	if resp.TotalPrice != 0.147 {
+		t.Fatalf("total_price = %v, want 2 × 0.0735", resp.TotalPrice)
 	}
 	// Freetext: the window is open for one of them only.
 	g.openWindow(testUser)
-	resp = g.send(freetext(testUser + "," + other))
-	if resp["success"] != "101" {
-		t.Fatalf("partial: success = %v, want 101", resp["success"])
+	resp = g.sendMsg(freetext(testUser, other))
+	if resp.Success != "101" {
+		t.Fatalf("partial: success = %v, want 101", resp.Success)
 	}
-	msgs := resp["messages"].([]any)
-	if msgs[0].(map[string]any)["success"] != true || msgs[1].(map[string]any)["error"] != "7002001" {
-		t.Fatalf("entries = %v", msgs)
+	msgs := resp.Messages
+	if !msgs[0].Success || msgs[1].Error != "7002001" || msgs[1].Recipient != other {
+		t.Fatalf("entries = %+v", msgs)
 	}
 }
 
 func TestDebugSendsAndChargesNothing(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
+	// seven's clients send "1"; the Go client sends true.
 	resp := g.send(strings.Replace(helloWorld, `"language":"de"`, `"language":"de","debug":"1"`, 1))
 	if resp["debug"] != "true" || resp["success"] != "100" || resp["total_price"] != 0.0735 || resp["balance"] != 100.0 {
 		t.Fatalf("debug response = %v", resp)
 	}
 	if id := resp["messages"].([]any)[0].(map[string]any)["id"]; id != nil {
 		t.Fatalf("debug message got an id %v", id)
+	}
+	typed := g.sendMsg(client.SendRequest{Message: helloWorldDE, Debug: true})
+	if !bool(typed.Debug) || typed.Success != "100" || typed.TotalPrice != 0.0735 || typed.Balance != 100.0 || typed.Messages[0].ID != "" || len(typed.IDs()) != 0 {
+		t.Fatalf("debug response = %+v", typed)
 	}
 	ledger, err := g.store.Ledger(context.Background(), 1)
 	if err != nil || len(ledger) != 1 {
@@ -98,10 +117,10 @@ func TestInsufficientBalance(t *testing.T) {
 	if _, err := g.store.Credit(ctx, 1, -99_950_000, "test"); err != nil { // leaves 0.05
 		t.Fatal(err)
 	}
-	resp := g.send(helloWorld)
-	msg := resp["messages"].([]any)[0].(map[string]any)
-	if resp["success"] != "500" || msg["error"] != "500" || msg["id"] != nil || resp["balance"] != 0.05 {
-		t.Fatalf("response = %v", resp)
+	resp := g.sendMsg(client.SendRequest{Message: helloWorldDE})
+	msg := resp.Messages[0]
+	if resp.Success != "500" || msg.Error != "500" || msg.ID != "" || resp.Balance != 0.05 || !errors.Is(msg.Err(), client.ErrInsufficientBalance) {
+		t.Fatalf("response = %+v", resp)
 	}
 	acct, _ := g.store.Account(ctx, 1)
 	if acct.Balance != 50_000 {
@@ -138,6 +157,17 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 	}
+	// The client's typed errors.
+	for _, tc := range []struct {
+		key    string
+		want   error
+		status int
+	}{{"nope", client.ErrUnauthorized, 401}, {"analytics-only", client.ErrForbidden, 403}} {
+		_, err := newTestClient(t, g.BaseURL, tc.key).Send(ctx, client.SendRequest{From: testSender, To: []string{testUser}, Message: helloWorldDE})
+		if !errors.Is(err, tc.want) || apiError(t, err).Status != tc.status {
+			t.Errorf("key %q: err = %v, want %v", tc.key, err, tc.want)
+		}
+	}
 }
 
 func TestFormEncodedTemplate(t *testing.T) {
@@ -161,22 +191,31 @@ func TestFormEncodedTemplate(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
-	tests := []struct {
-		name, body, msg string
-	}{
-		{"not JSON", `{"from":`, "body: is not valid JSON (at byte 8)"},
-		{"unregistered sender", `{"from":"4915100000000","to":"4917612345678","text":"hi"}`, openwaba.TextInvalidSender},
-		{"unknown template", `{"from":"4915112345678","to":"4917612345678","type":"template","template":"nope","language":"de"}`, `template: "nope" is not a registered template of this account`},
-		{"template language", `{"from":"4915112345678","to":"4917612345678","type":"template","template":"hello_world","language":"de_DE"}`, `language: template "hello_world" is not registered in language "de_DE"; it is in: de, en`},
-		{"template parameters", `{"from":"4915112345678","to":"4917612345678","type":"template","template":"order_confirmation","language":"de","components":{"body":["Max"]}}`, "components.body: template order_confirmation (de) has 2 placeholders, got 1 values"},
-		{"validation", `{"from":"4915112345678","to":"4917612345678","type":"image"}`, "url: is required"},
+	if r := g.do("POST", "/api/waba/messages", `{"from":`); r.Status != 400 || r.JSON(t)["error_code"] != 400.0 || r.JSON(t)["error_message"] != "body: is not valid JSON (at byte 8)" {
+		t.Fatalf("not JSON: got %d %s", r.Status, r.Body)
 	}
+	tests := []struct {
+		name string
+		req  client.SendRequest
+		msg  string
+	}{
+		{"unregistered sender", client.SendRequest{From: "4915100000000", Message: client.Text{Body: "hi"}}, openwaba.TextInvalidSender},
+		{"unknown template", client.SendRequest{Message: client.Template{Name: "nope", Language: "de"}}, `template: "nope" is not a registered template of this account`},
+		{"template language", client.SendRequest{Message: client.Template{Name: "hello_world", Language: "de_DE"}}, `language: template "hello_world" is not registered in language "de_DE"; it is in: de, en`},
+		{"template parameters", client.SendRequest{Message: client.Template{Name: "order_confirmation", Language: "de", Components: &client.Components{Body: client.Values("Max")}}}, "components.body: template order_confirmation (de) has 2 placeholders, got 1 values"},
+		{"validation", client.SendRequest{Message: client.Image{}}, "url: is required"},
+	}
+	c := g.client()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := g.do("POST", "/api/waba/messages", tc.body)
-			m := r.JSON(t)
-			if r.Status != 400 || m["error_code"] != 400.0 || m["error_message"] != tc.msg {
-				t.Fatalf("got %d %s, want 400 with %q", r.Status, r.Body, tc.msg)
+			if tc.req.From == "" {
+				tc.req.From = testSender
+			}
+			tc.req.To = []string{testUser}
+			_, err := c.Send(context.Background(), tc.req)
+			e := apiError(t, err)
+			if e.Status != 400 || e.Code != 400 || e.Message != tc.msg || !errors.Is(err, client.ErrBadRequest) {
+				t.Fatalf("got %+v, want 400 with %q", e, tc.msg)
 			}
 		})
 	}
@@ -189,30 +228,41 @@ func TestBadRequests(t *testing.T) {
 func TestDeleteScheduledMessage(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
-	later := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
-	resp := g.send(strings.Replace(helloWorld, `"language":"de"`, `"language":"de","delay":`+later, 1))
-	id := firstID(t, resp)
-	if resp["balance"] != 99.9265 {
-		t.Fatalf("balance after send = %v", resp["balance"])
+	ctx := context.Background()
+	c := g.client()
+	resp := g.sendMsg(client.SendRequest{Message: helloWorldDE, Delay: time.Now().Add(time.Hour)})
+	id := sentID(t, resp)
+	if resp.Balance != 99.9265 {
+		t.Fatalf("balance after send = %v", resp.Balance)
 	}
-	if m := g.do("GET", "/api/waba/messages/"+id, "").JSON(t); m["status"] != "scheduled" {
-		t.Fatalf("status = %v, want scheduled", m["status"])
+	if m, err := c.Status(ctx, id); err != nil || m.Status != "scheduled" {
+		t.Fatalf("status = %+v, %v; want scheduled", m, err)
 	}
+	// The raw answer is exactly seven's.
 	if r := g.do("DELETE", "/api/waba/messages/"+id, ""); r.Status != 200 || string(r.Body) != "{\"success\":true}\n" {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	if m := g.do("GET", "/api/waba/messages/"+id, "").JSON(t); m["status"] != "deleted" {
-		t.Fatalf("status = %v, want deleted", m["status"])
+	if m, err := c.Status(ctx, id); err != nil || m.Status != "deleted" {
+		t.Fatalf("status = %+v, %v; want deleted", m, err)
 	}
-	if acct, _ := g.store.Account(context.Background(), 1); acct.Balance != 100*openwaba.MicrosPerUnit {
+	if acct, _ := g.store.Account(ctx, 1); acct.Balance != 100*openwaba.MicrosPerUnit {
 		t.Fatalf("not refunded: balance %v", acct.Balance)
 	}
+	// Deleting it again through the client: it has ended.
+	if err := c.Delete(ctx, id); apiError(t, err).Status != 400 || apiError(t, err).Message != openwaba.TextAlreadySent {
+		t.Fatalf("delete deleted: %v", err)
+	}
+	// A scheduled message deleted through the client.
+	id2 := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE, Delay: time.Now().Add(time.Hour)}))
+	if err := c.Delete(ctx, id2); err != nil {
+		t.Fatalf("client delete: %v", err)
+	}
 	// A sent message cannot be deleted.
-	sent := firstID(t, g.send(helloWorld))
+	sent := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE}))
 	g.waitStatus(sent, "read")
-	r := g.do("DELETE", "/api/waba/messages/"+sent, "")
-	if r.Status != 400 || r.JSON(t)["error_message"] != openwaba.TextAlreadySent {
-		t.Fatalf("delete sent: %d %s", r.Status, r.Body)
+	err := c.Delete(ctx, sent)
+	if e := apiError(t, err); e.Status != 400 || e.Message != openwaba.TextAlreadySent {
+		t.Fatalf("delete sent: %v", err)
 	}
 }
 
@@ -227,6 +277,15 @@ func TestUnknownAndForeignMessages(t *testing.T) {
 			}
 		}
 	}
+	c := g.client()
+	for _, id := range []string{"999999", "abc"} {
+		if _, err := c.Status(context.Background(), id); !errors.Is(err, client.ErrNotFound) || apiError(t, err).Message != "Page not found" {
+			t.Errorf("client GET %s: %v", id, err)
+		}
+		if err := c.Delete(context.Background(), id); !errors.Is(err, client.ErrNotFound) {
+			t.Errorf("client DELETE %s: %v", id, err)
+		}
+	}
 	// A message of another account is not found either.
 	ctx := context.Background()
 	other, err := g.store.CreateAccount(ctx, openwaba.Account{Name: "other", Currency: "EUR"})
@@ -236,56 +295,74 @@ func TestUnknownAndForeignMessages(t *testing.T) {
 	if _, err := g.store.CreateAPIKey(ctx, openwaba.APIKey{AccountID: other.ID, Hash: api.HashKey("other-key"), Scopes: []openwaba.Scope{openwaba.ScopeWABA}}); err != nil {
 		t.Fatal(err)
 	}
-	id := firstID(t, g.send(helloWorld))
-	if r := g.do("GET", "/api/waba/messages/"+id, "", "X-Api-Key", "other-key"); r.Status != 404 {
-		t.Errorf("foreign GET: %d", r.Status)
+	id := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE}))
+	foreign := newTestClient(t, g.BaseURL, "other-key")
+	if _, err := foreign.Status(ctx, id); apiError(t, err).Status != 404 {
+		t.Errorf("foreign GET: %v", err)
 	}
-	if r := g.do("DELETE", "/api/waba/messages/"+id, "", "X-Api-Key", "other-key"); r.Status != 404 {
-		t.Errorf("foreign DELETE: %d", r.Status)
+	if err := foreign.Delete(ctx, id); apiError(t, err).Status != 404 {
+		t.Errorf("foreign DELETE: %v", err)
 	}
-	if r := g.do("POST", "/api/waba/messages", helloWorld, "X-Api-Key", "other-key"); r.Status != 400 || r.JSON(t)["error_message"] != openwaba.TextInvalidSender {
-		t.Errorf("foreign sender: %d %s", r.Status, r.Body)
+	if _, err := foreign.Send(ctx, client.SendRequest{From: testSender, To: []string{testUser}, Message: helloWorldDE}); apiError(t, err).Status != 400 || apiError(t, err).Message != openwaba.TextInvalidSender {
+		t.Errorf("foreign sender: %v", err)
 	}
 }
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
-	g.openWindow(testUser)
-	id := firstID(t, g.send(helloWorld))
+	inbound, err := g.client().SandboxInbound(context.Background(), testUser, testSender, "Hello!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE}))
 	g.waitStatus(id, "read")
+	c := g.client()
+	ctx := context.Background()
 	tests := []struct {
-		name, body string
-		status     int
-		msg        string
+		name string
+		call func() error // through the client
+		body string       // or raw, for what the client cannot send
+		// status and msg of the answer
+		status int
+		msg    string
 	}{
-		{"read by recipient", `{"from":"4915112345678","to":"4917612345678","event":"read"}`, 200, ""},
-		{"typing", `{"from":"4915112345678","to":"4917612345678","event":"is_typing"}`, 200, ""},
-		{"reaction to our message by id", `{"event":"reaction","msg_id":"` + id + `","emoji":"👍"}`, 200, ""},
-		{"remove reaction", `{"event":"reaction","msg_id":"` + id + `","emoji":""}`, 200, ""},
-		{"read without to or msg_id", `{"from":"4915112345678","event":"read"}`, 400, "to: at least one of to or msg_id is required"},
-		{"read from unknown user", `{"from":"4915112345678","to":"4917600000000","event":"read"}`, 400, "to: 4917600000000 has not written to 4915112345678; there is no message to mark"},
-		{"unregistered sender", `{"from":"4915100000000","to":"4917612345678","event":"read"}`, 400, openwaba.TextInvalidSender},
-		{"unknown event", `{"from":"4915112345678","to":"4917612345678","event":"poke"}`, 400, `event: must be read, is_typing or reaction, got "poke"`},
-		{"reaction without emoji", `{"event":"reaction","msg_id":"` + id + `"}`, 400, "emoji: is required (an empty string removes the reaction)"},
-		{"reaction to unknown message", `{"event":"reaction","msg_id":"wamid.nothing","emoji":"👍"}`, 404, ""},
+		{name: "read by recipient", call: func() error { return c.Read(ctx, client.Conversation{From: testSender, To: testUser}) }, status: 200},
+		{name: "read by msg_id", call: func() error { return c.Read(ctx, client.Conversation{From: testSender, MsgID: inbound}) }, status: 200},
+		{name: "typing", call: func() error { return c.Typing(ctx, client.Conversation{From: testSender, To: testUser}) }, status: 200},
+		{name: "reaction to our message by id", call: func() error { return c.React(ctx, id, "👍") }, status: 200},
+		{name: "reaction to the user's message", call: func() error { return c.React(ctx, inbound, "❤️") }, status: 200},
+		{name: "remove reaction", call: func() error { return c.React(ctx, id, "") }, status: 200},
+		{name: "read without to or msg_id", call: func() error { return c.Read(ctx, client.Conversation{From: testSender}) }, status: 400, msg: "to: at least one of to or msg_id is required"},
+		{name: "read from unknown user", call: func() error { return c.Read(ctx, client.Conversation{From: testSender, To: "4917600000000"}) }, status: 400, msg: "to: 4917600000000 has not written to 4915112345678; there is no message to mark"},
+		{name: "unregistered sender", call: func() error { return c.Read(ctx, client.Conversation{From: "4915100000000", To: testUser}) }, status: 400, msg: openwaba.TextInvalidSender},
+		{name: "unknown event", body: `{"from":"4915112345678","to":"4917612345678","event":"poke"}`, status: 400, msg: `event: must be read, is_typing or reaction, got "poke"`},
+		{name: "reaction without emoji", body: `{"event":"reaction","msg_id":"` + id + `"}`, status: 400, msg: "emoji: is required (an empty string removes the reaction)"},
+		{name: "reaction to unknown message", call: func() error { return c.React(ctx, "wamid.nothing", "👍") }, status: 404},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.call != nil {
+				err := tc.call()
+				if tc.status == 200 {
+					if err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				e := apiError(t, err)
+				if e.Status != tc.status || (tc.status == 400 && (e.Code != 400 || e.Message != tc.msg)) {
+					t.Fatalf("got %+v, want %d %q", e, tc.status, tc.msg)
+				}
+				return
+			}
 			r := g.do("POST", "/api/waba/events", tc.body)
 			if r.Status != tc.status {
 				t.Fatalf("got %d %s, want %d", r.Status, r.Body, tc.status)
 			}
 			m := r.JSON(t)
-			switch tc.status {
-			case 200:
-				if m["success"] != true {
-					t.Fatalf("body %s", r.Body)
-				}
-			case 400:
-				if m["success"] != false || m["error_code"] != 400.0 || m["error_message"] != tc.msg {
-					t.Fatalf("body %s, want %q", r.Body, tc.msg)
-				}
+			if m["success"] != false || m["error_code"] != 400.0 || m["error_message"] != tc.msg {
+				t.Fatalf("body %s, want %q", r.Body, tc.msg)
 			}
 		})
 	}
@@ -294,9 +371,9 @@ func TestEvents(t *testing.T) {
 func TestMetaWebhookSignature(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t, func(c *config) { c.MetaAppSecret = "app-secret" })
-	id := firstID(t, g.send(helloWorld))
+	id := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE}))
 	m := g.waitStatus(id, "read")
-	wamid := m["wamid"].(string)
+	wamid := m.WAMID
 	// A forged "failed" report with a bad signature is refused and changes nothing.
 	body := `{"object":"whatsapp_business_account","entry":[{"id":"200000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"4915112345678","phone_number_id":"100000000000001"},"statuses":[{"id":"` + wamid + `","status":"failed","timestamp":"` + strconv.FormatInt(time.Now().Unix(), 10) + `","recipient_id":"4917612345678","errors":[{"code":131026,"title":"Message undeliverable"}]}]}}]}]}`
 	for _, sig := range []string{"", "sha256=" + strings.Repeat("0", 64), "sha256=" + sign("wrong-secret", body)} {
@@ -310,9 +387,9 @@ func TestMetaWebhookSignature(t *testing.T) {
 	if r := g.do("POST", "/webhooks/meta", body, "X-Hub-Signature-256", "sha256="+sign("app-secret", body)); r.Status != 200 {
 		t.Fatalf("signed webhook: %d %s", r.Status, r.Body)
 	}
-	after := g.do("GET", "/api/waba/messages/"+id, "").JSON(t)
-	if after["status"] != "read" {
-		t.Fatalf("status = %v, want read", after["status"])
+	after, err := g.client().Status(context.Background(), id)
+	if err != nil || after.Status != "read" {
+		t.Fatalf("status = %+v, %v; want read", after, err)
 	}
 	// Meta's verification handshake.
 	g2 := startTestGateway(t, func(c *config) { c.MetaVerifyToken = "verify-me" })
@@ -333,16 +410,19 @@ func sign(secret, body string) string {
 func TestStatusLifecycle(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)
-	id := firstID(t, g.send(strings.Replace(helloWorld, `"language":"de"`, `"language":"de","foreign_id":"order-1","label":"campaign.x"`, 1)))
+	id := sentID(t, g.sendMsg(client.SendRequest{Message: helloWorldDE, ForeignID: "order-1", Label: "campaign.x"}))
 	m := g.waitStatus(id, "read")
 	var seen []string
-	for _, s := range m["statuses"].([]any) {
-		seen = append(seen, s.(map[string]any)["status"].(string))
+	for _, s := range m.Statuses {
+		seen = append(seen, s.Status)
+		if s.Time.IsZero() {
+			t.Errorf("status %s without time", s.Status)
+		}
 	}
 	if got := strings.Join(seen, ","); got != "queued,sent,delivered,read" {
 		t.Fatalf("journal = %s", got)
 	}
-	if m["foreign_id"] != "order-1" || m["label"] != "campaign.x" || !strings.HasPrefix(fmt.Sprint(m["wamid"]), "wamid.") {
-		t.Fatalf("message = %v", m)
+	if m.ForeignID != "order-1" || m.Label != "campaign.x" || !strings.HasPrefix(m.WAMID, "wamid.") || m.ID != id || m.Type != "template" || m.Price != 0.0735 {
+		t.Fatalf("message = %+v", m)
 	}
 }

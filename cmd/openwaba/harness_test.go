@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/openwaba/openwaba/client"
+	"github.com/openwaba/openwaba/internal/api/openapitest"
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 const (
@@ -28,11 +34,21 @@ type testGateway struct {
 	cfg     config
 }
 
+// specOnce compiles Meta's OpenAPI spec once for all test gateways:
+// compiling takes a second under the race detector.
+var specOnce = sync.OnceValues(metaspec.Load)
+
 func testConfig(t *testing.T) config {
+	spec, err := specOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return config{
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: testKey, LogLevel: "warn",
 		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0",
 		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: 5 * time.Millisecond,
+		WebhookAllowPrivate: true, WebhookTimeout: 2 * time.Second, // test receivers listen on loopback
+		sandboxSpec: spec,
 	}
 }
 
@@ -109,13 +125,54 @@ func (g *testGateway) do(method, path, body string, headers ...string) response 
 		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: checkingTransport{t: g.t}}).Do(req)
 	if err != nil {
 		g.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return response{Status: resp.StatusCode, Body: b}
+}
+
+// client is the Go SDK pointed at the gateway with the test key. Every
+// response it gets is checked against openapi.json.
+func (g *testGateway) client(opts ...client.Option) *client.Client {
+	return newTestClient(g.t, g.BaseURL, testKey, opts...)
+}
+
+func newTestClient(t *testing.T, baseURL, key string, opts ...client.Option) *client.Client {
+	hc := &http.Client{Transport: checkingTransport{t: t}}
+	opts = append([]client.Option{client.WithHTTPClient(hc), client.WithBackoff(time.Millisecond, 10*time.Millisecond)}, opts...)
+	return client.New(baseURL+"/api", key, opts...)
+}
+
+var openAPIDoc = sync.OnceValues(openapitest.Load)
+
+// checkingTransport fails the test when a response of the gateway is not
+// described by internal/api/openapi.json (path, method, status, body
+// schema): the end-to-end tests keep the document honest.
+type checkingTransport struct{ t *testing.T }
+
+func (c checkingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	doc, err := openAPIDoc()
+	if err != nil {
+		c.t.Errorf("loading openapi.json: %v", err)
+		return resp, nil
+	}
+	if err := doc.Check(req.Method, req.URL.Path, resp.StatusCode, resp.Header.Get("Content-Type"), body); err != nil {
+		c.t.Errorf("openapi.json: %v", err)
+	}
+	return resp, nil
 }
 
 // send posts a message and returns the decoded response.
@@ -132,31 +189,68 @@ func (g *testGateway) send(body string) map[string]any {
 // report it, which opens the 24-hour window.
 func (g *testGateway) openWindow(user string) {
 	g.t.Helper()
-	r := g.do("POST", "/api/sandbox/inbound", `{"from":"`+user+`","to":"`+testSender+`","text":"Hello!"}`)
-	if r.Status != 200 {
-		g.t.Fatalf("sandbox inbound: %d %s", r.Status, r.Body)
+	if _, err := g.client().SandboxInbound(context.Background(), user, testSender, "Hello!"); err != nil {
+		g.t.Fatalf("sandbox inbound: %v", err)
 	}
 }
 
 // waitStatus polls the message until it reaches status (or fails the
 // test after a generous deadline: this is not a timing assertion).
-func (g *testGateway) waitStatus(id, status string) map[string]any {
+func (g *testGateway) waitStatus(id, status string) *client.MessageStatus {
 	g.t.Helper()
+	c := g.client()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		r := g.do("GET", "/api/waba/messages/"+id, "")
-		if r.Status != 200 {
-			g.t.Fatalf("GET message %s: %d %s", id, r.Status, r.Body)
+		m, err := c.Status(context.Background(), id)
+		if err != nil {
+			g.t.Fatalf("GET message %s: %v", id, err)
 		}
-		m := r.JSON(g.t)
-		if m["status"] == status {
+		if m.Status == status {
 			return m
 		}
 		if time.Now().After(deadline) {
-			g.t.Fatalf("message %s: status %v, want %s: %s", id, m["status"], status, r.Body)
+			g.t.Fatalf("message %s: status %v, want %s: %+v", id, m.Status, status, m)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sendMsg sends with the client, from the test sender to the test user
+// unless req says otherwise, and fails the test on an error.
+func (g *testGateway) sendMsg(req client.SendRequest) *client.SendResponse {
+	g.t.Helper()
+	if req.From == "" {
+		req.From = testSender
+	}
+	if len(req.To) == 0 {
+		req.To = []string{testUser}
+	}
+	resp, err := g.client().Send(context.Background(), req)
+	if err != nil {
+		g.t.Fatalf("send: %v", err)
+	}
+	return resp
+}
+
+// sentID is the id of the first message of a response.
+func sentID(t *testing.T, resp *client.SendResponse) string {
+	t.Helper()
+	ids := resp.IDs()
+	if len(ids) == 0 {
+		t.Fatalf("no id in %+v", resp)
+	}
+	return ids[0]
+}
+
+// apiError unwraps the *client.APIError of err, failing the test when
+// there is none.
+func apiError(t *testing.T, err error) *client.APIError {
+	t.Helper()
+	e, ok := errors.AsType[*client.APIError](err)
+	if !ok {
+		t.Fatalf("err = %v, want a *client.APIError", err)
+	}
+	return e
 }
 
 func firstID(t *testing.T, resp map[string]any) string {

@@ -1,8 +1,17 @@
 // Command openwaba is the openwaba gateway and its administration tool.
 //
 //	openwaba serve      run the gateway (sandbox upstream unless Meta is configured)
+//	openwaba accounts   create, list or show accounts; turn request signing on or off
+//	openwaba keys       create, list or revoke API keys
 //	openwaba senders    add, list or remove sender numbers
 //	openwaba keys       create an API key
+//	openwaba templates  sync, list or show message templates
+//	openwaba hooks      list webhooks and dead letters, replay them
+//	openwaba balance    top up or show an account's balance
+//	openwaba prices     set, delete or list prices
+//	openwaba send       send a message through a gateway (or seven.io)
+//	openwaba status     show a message's status
+//	openwaba delete     cancel a scheduled message
 //	openwaba version    print the version
 package main
 
@@ -15,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // account time zones resolve on hosts without zoneinfo
 )
 
 var version = "dev"
@@ -34,8 +44,16 @@ const usage = `usage: openwaba <command> [flags]
 
 commands:
   serve      run the gateway
+  accounts   create, list or show accounts; request signing (works on the database)
+  keys       create, list or revoke API keys (works on the database)
   senders    add, list or remove sender numbers (works on the database)
-  keys       create an API key (works on the database)
+  templates  sync, list or show message templates (works on the database)
+  hooks      list webhooks, their dead letters, and replay them (works on the database)
+  balance    top up or show an account's balance (works on the database)
+  prices     set, delete or list prices (works on the database)
+  send       send a message (OPENWABA_URL, OPENWABA_API_KEY)
+  status     show a message's status and journal
+  delete     cancel a message that has not been sent yet
   version    print the version
 
 Run "openwaba <command> -h" for a command's flags.
@@ -55,6 +73,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sendersCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "templates":
+		return templatesCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "hooks":
+		return hooksCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "accounts":
+		return accountsCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "balance":
+		return balanceCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "prices":
+		return pricesCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "send":
+		return sendCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "status":
+		return statusCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "delete":
+		return deleteCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openwaba", version)
 		return nil

@@ -28,8 +28,8 @@ func TestPostgresEndToEnd(t *testing.T) {
 	id := firstID(t, g.send(helloWorld))
 	m := g.waitStatus(id, "read")
 	var seen []string
-	for _, s := range m["statuses"].([]any) {
-		seen = append(seen, s.(map[string]any)["status"].(string))
+	for _, s := range m.Statuses {
+		seen = append(seen, s.Status)
 	}
 	if got := strings.Join(seen, ","); got != "queued,sent,delivered,read" {
 		t.Fatalf("journal = %s", got)
@@ -37,11 +37,7 @@ func TestPostgresEndToEnd(t *testing.T) {
 
 	// The user writes (inbound webhook into PostgreSQL), and freetext may go.
 	g.openWindow(testUser)
-	if resp := g.send(freetext(testUser)); resp["success"] != "100" {
-		t.Fatalf("freetext inside the window: %v", resp)
-	} else {
-		g.waitStatus(firstID(t, resp), "read")
-	}
+	g.waitStatus(sentID(t, g.sendMsg(freetext(testUser))), "read")
 
 	// A scheduled message is cancelled and refunded.
 	later := time.Now().Add(time.Hour).UTC().Format(time.DateTime)

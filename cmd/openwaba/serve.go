@@ -16,9 +16,13 @@ import (
 	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/meta"
+	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
+	"github.com/openwaba/openwaba/internal/templates"
+	"github.com/openwaba/openwaba/internal/tracking"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -107,25 +111,46 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		ln.Close()
 		return nil, err
 	}
-	syncTemplates(ctx, g.store, upstream, log)
+	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
+	syncer.SyncAndLog(ctx)
 
 	d := dispatch.New(dispatch.Config{Store: g.store, Upstream: upstream, Logger: log})
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + g.Addr
+	}
+	hooks := webhook.New(webhook.Config{
+		Store: g.store, Logger: log.With("component", "webhooks"),
+		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
+		Secret: accountSigningSecret(g.store), LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
+	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {
 		sandboxInbound = g.sandbox
 	}
 	g.api = api.New(api.Config{
-		Store: g.store, Upstream: upstream, Pricer: pricing.Default(), Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound,
+		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
+		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
+		CheckHookTarget: func(ctx context.Context, url string) error {
+			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
+		},
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
-			Sink: &receive.Sink{Store: g.store, Logger: log},
+			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify},
 		}),
 	})
 	g.server = &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopDispatch = cancel
+	if cfg.TemplateSyncInterval > 0 {
+		g.background.Go(func() { syncer.Run(dctx, cfg.TemplateSyncInterval) })
+	}
+	g.background.Go(func() {
+		if err := hooks.Run(dctx); err != nil {
+			log.Error("webhook deliverer stopped", "err", err)
+		}
+	})
 	g.background.Go(func() {
 		if err := d.Run(dctx); err != nil {
 			log.Error("dispatcher stopped", "err", err)
@@ -146,23 +171,51 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 }
 
 func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log *slog.Logger) (string, error) {
-	ln, err := net.Listen("tcp", cfg.SandboxAddr)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: listening on %s: %w", cfg.SandboxAddr, err)
+	// The sandbox checks every request against Meta's OpenAPI schemas, so
+	// that what works against it is what Meta documents.
+	spec := cfg.sandboxSpec
+	if spec == nil {
+		var err error
+		if spec, err = metaspec.Load(); err != nil {
+			return "", fmt.Errorf("sandbox: %w", err)
+		}
 	}
-	g.sandbox = sandbox.New(sandbox.Config{
+	sbCfg := sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
-		WindowSource: g.windowFromStore,
-	})
+		WindowSource: g.windowFromStore, Spec: spec,
+	}
+	if cfg.SandboxRateLimits {
+		limits := sandbox.MetaRateLimits()
+		sbCfg.RateLimits = &limits
+	}
+	g.sandbox = sandbox.New(sbCfg)
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
-	g.sandboxSrv = &http.Server{Handler: g.sandbox, ReadHeaderTimeout: 10 * time.Second}
-	g.background.Go(func() {
-		if err := g.sandboxSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("sandbox stopped", "err", err)
+	var (
+		url string
+		err error
+	)
+	g.sandboxSrv, url, err = serveOn(cfg.SandboxAddr, g.sandbox, &g.background, log)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	return url, nil
+}
+
+// serveOn listens on addr and serves h in the background, tracked by wg;
+// it returns the server (to shut down) and its base URL.
+func serveOn(addr string, h http.Handler, wg *sync.WaitGroup, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "addr", addr, "err", err)
 		}
 	})
-	return "http://" + ln.Addr().String(), nil
+	return srv, "http://" + ln.Addr().String(), nil
 }
 
 // windowFromStore tells the sandbox about windows it has forgotten in a
@@ -220,5 +273,18 @@ func (g *gateway) closeAll() {
 		if err := g.store.Close(); err != nil {
 			g.log.Error("closing database", "err", err)
 		}
+	}
+}
+
+// accountSigningSecret is the secret customer webhooks are signed with:
+// the account's signing secret (openwaba accounts signing); an account
+// without one gets unsigned webhooks.
+func accountSigningSecret(store openwaba.Store) func(ctx context.Context, accountID int64) (string, error) {
+	return func(ctx context.Context, accountID int64) (string, error) {
+		a, err := store.Account(ctx, accountID)
+		if err != nil {
+			return "", err
+		}
+		return a.SigningSecret, nil
 	}
 }

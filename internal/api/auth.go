@@ -6,8 +6,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/openwaba/openwaba"
 )
@@ -64,9 +66,15 @@ func apiKeyFrom(r *http.Request) []string {
 	return nil
 }
 
-// auth authenticates the request and checks the scope: HTTP 401 with the
-// bare body 900 for a missing or wrong key, 403 with 902 for a key without
-// the scope, as seven answers.
+// touchInterval is how stale a key's last-used time may get: it is
+// written at most once per interval, not on every request.
+const touchInterval = time.Minute
+
+// auth authenticates the request and checks the scope ("" for any key):
+// HTTP 401 with the bare body 900 for a missing, wrong, revoked or expired
+// key, 403 with 902 for a key without the scope, as seven answers. Then it
+// applies the key's rate limit and, when the account signs its requests,
+// checks the signature.
 func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := s.authenticate(r)
@@ -79,9 +87,30 @@ func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler 
 			writeBareCode(w, http.StatusUnauthorized, openwaba.CodeAuthFailed)
 			return
 		}
-		if !key.HasScope(scope) {
+		now := s.now()
+		if err := s.limiter.allow(w, key.ID, now); err != nil {
+			s.writeError(w, err, false)
+			return
+		}
+		if scope != "" && !key.HasScope(scope) {
 			writeBareCode(w, http.StatusForbidden, openwaba.CodeNoScope)
 			return
+		}
+		acct, err := s.cfg.Store.Account(r.Context(), key.AccountID)
+		if err != nil {
+			s.writeError(w, fmt.Errorf("account of key %d: %w", key.ID, err), false)
+			return
+		}
+		if acct.SigningSecret != "" {
+			if err := s.verifySignature(r, acct); err != nil {
+				s.writeError(w, err, false)
+				return
+			}
+		}
+		if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= touchInterval {
+			if err := s.cfg.Store.TouchAPIKey(r.Context(), key.ID, now); err != nil {
+				s.log.Warn("recording the last use of an API key", "key_id", key.ID, "err", err)
+			}
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, principal{AccountID: key.AccountID, KeyID: key.ID})
 		next(w, r.WithContext(ctx))

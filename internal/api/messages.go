@@ -39,7 +39,25 @@ type messageView struct {
 	Expires    string          `json:"expires"`
 	ErrorCode  *int            `json:"error_code"`
 	ErrorText  *string         `json:"error_text"`
-	Statuses   []statusView    `json:"statuses"`
+	Statuses   []statusView    `json:"statuses,omitempty"`
+}
+
+// viewOf shows a message; with its journal when history is not nil.
+func viewOf(m openwaba.Message, history []openwaba.StatusEvent) messageView {
+	v := messageView{
+		ID: strconv.FormatInt(m.ID, 10), Sender: m.Sender, Recipient: m.Recipient, Type: string(m.Content.Type),
+		Text: m.Text, Label: nullable(m.Label), ForeignID: nullable(m.ForeignID), Price: m.Price.Float(),
+		Status: m.Status, StatusTime: timeString(m.StatusAt), WAMID: nullable(m.WAMID),
+		Created: timeString(m.CreatedAt), Scheduled: timeString(m.ScheduledAt), Expires: timeString(m.ExpiresAt),
+		ErrorCode: intPtr(m.ErrorCode), ErrorText: nullable(m.ErrorText),
+	}
+	if history != nil {
+		v.Statuses = []statusView{}
+	}
+	for _, e := range history {
+		v.Statuses = append(v.Statuses, statusView{Status: e.Status, Time: timeString(e.At), ErrorCode: intPtr(e.ErrorCode), ErrorText: nullable(e.ErrorText)})
+	}
+	return v
 }
 
 func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -70,17 +88,10 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	v := messageView{
-		ID: strconv.FormatInt(m.ID, 10), Sender: m.Sender, Recipient: m.Recipient, Type: string(m.Content.Type),
-		Text: m.Text, Label: nullable(m.Label), ForeignID: nullable(m.ForeignID), Price: m.Price.Float(),
-		Status: m.Status, StatusTime: timeString(m.StatusAt), WAMID: nullable(m.WAMID),
-		Created: timeString(m.CreatedAt), Scheduled: timeString(m.ScheduledAt), Expires: timeString(m.ExpiresAt),
-		ErrorCode: intPtr(m.ErrorCode), ErrorText: nullable(m.ErrorText), Statuses: []statusView{},
+	if history == nil {
+		history = []openwaba.StatusEvent{}
 	}
-	for _, e := range history {
-		v.Statuses = append(v.Statuses, statusView{Status: e.Status, Time: timeString(e.At), ErrorCode: intPtr(e.ErrorCode), ErrorText: nullable(e.ErrorText)})
-	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, viewOf(m, history))
 }
 
 // deleteMessage answers DELETE /api/waba/messages/{id}: a message that has
@@ -96,5 +107,71 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
+	s.cfg.NotifyHooks() // the deleted status may be reported
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+const maxListLimit = 1000
+
+// listMessages answers GET /api/waba/messages: the account's messages,
+// newest first, filtered by foreign_id, label and creation time (from,
+// to), a page of limit at a time; next is the "before" of the next page.
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := openwaba.MessageFilter{ForeignID: q.Get("foreign_id"), Label: q.Get("label"), Limit: 100}
+	var err error
+	if f.From, err = listTime("from", q.Get("from")); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	if f.To, err = listTime("to", q.Get("to")); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > maxListLimit {
+			s.writeError(w, badField("limit", "must be a number from 1 to %d, got %q", maxListLimit, v), false)
+			return
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil || f.Before < 1 {
+			s.writeError(w, badField("before", "must be a message id, got %q", v), false)
+			return
+		}
+	}
+	msgs, err := s.cfg.Store.Messages(r.Context(), principalFrom(r.Context()).AccountID, f)
+	if err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	page := struct {
+		Messages []messageView `json:"messages"`
+		Next     *string       `json:"next"`
+	}{Messages: make([]messageView, 0, len(msgs))}
+	for _, m := range msgs {
+		page.Messages = append(page.Messages, viewOf(m, nil))
+	}
+	if len(msgs) == f.Limit {
+		next := strconv.FormatInt(msgs[len(msgs)-1].ID, 10)
+		page.Next = &next
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// listTime reads a from/to bound: a date, a date and time (UTC) or a Unix
+// timestamp.
+func listTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	for _, layout := range []string{time.DateTime, time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, badField(field, "must be YYYY-MM-DD, YYYY-MM-DD hh:mm:ss (UTC), RFC 3339 or a Unix timestamp, got %q", v)
 }

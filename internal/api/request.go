@@ -71,6 +71,15 @@ type requestParam struct {
 	Text          string
 	Payload       string
 	ParameterName string
+	Location      *requestLocation
+}
+
+// requestLocation is the location of a template's location header.
+type requestLocation struct {
+	Latitude  flexFloat  `json:"latitude"`
+	Longitude flexFloat  `json:"longitude"`
+	Name      flexString `json:"name"`
+	Address   flexString `json:"address"`
 }
 
 func (p *requestParam) UnmarshalJSON(b []byte) error {
@@ -94,11 +103,12 @@ func (p *requestParam) UnmarshalJSON(b []byte) error {
 		Document *struct {
 			Link string `json:"link"`
 		} `json:"document"`
+		Location *requestLocation `json:"location"`
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return errors.New("must be a string or an object with type and text")
 	}
-	p.Type, p.Text, p.Payload, p.ParameterName = obj.Type, obj.Text, obj.Payload, obj.ParameterName
+	p.Type, p.Text, p.Payload, p.ParameterName, p.Location = obj.Type, obj.Text, obj.Payload, obj.ParameterName, obj.Location
 	switch {
 	case obj.Image != nil:
 		p.Text = obj.Image.Link

@@ -62,7 +62,17 @@ func writeServerError(w http.ResponseWriter) {
 func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) {
 	var fe *fieldError
 	var te *templates.Error
+	var se *signatureError
+	var rl *rateLimitError
 	switch {
+	case errors.As(err, &se):
+		writeJSON(w, http.StatusUnauthorized, errorBody{ErrorCode: openwaba.CodeAuthFailed, ErrorMessage: se.Error()})
+	case errors.As(err, &rl):
+		writeJSON(w, http.StatusTooManyRequests, errorBody{ErrorCode: http.StatusTooManyRequests, ErrorMessage: rl.Error()})
+	case errors.Is(err, errIdempotencyMismatch), errors.Is(err, errIdempotencyRunning), errors.Is(err, errIdempotencyLost), errors.Is(err, errSenderTaken):
+		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: err.Error()})
+	case errors.Is(err, openwaba.ErrConflict):
+		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: "conflicts with what is stored: " + err.Error()})
 	case errors.As(err, &fe):
 		writeBadRequest(w, fe.Error(), withSuccess)
 	case errors.As(err, &te):

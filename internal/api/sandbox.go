@@ -4,21 +4,42 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/sandbox"
 )
+
+// sandboxInboundRequest is the body of POST /api/sandbox/inbound. Only
+// from and to are required; type defaults to text, which needs text.
+// msg_id names our message (seven's id) that a button press, reply or
+// reaction answers.
+type sandboxInboundRequest struct {
+	From        flexString `json:"from"`
+	To          flexString `json:"to"`
+	Type        flexString `json:"type"`
+	Text        flexString `json:"text"`
+	ID          flexString `json:"id"`
+	Description flexString `json:"description"`
+	Filename    flexString `json:"filename"`
+	Latitude    flexFloat  `json:"latitude"`
+	Longitude   flexFloat  `json:"longitude"`
+	Name        flexString `json:"name"`
+	Address     flexString `json:"address"`
+	Phone       flexString `json:"phone"`
+	Emoji       flexString `json:"emoji"`
+	MsgID       flexString `json:"msg_id"`
+	NewWaID     flexString `json:"new_wa_id"`
+}
 
 // sandboxInbound answers POST /api/sandbox/inbound: the sandbox plays a
 // WhatsApp user writing to one of the caller's numbers, sending a signed
 // webhook exactly as Meta would. It answers once the gateway stored it.
 func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var req struct {
-		From flexString `json:"from"`
-		To   flexString `json:"to"`
-		Text flexString `json:"text"`
-	}
+	var req sandboxInboundRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.writeError(w, err, false)
 		return
@@ -33,21 +54,69 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	if strings.TrimSpace(req.Text.Value) == "" {
-		s.writeError(w, badField("text", "is required"), false)
-		return
-	}
-	if _, err := s.cfg.Store.Sender(ctx, principalFrom(ctx).AccountID, to); err != nil {
+	accountID := principalFrom(ctx).AccountID
+	if _, err := s.cfg.Store.Sender(ctx, accountID, to); err != nil {
 		if errors.Is(err, openwaba.ErrNotFound) {
 			err = errInvalidSender
 		}
 		s.writeError(w, err, false)
 		return
 	}
-	wamid, err := s.cfg.Sandbox.Inbound(ctx, from, to, req.Text.Value)
+	um, err := s.userMessage(r, accountID, req)
+	if err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	wamid, err := s.cfg.Sandbox.InboundMessage(ctx, from, to, um)
 	if err != nil {
 		s.writeError(w, fmt.Errorf("sandbox inbound: %w", err), false)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "msg_id": wamid})
+}
+
+// userMessage checks the request's type and fields and resolves msg_id to
+// the wamid WhatsApp knows the message by.
+func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboundRequest) (sandbox.UserMessage, error) {
+	typ := strings.ToLower(strings.TrimSpace(req.Type.Value))
+	if typ == "" {
+		typ = sandbox.InboundText
+	}
+	if !slices.Contains(sandbox.InboundTypes, typ) {
+		return sandbox.UserMessage{}, badField("type", "must be one of %s", strings.Join(sandbox.InboundTypes, ", "))
+	}
+	if typ == sandbox.InboundText && strings.TrimSpace(req.Text.Value) == "" {
+		return sandbox.UserMessage{}, badField("text", "is required")
+	}
+	if (req.Latitude.Set && req.Latitude.Invalid) || (req.Longitude.Set && req.Longitude.Invalid) {
+		return sandbox.UserMessage{}, badField("latitude", "latitude and longitude must be numbers")
+	}
+	um := sandbox.UserMessage{
+		Type: typ, Text: req.Text.Value, ID: req.ID.Value, Description: req.Description.Value,
+		Filename: req.Filename.Value, Latitude: req.Latitude.Value, Longitude: req.Longitude.Value,
+		Name: req.Name.Value, Address: req.Address.Value, Phone: req.Phone.Value,
+		Emoji: req.Emoji.Value, NewWaID: req.NewWaID.Value,
+	}
+	switch typ {
+	case sandbox.InboundButton, sandbox.InboundButtonReply, sandbox.InboundListReply, sandbox.InboundReaction:
+		if req.MsgID.Value == "" {
+			return um, badField("msg_id", "is required for %s: the id of the message the user answers", typ)
+		}
+	}
+	if req.MsgID.Value == "" {
+		return um, nil
+	}
+	id, err := strconv.ParseInt(req.MsgID.Value, 10, 64)
+	if err != nil {
+		return um, badField("msg_id", "must be a message id")
+	}
+	m, err := s.cfg.Store.Message(r.Context(), accountID, id)
+	if err != nil {
+		return um, err
+	}
+	if m.WAMID == "" {
+		return um, badField("msg_id", "message %d has not reached WhatsApp yet", id)
+	}
+	um.Context = m.WAMID
+	return um, nil
 }

@@ -50,7 +50,19 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	plan, err := req.validate(now)
+	loc := time.UTC
+	if req.delayIsDate() {
+		// Only a date needs the account's zone: no lookup on other requests.
+		acct, err := s.cfg.Store.Account(ctx, p.AccountID)
+		if err == nil {
+			loc, err = acct.Location()
+		}
+		if err != nil {
+			s.writeError(w, fmt.Errorf("reading the account's time zone: %w", err), false)
+			return
+		}
+	}
+	plan, err := req.validate(now, loc)
 	if err != nil {
 		s.writeError(w, err, false)
 		return
@@ -97,6 +109,13 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 	results := make([]messageResult, len(plan.recipients))
 	acceptedIdx := make([]int, 0, len(plan.recipients))
 	for i, rcpt := range plan.recipients {
+		content, text, links := plan.content, text, []openwaba.Link(nil)
+		if plan.tracking {
+			// Each recipient's message gets links of its own, so that a
+			// click tells whose it was; the text shows them as sent.
+			content, links = s.shortener.Shorten(plan.content)
+			text = displayText(content)
+		}
 		results[i] = messageResult{Sender: plan.from, Recipient: rcpt, Text: text, Encoding: enc, Label: nullable(plan.label), Parts: 1, Channel: "WA", Success: true}
 		if plan.content.Type != openwaba.TypeTemplate {
 			until, err := s.cfg.Store.WindowOpenUntil(ctx, plan.from, rcpt)
@@ -120,8 +139,8 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 			status = openwaba.StatusScheduled
 		}
 		accepted = append(accepted, openwaba.Message{
-			AccountID: accountID, Sender: plan.from, Recipient: rcpt,
-			Content: plan.content, Text: text, Encoding: enc, Category: category, Price: price,
+			AccountID: accountID, Sender: plan.from, Recipient: rcpt, Links: links,
+			Content: content, Text: text, Encoding: enc, Category: category, Price: price,
 			Label: plan.label, ForeignID: plan.foreignID, PerformanceTracking: plan.tracking, TTL: plan.ttl,
 			CreatedAt: now, ScheduledAt: scheduled, ExpiresAt: scheduled.Add(plan.ttl), Status: status, StatusAt: now,
 		})

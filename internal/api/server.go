@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/sandbox"
+	"github.com/openwaba/openwaba/internal/tracking"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 // Pricer prices one message.
@@ -21,7 +24,7 @@ type Pricer interface {
 // SandboxInbound lets a user play a WhatsApp user writing to one of their
 // numbers; only the sandbox implements it.
 type SandboxInbound interface {
-	Inbound(ctx context.Context, from, toDisplayNumber, text string) (wamid string, err error)
+	InboundMessage(ctx context.Context, from, toDisplayNumber string, m sandbox.UserMessage) (wamid string, err error)
 }
 
 // Config holds the server's collaborators. Store, Upstream and Pricer are
@@ -38,6 +41,20 @@ type Config struct {
 	Sandbox SandboxInbound
 	// MetaWebhook receives Meta's webhooks at /webhooks/meta.
 	MetaWebhook http.Handler
+	// CheckHookTarget refuses target URLs hooks may not have (not http(s),
+	// private addresses); webhook.CheckTarget without private addresses
+	// when nil.
+	CheckHookTarget func(ctx context.Context, url string) error
+	// NotifyHooks wakes the webhook deliverer after something was put in
+	// its outbox.
+	NotifyHooks func()
+	// PublicURL is where users reach the gateway's short links
+	// (performance tracking): PublicURL + "/s/" + code.
+	PublicURL string
+	// RateLimit is the requests per second each API key may make (0: no
+	// limit), with bursts of up to RateBurst (0: RateLimit rounded up).
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the gateway's HTTP API.
@@ -47,26 +64,48 @@ type Server struct {
 	now     func() time.Time
 	handler http.Handler
 	ready   atomic.Bool
+	limiter *keyLimiter
+	// shortener makes the short links of tracked messages.
+	shortener tracking.Shortener
 }
 
 // New builds the server; it answers /healthz with 503 until SetReady.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, limiter: newKeyLimiter(cfg.RateLimit, cfg.RateBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.cfg.NotifyHooks == nil {
+		s.cfg.NotifyHooks = func() {}
+	}
+	if s.cfg.CheckHookTarget == nil {
+		s.cfg.CheckHookTarget = func(ctx context.Context, url string) error { return webhook.CheckTarget(ctx, url, false, nil) }
+	}
 	if s.cfg.Notify == nil {
 		s.cfg.Notify = func() {}
 	}
+	s.shortener = tracking.Shortener{Base: s.cfg.PublicURL}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.sendMessages))
+	mux.HandleFunc("GET /openapi.json", s.openAPI)
+	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.idempotent(s.sendMessages)))
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
+	mux.Handle("GET /api/waba/messages", s.auth(openwaba.ScopeWABA, s.listMessages))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
+	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
+	mux.HandleFunc("GET /s/{code}", s.followLink)
+	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
+	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
+	mux.Handle("GET /api/hooks", s.auth(openwaba.ScopeHooks, s.listHooks))
+	mux.Handle("DELETE /api/hooks", s.auth(openwaba.ScopeHooks, s.deleteHook))
+	mux.Handle("GET /api/hooks/dead", s.auth(openwaba.ScopeHooks, s.deadDeliveries))
+	mux.Handle("POST /api/hooks/dead/{id}/replay", s.auth(openwaba.ScopeHooks, s.replayDelivery))
+	mux.Handle("GET /api/balance", s.auth("", s.balance))
+	s.adminRoutes(mux)
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}

@@ -51,8 +51,6 @@ const (
 	// MaxTTL is the longest validity accepted: 30 days, the time WhatsApp
 	// itself keeps trying to deliver a message before dropping it.
 	maxTTLMinutes = 30 * 24 * 60
-	// maxDelay is how far ahead a message may be scheduled.
-	maxDelay = 366 * 24 * time.Hour
 )
 
 // sevenChars are the characters seven allows in label and foreign_id.
@@ -77,8 +75,9 @@ type templateRef struct {
 	values         templates.Values
 }
 
-// validate checks everything that can be checked without the store.
-func (r *sendRequest) validate(now time.Time) (*sendPlan, error) {
+// validate checks everything that can be checked without the store. loc
+// is the account's time zone, in which a delay date without a zone is read.
+func (r *sendRequest) validate(now time.Time, loc *time.Location) (*sendPlan, error) {
 	p := &sendPlan{}
 	var err error
 	if p.from, err = requiredPhone("from", r.From); err != nil {
@@ -87,7 +86,7 @@ func (r *sendRequest) validate(now time.Time) (*sendPlan, error) {
 	if p.recipients, err = recipients(r.To); err != nil {
 		return nil, err
 	}
-	if err := r.validateOptions(p, now); err != nil {
+	if err := r.validateOptions(p, now, loc); err != nil {
 		return nil, err
 	}
 
@@ -162,7 +161,7 @@ func recipients(v flexString) ([]string, error) {
 	return out, nil
 }
 
-func (r *sendRequest) validateOptions(p *sendPlan, now time.Time) error {
+func (r *sendRequest) validateOptions(p *sendPlan, now time.Time, loc *time.Location) error {
 	if r.Label.Invalid || r.ForeignID.Invalid || r.Delay.Invalid {
 		return badField(firstInvalid(map[string]bool{"label": r.Label.Invalid, "foreign_id": r.ForeignID.Invalid, "delay": r.Delay.Invalid}), "must be a string")
 	}
@@ -186,12 +185,15 @@ func (r *sendRequest) validateOptions(p *sendPlan, now time.Time) error {
 	}
 
 	if d := strings.TrimSpace(r.Delay.Value); d != "" {
-		at, err := parseDelay(d)
+		at, err := parseDelay(d, loc)
 		if err != nil {
 			return err
 		}
-		if at.Sub(now) > maxDelay {
-			return badField("delay", "must be at most one year ahead, got %s", at.UTC().Format(time.DateTime))
+		// At most one calendar year ahead: a later date is much more
+		// likely a typo than a plan, and it would sit in the queue.
+		if limit := now.AddDate(1, 0, 0); at.After(limit) {
+			return badField("delay", "must be at most one year ahead (until %s UTC), got %s UTC",
+				limit.UTC().Format(time.DateTime), at.UTC().Format(time.DateTime))
 		}
 		if at.After(now) {
 			p.scheduledAt = at
@@ -226,19 +228,54 @@ func sevenString(field, v string, max int) error {
 	return nil
 }
 
-// parseDelay reads "YYYY-MM-DD hh:mm:ss" (UTC) or a Unix timestamp.
-func parseDelay(s string) (time.Time, error) {
+// delayFormats are the date forms delay may take besides a Unix timestamp:
+// seven's "YYYY-MM-DD hh:mm:ss", read in the account's time zone, and the
+// same (or RFC 3339) with an explicit offset or Z, read as given.
+var delayFormats = []struct {
+	layout string
+	zoned  bool
+}{
+	{time.DateTime, false},
+	{"2006-01-02 15:04:05Z07:00", true},
+	{time.RFC3339, true},
+}
+
+// parseDelay reads a Unix timestamp, or a date (see delayFormats) that
+// without an explicit offset is read in loc.
+func parseDelay(s string, loc *time.Location) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n < 0 {
 			return time.Time{}, badField("delay", "must not be negative")
 		}
 		return time.Unix(n, 0), nil
 	}
-	t, err := time.ParseInLocation(time.DateTime, s, time.UTC)
-	if err != nil {
-		return time.Time{}, badField("delay", "must be YYYY-MM-DD hh:mm:ss or a Unix timestamp, got %q", s)
+	if loc == nil {
+		loc = time.UTC
 	}
-	return t, nil
+	for _, f := range delayFormats {
+		var t time.Time
+		var err error
+		if f.zoned {
+			t, err = time.Parse(f.layout, s)
+		} else {
+			t, err = time.ParseInLocation(f.layout, s, loc)
+		}
+		if err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, badField("delay", "must be YYYY-MM-DD hh:mm:ss (in the account's time zone, %s), the same with an offset such as +01:00, or a Unix timestamp; got %q", loc, s)
+}
+
+// delayIsDate reports whether the delay field is a date rather than a
+// Unix timestamp: only then does the account's time zone matter.
+func (r *sendRequest) delayIsDate() bool {
+	d := strings.TrimSpace(r.Delay.Value)
+	if d == "" || r.Delay.Invalid {
+		return false
+	}
+	_, err := strconv.ParseInt(d, 10, 64)
+	return err != nil
 }
 
 func (r *sendRequest) validateText(p *sendPlan) error {
@@ -502,9 +539,18 @@ func (r *sendRequest) validateTemplate(p *sendPlan) error {
 func params(in []requestParam) []openwaba.TemplateParam {
 	out := make([]openwaba.TemplateParam, len(in))
 	for i, v := range in {
-		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName}
+		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: v.Location.domain()}
 	}
 	return out
+}
+
+// domain returns the location, or nil when latitude or longitude is
+// missing or not a number: the template check then names what is missing.
+func (l *requestLocation) domain() *openwaba.Location {
+	if l == nil || !l.Latitude.Set || l.Latitude.Invalid || !l.Longitude.Set || l.Longitude.Invalid {
+		return nil
+	}
+	return &openwaba.Location{Latitude: l.Latitude.Value, Longitude: l.Longitude.Value, Name: l.Name.Value, Address: l.Address.Value}
 }
 
 func maxLen(field, v string, max int) error {

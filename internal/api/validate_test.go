@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zones of the tests, also where the host has no zoneinfo
 
 	"github.com/openwaba/openwaba"
 )
@@ -76,7 +77,7 @@ func TestValidateRejects(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.body), &req); err != nil {
 				t.Fatalf("decoding: %v", err)
 			}
-			_, err := req.validate(testNow)
+			_, err := req.validate(testNow, time.UTC)
 			var fe *fieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("validate = %v, want a field error", err)
@@ -172,7 +173,7 @@ func TestValidateAccepts(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.body), &req); err != nil {
 				t.Fatalf("decoding: %v", err)
 			}
-			p, err := req.validate(testNow)
+			p, err := req.validate(testNow, time.UTC)
 			if err != nil {
 				t.Fatalf("validate: %v", err)
 			}
@@ -187,5 +188,72 @@ func TestEncoding(t *testing.T) {
 		if got := encoding(in); got != want {
 			t.Errorf("encoding(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDelayTimeZone: a delay date without an offset is read in the
+// account's time zone; an offset, Z or a Unix timestamp is absolute.
+func TestDelayTimeZone(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(s string) time.Time {
+		t.Helper()
+		at, err := time.Parse(time.DateTime, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	tests := []struct {
+		name  string
+		delay string
+		loc   *time.Location
+		want  time.Time // zero: send now
+		rule  string    // non-empty: the request is refused with this
+	}{
+		{"date in UTC", `"2026-11-26 08:30:00"`, time.UTC, utc("2026-11-26 08:30:00"), ""},
+		{"date in Berlin", `"2026-11-26 08:30:00"`, berlin, utc("2026-11-26 07:30:00"), ""},
+		{"date in Berlin, summer time", `"2027-07-01 08:30:00"`, berlin, utc("2027-07-01 06:30:00"), ""},
+		{"date in New York", `"2026-11-26 08:30:00"`, newYork, utc("2026-11-26 13:30:00"), ""},
+		{"explicit offset wins", `"2026-11-26 08:30:00+02:00"`, berlin, utc("2026-11-26 06:30:00"), ""},
+		{"RFC 3339 with Z", `"2026-11-26T08:30:00Z"`, berlin, utc("2026-11-26 08:30:00"), ""},
+		{"Unix timestamp ignores the zone", `1796000000`, newYork, time.Unix(1796000000, 0), ""},
+		{"past in the zone sends now", `"2026-11-25 12:30:00"`, berlin, time.Time{}, ""},
+		{"future only in the zone", `"2026-11-25 11:30:00"`, newYork, utc("2026-11-25 16:30:00"), ""},
+		{"exactly one year ahead", `"2027-11-25 12:00:00"`, time.UTC, utc("2027-11-25 12:00:00"), ""},
+		{"one year ahead in Berlin", `"2027-11-25 12:30:00"`, berlin, utc("2027-11-25 11:30:00"), ""},
+		{"over one year ahead", `"2027-11-25 12:00:01"`, time.UTC, time.Time{}, "at most one year ahead"},
+		{"over one year ahead in New York", `"2027-11-25 07:00:01"`, newYork, time.Time{}, "at most one year ahead"},
+		{"no such date", `"2026-02-30 08:00:00"`, berlin, time.Time{}, "YYYY-MM-DD hh:mm:ss"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var req sendRequest
+			if err := json.Unmarshal([]byte(base(`,"text":"hi","delay":`+tc.delay)), &req); err != nil {
+				t.Fatalf("decoding: %v", err)
+			}
+			p, err := req.validate(testNow, tc.loc)
+			if tc.rule != "" {
+				var fe *fieldError
+				if !errors.As(err, &fe) || fe.Field != "delay" || !strings.Contains(fe.Msg, tc.rule) {
+					t.Fatalf("validate = %v, want a delay error saying %q", err, tc.rule)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+			if !p.scheduledAt.Equal(tc.want) {
+				t.Errorf("scheduled at %v, want %v", p.scheduledAt.UTC(), tc.want)
+			}
+		})
 	}
 }

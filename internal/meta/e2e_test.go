@@ -100,3 +100,62 @@ func TestRefusedWebhookIsRedelivered(t *testing.T) {
 		}
 	}
 }
+
+// Every type of message the sandbox's user can send arrives shaped as
+// Meta's schema for it says, and is parsed with its type and text; the
+// raw message object is kept as the payload.
+func TestEveryInboundTypeReachesSink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	answered := e.openWindow(t) // the message buttons, replies and reactions refer to
+	e.sink.next(t)
+	tests := []struct {
+		msg      sandbox.UserMessage
+		wantType string
+		wantText string
+	}{
+		{sandbox.UserMessage{Type: sandbox.InboundText, Text: "Hallo"}, "text", "Hallo"},
+		{sandbox.UserMessage{Type: sandbox.InboundImage, Text: "Foto"}, "image", "Foto"},
+		{sandbox.UserMessage{Type: sandbox.InboundVideo, Text: "Film"}, "video", "Film"},
+		{sandbox.UserMessage{Type: sandbox.InboundAudio}, "audio", ""},
+		{sandbox.UserMessage{Type: sandbox.InboundDocument, Text: "Rechnung", Filename: "r.pdf"}, "document", "Rechnung"},
+		{sandbox.UserMessage{Type: sandbox.InboundSticker}, "sticker", ""},
+		{sandbox.UserMessage{Type: sandbox.InboundLocation, Latitude: 52.52, Longitude: 13.405}, "location", ""},
+		{sandbox.UserMessage{Type: sandbox.InboundContacts, Name: "Anna"}, "contacts", ""},
+		{sandbox.UserMessage{Type: sandbox.InboundButton, Text: "Stop", Context: answered}, "button", "Stop"},
+		{sandbox.UserMessage{Type: sandbox.InboundButtonReply, Text: "Ja", Context: answered}, "interactive", "Ja"},
+		{sandbox.UserMessage{Type: sandbox.InboundListReply, Text: "Express", Context: answered}, "interactive", "Express"},
+		{sandbox.UserMessage{Type: sandbox.InboundReaction, Emoji: "❤️", Context: answered}, "reaction", "❤️"},
+		{sandbox.UserMessage{Type: sandbox.InboundReaction, Context: answered}, "reaction", ""}, // removed
+		{sandbox.UserMessage{Type: sandbox.InboundSystem}, "system", "changed from " + user},
+		{sandbox.UserMessage{Type: sandbox.InboundUnsupported}, "unsupported", ""},
+	}
+	if len(tests) < len(sandbox.InboundTypes) {
+		t.Fatalf("%d cases for %d types", len(tests), len(sandbox.InboundTypes))
+	}
+	for _, tt := range tests {
+		wamid, err := e.sb.InboundMessage(context.Background(), user, display, tt.msg)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.msg.Type, err)
+		}
+		m, ok := e.sink.next(t).(openwaba.InboundMessage)
+		if !ok || m.WAMID != wamid || m.Type != tt.wantType || !strings.Contains(m.Text, tt.wantText) || m.From != user {
+			t.Errorf("%s: got %+v, want type %s text %q", tt.msg.Type, m, tt.wantType, tt.wantText)
+		}
+		if tt.wantText == "" && m.Text != "" && tt.msg.Type != sandbox.InboundReaction {
+			t.Errorf("%s: text %q, want none", tt.msg.Type, m.Text)
+		}
+		if err := loadSpec(t).ValidateInbound(m.Payload); err != nil {
+			t.Errorf("%s: %s does not conform: %v", tt.msg.Type, m.Payload, err)
+		}
+		if wantProfile := tt.msg.Type != sandbox.InboundSystem; (m.ProfileName != "") != wantProfile {
+			t.Errorf("%s: profile %q", tt.msg.Type, m.ProfileName)
+		}
+	}
+	// Answers need what they answer; unknown types are refused.
+	for _, um := range []sandbox.UserMessage{{Type: sandbox.InboundReaction, Emoji: "👍"}, {Type: sandbox.InboundButton}, {Type: "hologram"}, {Type: sandbox.InboundText}} {
+		if _, err := e.sb.InboundMessage(context.Background(), user, display, um); !errors.Is(err, sandbox.ErrInvalidUserMessage) {
+			t.Errorf("%+v: err %v, want ErrInvalidUserMessage", um, err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/meta"
+	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/sandbox"
 )
 
@@ -54,12 +55,27 @@ func newEnv(t *testing.T) *env {
 		AppSecret:   appSecret,
 		WebhookURL:  hooks.URL,
 		StatusDelay: 5 * time.Millisecond,
+		Spec:        loadSpec(t),
 	})
 	sb.AddNumber(phoneID, wabaID, display)
 	graph := httptest.NewServer(sb)
 	t.Cleanup(graph.Close)
 	t.Cleanup(sb.Close) // first: no webhooks to closed servers
 	return &env{sb: sb, graph: graph, client: newClient(graph.URL, token), sink: s}
+}
+
+// specOnce compiles Meta's schemas once for the whole test binary.
+var specOnce = sync.OnceValues(metaspec.Load)
+
+// loadSpec returns the schemas every sandbox of these tests checks the
+// adapter's requests against.
+func loadSpec(t *testing.T) *metaspec.Spec {
+	t.Helper()
+	spec, err := specOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }
 
 func newClient(graphURL, accessToken string) *meta.Client {

@@ -36,7 +36,7 @@ func buildMessage(m openwaba.Message) (outMessage, error) {
 			return out, fmt.Errorf("%w: location without coordinates", errUnsupported)
 		}
 		l := c.Location
-		out.Location = &outLocation{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+		out.Location = &outLocation{Latitude: coordinate(l.Latitude), Longitude: coordinate(l.Longitude), Name: l.Name, Address: l.Address}
 	case openwaba.TypeContacts:
 		out.Contacts = contacts(c.Contacts)
 	case openwaba.TypeInteractive:
@@ -123,7 +123,7 @@ func interactive(in *openwaba.Interactive) (*outInteractive, error) {
 // template builds the components of a template send. Components without
 // parameters are left out: Meta takes the static parts from the template.
 func template(t *openwaba.TemplateSend) *outTemplate {
-	out := &outTemplate{Name: t.Name, Language: outLanguage{Code: t.Language}}
+	out := &outTemplate{Name: t.Name, Language: outLanguage{Code: t.Language, Policy: "deterministic"}}
 	if len(t.Header) > 0 {
 		params := make([]outParam, len(t.Header))
 		for i, p := range t.Header {
@@ -168,6 +168,10 @@ func headerParam(format string, p openwaba.TemplateParam, named bool) outParam {
 		return outParam{Type: "video", Video: &outLink{Link: p.Text}}
 	case "document":
 		return outParam{Type: "document", Document: &outLink{Link: p.Text}}
+	case "location":
+		if l := p.Location; l != nil {
+			return outParam{Type: "location", Location: &outLocation{Latitude: coordinate(l.Latitude), Longitude: coordinate(l.Longitude), Name: l.Name, Address: l.Address}}
+		}
 	}
 	return textParam(p, named)
 }
@@ -195,4 +199,10 @@ func buttonParam(subType string, p openwaba.TemplateParam) outParam {
 		return outParam{Type: "coupon_code", CouponCode: p.Text}
 	}
 	return outParam{Type: "text", Text: p.Text}
+}
+
+// coordinate formats a latitude or longitude with as many digits as it
+// needs and no exponent.
+func coordinate(f float64) string {
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }

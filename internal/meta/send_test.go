@@ -97,6 +97,9 @@ func TestSendEveryContentType(t *testing.T) {
 			if !strings.HasPrefix(wamid, "wamid.") || wamid != last.WAMID {
 				t.Errorf("wamid %q, the sandbox gave %q", wamid, last.WAMID)
 			}
+			if err := loadSpec(t).ValidateMessage(last.Body); err != nil {
+				t.Errorf("request does not conform to Meta's OpenAPI: %v", err)
+			}
 			assertGolden(t, "send/"+tt.golden, last.Body)
 		})
 	}
@@ -130,6 +133,9 @@ func TestMarkRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := loadSpec(t).ValidateMessage(e.lastBody(t)); err != nil {
+				t.Errorf("request does not conform to Meta's OpenAPI: %v", err)
+			}
 			body := strings.ReplaceAll(string(e.lastBody(t)), wamid, "wamid.INBOUND")
 			assertGolden(t, "send/"+tt.golden, []byte(body))
 		})
@@ -150,6 +156,9 @@ func TestReact(t *testing.T) {
 				t.Fatal(err)
 			}
 			body := e.lastBody(t)
+			if err := loadSpec(t).ValidateMessage(body); err != nil {
+				t.Errorf("request does not conform to Meta's OpenAPI: %v", err)
+			}
 			assertGolden(t, "send/"+tt.golden, []byte(strings.ReplaceAll(string(body), wamid, "wamid.INBOUND")))
 		})
 	}

@@ -40,11 +40,13 @@ type outMedia struct {
 	Filename string `json:"filename,omitempty"`
 }
 
+// outLocation sends coordinates as decimal strings: Meta's OpenAPI
+// schema types them as strings (the Cloud API takes numbers as well).
 type outLocation struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-	Name      string  `json:"name,omitempty"`
-	Address   string  `json:"address,omitempty"`
+	Latitude  string `json:"latitude"`
+	Longitude string `json:"longitude"`
+	Name      string `json:"name,omitempty"`
+	Address   string `json:"address,omitempty"`
 }
 
 type outContact struct {
@@ -113,8 +115,11 @@ type outTemplate struct {
 	Components []outComponent `json:"components,omitempty"`
 }
 
+// outLanguage always names the policy: deterministic is the only one
+// Meta has, and its OpenAPI schema requires it.
 type outLanguage struct {
-	Code string `json:"code"`
+	Code   string `json:"code"`
+	Policy string `json:"policy"`
 }
 
 type outComponent struct {
@@ -125,14 +130,15 @@ type outComponent struct {
 }
 
 type outParam struct {
-	Type          string   `json:"type"`
-	ParameterName string   `json:"parameter_name,omitempty"`
-	Text          string   `json:"text,omitempty"`
-	Payload       string   `json:"payload,omitempty"`
-	CouponCode    string   `json:"coupon_code,omitempty"`
-	Image         *outLink `json:"image,omitempty"`
-	Video         *outLink `json:"video,omitempty"`
-	Document      *outLink `json:"document,omitempty"`
+	Type          string       `json:"type"`
+	ParameterName string       `json:"parameter_name,omitempty"`
+	Text          string       `json:"text,omitempty"`
+	Payload       string       `json:"payload,omitempty"`
+	CouponCode    string       `json:"coupon_code,omitempty"`
+	Image         *outLink     `json:"image,omitempty"`
+	Video         *outLink     `json:"video,omitempty"`
+	Document      *outLink     `json:"document,omitempty"`
+	Location      *outLocation `json:"location,omitempty"`
 }
 
 type outLink struct {

@@ -54,3 +54,26 @@ func CountryCode(normalized string) int {
 	}
 	return int(num.GetCountryCode())
 }
+
+// ValidPrefix reports whether p ("" or digits) can begin an international
+// number: "" (every number), or digits that start with a calling code
+// libphonenumber knows ("49", "1", "1242", "4915").
+func ValidPrefix(p string) bool {
+	if p == "" {
+		return true
+	}
+	if len(p) > 15 || strings.Trim(p, "0123456789") != "" {
+		return false
+	}
+	codes := phonenumbers.GetSupportedCallingCodes()
+	for n := 1; n <= 3 && n <= len(p); n++ {
+		cc := 0
+		for _, d := range p[:n] {
+			cc = cc*10 + int(d-'0')
+		}
+		if codes[cc] {
+			return true
+		}
+	}
+	return false
+}

@@ -49,3 +49,12 @@ func TestCountryCode(t *testing.T) {
 		t.Fatalf("CountryCode = %d, want 1", got)
 	}
 }
+
+func TestValidPrefix(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]bool{"": true, "49": true, "1": true, "1242": true, "4915": true, "0": false, "x49": false, "999": false, "+49": false} {
+		if got := ValidPrefix(p); got != want {
+			t.Errorf("ValidPrefix(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

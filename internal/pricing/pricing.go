@@ -4,6 +4,7 @@ package pricing
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/openwaba/openwaba"
 )
@@ -32,4 +33,51 @@ func (t Table) Price(_ context.Context, _ int64, c openwaba.PriceCategory, _ str
 		return 0, fmt.Errorf("no price for category %q", c)
 	}
 	return p, nil
+}
+
+// Source is what the table pricer reads: the account (for its currency)
+// and the price table.
+type Source interface {
+	Account(ctx context.Context, id int64) (openwaba.Account, error)
+	Prices(ctx context.Context, currency string) ([]openwaba.Price, error)
+}
+
+// Stored prices from the price table in the store: the row of the
+// account's currency and the message's category whose prefix is the
+// longest one the recipient's number starts with ("" matches every
+// number). When no row matches, Fallback's price applies.
+type Stored struct {
+	Source   Source
+	Fallback Table
+}
+
+// Price returns the price of one message of category c to recipient, a
+// number in international format (digits only).
+func (p Stored) Price(ctx context.Context, accountID int64, c openwaba.PriceCategory, recipient string) (openwaba.Micros, error) {
+	acct, err := p.Source.Account(ctx, accountID)
+	if err != nil {
+		return 0, fmt.Errorf("account: %w", err)
+	}
+	rows, err := p.Source.Prices(ctx, acct.Currency)
+	if err != nil {
+		return 0, fmt.Errorf("price table: %w", err)
+	}
+	if row, ok := Match(rows, c, recipient); ok {
+		return row.Amount, nil
+	}
+	return p.Fallback.Price(ctx, accountID, c, recipient)
+}
+
+// Match finds the row of category c with the longest prefix of recipient.
+func Match(rows []openwaba.Price, c openwaba.PriceCategory, recipient string) (openwaba.Price, bool) {
+	best, found := openwaba.Price{}, false
+	for _, r := range rows {
+		if r.Category != c || !strings.HasPrefix(recipient, r.Prefix) {
+			continue
+		}
+		if !found || len(r.Prefix) > len(best.Prefix) {
+			best, found = r, true
+		}
+	}
+	return best, found
 }

@@ -21,6 +21,9 @@ type Sink struct {
 	Store  openwaba.Store
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Applied, when set, is called after a notification was stored: its
+	// statuses and messages may have put webhooks in the outbox.
+	Applied func()
 }
 
 // HandleNotification applies every change of one webhook.
@@ -30,6 +33,9 @@ func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) erro
 			return err
 		}
 	}
+	if s.Applied != nil {
+		s.Applied()
+	}
 	return nil
 }
 
@@ -38,6 +44,7 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		if u.At.IsZero() {
 			u.At = s.now() // Meta's timestamp was unreadable
 		}
+		u = mapReengagement(u)
 		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
 			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
 		}
@@ -64,6 +71,23 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		}
 	}
 	return nil
+}
+
+// mapReengagement reports Meta's asynchronous 131047 (the 24-hour window
+// had closed when WhatsApp tried to deliver) as seven's 7002001, the code
+// clients already get when the window is closed at accept or dispatch:
+// one cause, one code. Meta's own code and text stay in the error text.
+func mapReengagement(u openwaba.StatusUpdate) openwaba.StatusUpdate {
+	if u.Status != openwaba.StatusFailed || u.ErrorCode != openwaba.MetaCodeReengagement {
+		return u
+	}
+	meta := fmt.Sprintf("WhatsApp #%d", u.ErrorCode)
+	if u.ErrorText != "" {
+		meta += ": " + u.ErrorText
+	}
+	u.ErrorCode = openwaba.CodeNotInWindow
+	u.ErrorText = openwaba.TextNotInWindow + " (" + meta + ")"
+	return u
 }
 
 func (s *Sink) log() *slog.Logger {

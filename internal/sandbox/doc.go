@@ -3,7 +3,10 @@
 // the way Meta does (token, shapes, limits, templates, the 24-hour
 // window), answers in Meta's format, and sends signed status webhooks
 // (sent, delivered, read, or failed) to a configured URL, retrying until
-// they are taken.
+// they are taken. Optionally it checks every request against Meta's
+// OpenAPI schemas (Config.Spec) and enforces Meta's throughput and pair
+// rate limits (Config.RateLimits). Users of the sandbox send messages of
+// every inbound type Meta delivers (InboundMessage).
 //
 // It serves two purposes: the adapter's tests (internal/meta) run the real
 // client against it, and the gateway can run against it as a demo or test

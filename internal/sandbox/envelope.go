@@ -43,14 +43,103 @@ type whContact struct {
 	WaID string `json:"wa_id"`
 }
 
+// whMessage is an inbound message; exactly one of the type objects is set.
 type whMessage struct {
-	From      string `json:"from"`
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Type      string `json:"type"`
-	Text      struct {
-		Body string `json:"body"`
-	} `json:"text"`
+	From        string          `json:"from"`
+	ID          string          `json:"id"`
+	Timestamp   string          `json:"timestamp"`
+	Type        string          `json:"type"`
+	Context     *whContext      `json:"context,omitempty"`
+	Text        *whText         `json:"text,omitempty"`
+	Image       *whMedia        `json:"image,omitempty"`
+	Video       *whMedia        `json:"video,omitempty"`
+	Audio       *whMedia        `json:"audio,omitempty"`
+	Document    *whMedia        `json:"document,omitempty"`
+	Sticker     *whMedia        `json:"sticker,omitempty"`
+	Location    *whLocation     `json:"location,omitempty"`
+	Contacts    []whContactCard `json:"contacts,omitempty"`
+	Button      *whButton       `json:"button,omitempty"`
+	Interactive *whInteractive  `json:"interactive,omitempty"`
+	Reaction    *whReaction     `json:"reaction,omitempty"`
+	System      *whSystem       `json:"system,omitempty"`
+	Errors      []whError       `json:"errors,omitempty"`
+}
+
+// whContext names the business message a reply or a button press is about.
+type whContext struct {
+	From string `json:"from"`
+	ID   string `json:"id"`
+}
+
+type whText struct {
+	Body string `json:"body"`
+}
+
+// whMedia is an inbound media object: Meta sends an id to download it
+// with, never a link. The type-specific flags are pointers so that each
+// type carries only its own (voice for audio, animated for stickers).
+type whMedia struct {
+	Caption  string `json:"caption,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	MimeType string `json:"mime_type"`
+	SHA256   string `json:"sha256"`
+	ID       string `json:"id"`
+	Voice    *bool  `json:"voice,omitempty"`
+	Animated *bool  `json:"animated,omitempty"`
+}
+
+type whLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name"`
+	Address   string  `json:"address"`
+}
+
+type whContactCard struct {
+	Name struct {
+		FormattedName string `json:"formatted_name"`
+		FirstName     string `json:"first_name,omitempty"`
+	} `json:"name"`
+	Phones []whContactPhone `json:"phones,omitempty"`
+}
+
+type whContactPhone struct {
+	Phone string `json:"phone"`
+	WaID  string `json:"wa_id,omitempty"`
+	Type  string `json:"type"`
+}
+
+type whButton struct {
+	Payload string `json:"payload"`
+	Text    string `json:"text"`
+}
+
+type whInteractive struct {
+	Type        string       `json:"type"`
+	ButtonReply *whReply     `json:"button_reply,omitempty"`
+	ListReply   *whListReply `json:"list_reply,omitempty"`
+}
+
+type whReply struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+type whListReply struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+type whReaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji,omitempty"`
+}
+
+type whSystem struct {
+	Body string `json:"body"`
+	WaID string `json:"wa_id,omitempty"`
+	Type string `json:"type"`
 }
 
 type whStatus struct {

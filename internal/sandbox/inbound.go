@@ -11,6 +11,10 @@ import (
 // not added with AddNumber.
 var ErrUnknownNumber = errors.New("sandbox: unknown business number")
 
+// ErrInvalidUserMessage is returned for a UserMessage the sandbox cannot
+// turn into one of Meta's inbound messages.
+var ErrInvalidUserMessage = errors.New("sandbox: invalid user message")
+
 // InboundProfileName is the profile name inbound messages carry.
 const InboundProfileName = "Sandbox User"
 
@@ -19,6 +23,13 @@ const InboundProfileName = "Sandbox User"
 // message webhook. It returns once the receiver answered 200, with the
 // message's wamid, or with an error that includes the receiver's status.
 func (s *Sandbox) Inbound(ctx context.Context, from, toDisplayNumber, text string) (string, error) {
+	return s.InboundMessage(ctx, from, toDisplayNumber, UserMessage{Type: InboundText, Text: text})
+}
+
+// InboundMessage is Inbound for any type of message a user can send: it
+// posts the message shaped as Meta's webhook has it (see UserMessage) and
+// opens the window, as every user message does.
+func (s *Sandbox) InboundMessage(ctx context.Context, from, toDisplayNumber string, um UserMessage) (string, error) {
 	num, ok := s.numberByDisplay(toDisplayNumber)
 	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrUnknownNumber, toDisplayNumber)
@@ -32,6 +43,10 @@ func (s *Sandbox) Inbound(ctx context.Context, from, toDisplayNumber, text strin
 	}
 	now := s.now()
 	wamid := newWAMID()
+	msg, err := um.webhookMessage(whMessage{From: waID, ID: wamid, Timestamp: strconv.FormatInt(now.Unix(), 10)}, num)
+	if err != nil {
+		return "", err
+	}
 	// The user wrote, whether or not our receiver takes the webhook: the
 	// window is open and the message can be marked read.
 	s.openWindow(num.PhoneNumberID, waID, now)
@@ -39,11 +54,14 @@ func (s *Sandbox) Inbound(ctx context.Context, from, toDisplayNumber, text strin
 	s.inbound[wamid] = num.PhoneNumberID
 	s.mu.Unlock()
 
-	msg := whMessage{From: waID, ID: wamid, Timestamp: strconv.FormatInt(now.Unix(), 10), Type: "text"}
-	msg.Text.Body = text
-	contact := whContact{WaID: waID}
-	contact.Profile.Name = InboundProfileName
-	body, err := marshal(newEnvelope(num, value{Contacts: []whContact{contact}, Messages: []whMessage{msg}}))
+	v := value{Messages: []whMessage{msg}}
+	if um.Type != InboundSystem {
+		// Meta sends the user's profile with every message but system ones.
+		contact := whContact{WaID: waID}
+		contact.Profile.Name = InboundProfileName
+		v.Contacts = []whContact{contact}
+	}
+	body, err := marshal(newEnvelope(num, v))
 	if err != nil {
 		return "", fmt.Errorf("sandbox: inbound: %w", err)
 	}

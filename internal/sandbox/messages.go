@@ -84,12 +84,21 @@ func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID
 	default:
 		return outcome{}, invalid("messaging_product", "must be whatsapp, got %q", m.MessagingProduct)
 	}
+	if s.cfg.Spec != nil {
+		if err := s.cfg.Spec.ValidateMessage(body); err != nil {
+			return outcome{}, newError(100, "%v", err)
+		}
+	}
 	if m.Status != "" {
 		return s.markRead(num, &m)
 	}
 	category, e := s.validate(&m)
 	if e != nil {
 		return outcome{}, e
+	}
+	// Limits count what Meta would send, so only valid messages.
+	if code, ok := s.limits.allow(num.PhoneNumberID, digits(m.To), s.now()); !ok {
+		return outcome{}, &apiError{Code: code, Details: "Sandbox rate limit: " + limitDetails(code)}
 	}
 	return s.accept(num, &m, category), nil
 }
@@ -146,4 +155,11 @@ func (s *Sandbox) markRead(num number, m *inMessage) (outcome, *apiError) {
 		return outcome{}, invalid("typing_indicator.type", "must be text, got %q", ti.Type)
 	}
 	return outcome{body: map[string]bool{"success": true}}, nil
+}
+
+func limitDetails(code int) string {
+	if code == 131056 {
+		return "too many messages to this user in a short time; try again later."
+	}
+	return "too many messages per second from this phone number."
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
 // Defaults of Config.
@@ -48,6 +49,13 @@ type Config struct {
 	// keeps its state in memory; Meta does not forget that a user wrote
 	// when the gateway restarts, so the gateway answers from its database.
 	WindowSource func(phoneNumberID, waID string) time.Time
+	// Spec, when set, checks every request body of the messages endpoint
+	// against Meta's OpenAPI schemas before the sandbox's own checks; a
+	// body that does not conform is refused with Graph's code 100.
+	Spec *metaspec.Spec
+	// RateLimits, when set, refuses sends over a number's throughput
+	// (130429) or a user's pair rate (131056), as Meta does; off when nil.
+	RateLimits *RateLimits
 }
 
 // Sandbox is a fake Graph API. It is an http.Handler to mount at the root.
@@ -74,6 +82,7 @@ type Sandbox struct {
 	windows   map[windowKey]time.Time // when the window closes
 	inbound   map[string]string       // wamid of inbound messages -> phone_number_id
 	inject    []int                   // error codes for the next send requests
+	limits    *limiter                // nil without Config.RateLimits
 	sent      []SentRequest
 }
 
@@ -104,6 +113,9 @@ func New(cfg Config) *Sandbox {
 		templates:    builtinTemplates(),
 		windows:      make(map[windowKey]time.Time),
 		inbound:      make(map[string]string),
+	}
+	if cfg.RateLimits != nil {
+		s.limits = newLimiter(*cfg.RateLimits)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

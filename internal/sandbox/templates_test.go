@@ -99,12 +99,16 @@ func TestTemplateSends(t *testing.T) {
 func TestBuiltinTemplates(t *testing.T) {
 	t.Parallel()
 	ts := New(Config{}).Templates()
-	if len(ts) != 8 {
-		t.Fatalf("%d built-in templates, want 8", len(ts))
+	if len(ts) != 9 {
+		t.Fatalf("%d built-in templates, want 9", len(ts))
 	}
 	ids := map[string]bool{}
 	for _, tpl := range ts {
-		if tpl.Status != "APPROVED" || tpl.ParameterFormat != "POSITIONAL" || tpl.ID == "" || ids[tpl.ID] {
+		wantFormat := "POSITIONAL"
+		if tpl.Name == "delivery_update" {
+			wantFormat = "NAMED"
+		}
+		if tpl.Status != "APPROVED" || tpl.ParameterFormat != wantFormat || tpl.ID == "" || ids[tpl.ID] {
 			t.Errorf("%s/%s: status %s format %s id %q", tpl.Name, tpl.Language, tpl.Status, tpl.ParameterFormat, tpl.ID)
 		}
 		ids[tpl.ID] = true
@@ -185,8 +189,8 @@ func TestTemplatesEndpointPaging(t *testing.T) {
 			next = u.RequestURI()
 		}
 	}
-	if pages != 3 || len(names) != 8 {
-		t.Fatalf("%d pages with %v, want 3 pages with 8 templates", pages, names)
+	if pages != 3 || len(names) != 9 {
+		t.Fatalf("%d pages with %v, want 3 pages with 9 templates", pages, names)
 	}
 	var want []string
 	for _, tpl := range e.sb.Templates() {

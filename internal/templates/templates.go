@@ -114,6 +114,16 @@ func prepareHeader(t openwaba.Template, id string, values []openwaba.TemplatePar
 		}
 		send.Header = []openwaba.TemplateParam{{Type: kind, Text: link}}
 		send.Rendered.Header = link
+	case "LOCATION":
+		if len(values) != 1 || values[0].Location == nil {
+			return errorf("components.header", "template %s has a location header that needs 1 location with latitude and longitude, got %d values", id, countLocations(values))
+		}
+		l := *values[0].Location
+		if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
+			return errorf("components.header", "the location header of template %s needs latitude -90..90 and longitude -180..180, got %v, %v", id, l.Latitude, l.Longitude)
+		}
+		send.Header = []openwaba.TemplateParam{{Type: "location", Location: &l}}
+		send.Rendered.Header = renderLocation(l)
 	default:
 		if len(values) > 0 {
 			return errorf("components.header", "template %s has a %s header, which takes no values here", id, strings.ToLower(format))
@@ -254,4 +264,29 @@ func isHTTPURL(s string) bool {
 func ParseIndex(s string) (int, bool) {
 	n, err := strconv.Atoi(s)
 	return n, err == nil && n >= 0 && n <= 9
+}
+
+func countLocations(values []openwaba.TemplateParam) int {
+	n := 0
+	for _, v := range values {
+		if v.Location != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// renderLocation shows a location header as the user's app labels it:
+// name and address when given, else the coordinates.
+func renderLocation(l openwaba.Location) string {
+	var parts []string
+	for _, s := range []string{l.Name, l.Address} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%g, %g", l.Latitude, l.Longitude)
+	}
+	return strings.Join(parts, ", ")
 }

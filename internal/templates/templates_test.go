@@ -38,6 +38,9 @@ var (
 		}}
 	named = openwaba.Template{Name: "welcome", Language: "en", Status: "APPROVED", ParameterFormat: "NAMED",
 		Components: []openwaba.TemplateComponent{{Type: "BODY", Text: "Hi {{first_name}}, your code is {{code}}. Bye {{first_name}}!"}}}
+	store = openwaba.Template{Name: "store_visit", Language: "en", Status: "APPROVED", Category: "MARKETING",
+		Components: []openwaba.TemplateComponent{{Type: "HEADER", Format: "LOCATION"}, {Type: "BODY", Text: "See you soon, {{1}}!"}}}
+	berlin    = &openwaba.Location{Latitude: 52.52, Longitude: 13.405, Name: "Flagship", Address: "Unter den Linden 1, Berlin"}
 	urlButton = []ButtonValue{{SubType: "url", Index: -1, Parameters: text("ORD-12345")}}
 )
 
@@ -57,6 +60,10 @@ func TestPrepareRenders(t *testing.T) {
 			`{"header":"https://example.com/product.jpg","body":"Gute Nachrichten! Premium Widget ist wieder verfügbar.","buttons":[{"type":"quick_reply","text":"Jetzt kaufen"}]}`},
 		{"named by name, any order", named, Values{Body: []openwaba.TemplateParam{{Text: "X1", Name: "code"}, {Text: "Anna", Name: "first_name"}}},
 			`{"body":"Hi Anna, your code is X1. Bye Anna!"}`},
+		{"location header", store, Values{Header: []openwaba.TemplateParam{{Type: "location", Location: berlin}}, Body: text("Anna")},
+			`{"header":"Flagship, Unter den Linden 1, Berlin","body":"See you soon, Anna!"}`},
+		{"location header without name", store, Values{Header: []openwaba.TemplateParam{{Type: "location", Location: &openwaba.Location{Latitude: 1.5, Longitude: -2}}}, Body: text("Anna")},
+			`{"header":"1.5, -2","body":"See you soon, Anna!"}`},
 		{"named by position", named, Values{Body: text("Anna", "X1")}, `{"body":"Hi Anna, your code is X1. Bye Anna!"}`},
 	}
 	for _, tc := range tests {
@@ -120,6 +127,9 @@ func TestPrepareMismatch(t *testing.T) {
 		{"image header without url", product, Values{Body: text("W")}, "components.header", "needs 1 URL, got 0"},
 		{"image header not a url", product, Values{Header: text("product.jpg"), Body: text("W")}, "components.header", "http(s) URL"},
 		{"empty value", orderConfirmation, Values{Body: text("", "b"), Buttons: urlButton}, "components.body", "must not be empty"},
+		{"location header missing", store, Values{Body: text("Anna")}, "components.header", "needs 1 location with latitude and longitude, got 0"},
+		{"location header as text", store, Values{Header: text("Berlin"), Body: text("Anna")}, "components.header", "needs 1 location with latitude and longitude, got 0"},
+		{"location out of range", store, Values{Header: []openwaba.TemplateParam{{Type: "location", Location: &openwaba.Location{Latitude: 91}}}, Body: text("Anna")}, "components.header", "latitude -90..90"},
 		{"named missing", named, Values{Body: []openwaba.TemplateParam{{Text: "X1", Name: "code"}, {Text: "Anna", Name: "last_name"}}}, "components.body", "needs a value for {{first_name}}"},
 	}
 	for _, tc := range tests {

@@ -56,15 +56,26 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return msgs, nil
 }
 
+// leaseDueQuery leases the claimable rows (?2 = now) up to ?3 until ?1.
+// The inner SELECT walks the dispatch_queue_claimable index from its start
+// and stops after ?3 rows: its cost does not grow with the number of
+// messages scheduled for later (TestQueuePlansUseIndex).
+const leaseDueQuery = `
+	UPDATE dispatch_queue SET lease_until = ?1, attempts = attempts + 1
+	WHERE message_id IN (
+		SELECT message_id FROM dispatch_queue
+		WHERE max(due_at, lease_until) <= ?2
+		ORDER BY max(due_at, lease_until), message_id LIMIT ?3)
+	RETURNING message_id`
+
+// nextDueQuery is the first entry of the dispatch_queue_claimable index.
+const nextDueQuery = `
+	SELECT max(due_at, lease_until) FROM dispatch_queue
+	ORDER BY max(due_at, lease_until) LIMIT 1`
+
 // leaseDue takes up to limit claimable queue rows and returns their message ids.
 func leaseDue(ctx context.Context, tx *sql.Tx, now time.Time, d time.Duration, limit int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `
-		UPDATE dispatch_queue SET lease_until = ?1, attempts = attempts + 1
-		WHERE message_id IN (
-			SELECT message_id FROM dispatch_queue
-			WHERE max(due_at, lease_until) <= ?2
-			ORDER BY max(due_at, lease_until), message_id LIMIT ?3)
-		RETURNING message_id`, ms(now.Add(d)), ms(now), limit)
+	rows, err := tx.QueryContext(ctx, leaseDueQuery, ms(now.Add(d)), ms(now), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +135,7 @@ func inList(ids []int64) (string, []any) {
 // that runs out). false means the queue is empty.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `
-		SELECT max(due_at, lease_until) FROM dispatch_queue
-		ORDER BY max(due_at, lease_until) LIMIT 1`).Scan(&next)
+	err := s.read.QueryRowContext(ctx, nextDueQuery).Scan(&next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -154,6 +155,17 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *openwaba.Message, content
 	if err != nil {
 		return err
 	}
+	m.Links = slices.Clone(m.Links) // the caller's slice stays as it was
+	for i, l := range m.Links {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO links (code, account_id, message_id, url, created_at) VALUES (?, ?, ?, ?, ?)`,
+			l.Code, m.AccountID, m.ID, l.URL, ms(m.CreatedAt)); err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("short link code %s is taken: %w", l.Code, openwaba.ErrConflict)
+			}
+			return err
+		}
+		m.Links[i].AccountID, m.Links[i].MessageID, m.Links[i].CreatedAt = m.AccountID, m.ID, m.CreatedAt
+	}
 	if err := journal(ctx, tx, m.ID, m.Status, m.StatusAt, 0, ""); err != nil {
 		return err
 	}
@@ -251,4 +263,50 @@ func (s *Store) Cancel(ctx context.Context, accountID int64, id int64, now time.
 		return openwaba.Message{}, fmt.Errorf("cancel message %d: %w", id, err)
 	}
 	return m, nil
+}
+
+// Messages lists the account's messages matching f, newest first, at most
+// f.Limit (100 when zero).
+func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.MessageFilter) ([]openwaba.Message, error) {
+	q := `SELECT ` + messageColumns + ` FROM messages m WHERE m.account_id = ?`
+	args := []any{accountID}
+	if f.ForeignID != "" {
+		q += ` AND m.foreign_id = ?`
+		args = append(args, f.ForeignID)
+	}
+	if f.Label != "" {
+		q += ` AND m.label = ?`
+		args = append(args, f.Label)
+	}
+	if !f.From.IsZero() {
+		q += ` AND m.created_at >= ?`
+		args = append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		q += ` AND m.created_at < ?`
+		args = append(args, ms(f.To))
+	}
+	if f.Before > 0 {
+		q += ` AND m.id < ?`
+		args = append(args, f.Before)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += ` ORDER BY m.id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []openwaba.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

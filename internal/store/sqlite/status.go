@@ -14,12 +14,22 @@ import (
 // already has for the message is not recorded again: WhatsApp repeats
 // webhooks it thinks were not received, and the first report is the one
 // that counts.
+//
+// A status recorded for the first time also puts its webhook deliveries in
+// the outbox, in the same transaction: a status is never reported twice,
+// and never lost.
 func journal(ctx context.Context, tx *sql.Tx, id int64, status openwaba.Status, at time.Time, code int, text string) error {
-	_, err := tx.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id, status) DO NOTHING`,
 		id, status, ms(at), code, text)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return enqueueStatus(ctx, tx, id, status, at, code, text)
 }
 
 // setStatus moves message id to status if that is forward (by rank) and

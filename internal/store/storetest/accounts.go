@@ -16,6 +16,8 @@ var accountTests = []test{
 	{"LedgerIsPerAccount", testLedgerIsolation},
 	{"APIKeys", testAPIKeys},
 	{"APIKeyConflicts", testAPIKeyConflicts},
+	{"APIKeyListRevokeTouch", testAPIKeyLifecycle},
+	{"SigningSecret", testSigningSecret},
 }
 
 func testCreateAccount(t *testing.T, s openwaba.Store) {
@@ -152,4 +154,70 @@ func testAPIKeyConflicts(t *testing.T, s openwaba.Store) {
 	other := sha256.Sum256([]byte("other"))
 	_, err = s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: a.ID + 1000, Hash: other[:], CreatedAt: t0})
 	wantErr(t, "CreateAPIKey for an unknown account", err, openwaba.ErrNotFound)
+}
+
+func testAPIKeyLifecycle(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 0)
+	b := newAccount(t, s, "b", 0)
+	var keys []openwaba.APIKey
+	for i, acct := range []int64{a.ID, b.ID, a.ID} {
+		h := sha256.Sum256([]byte{byte(i)})
+		k, err := s.CreateAPIKey(t.Context(), openwaba.APIKey{AccountID: acct, Hash: h[:], Scopes: []openwaba.Scope{openwaba.ScopeWABA}, CreatedAt: t0})
+		wantErr(t, "CreateAPIKey", err, nil)
+		keys = append(keys, k)
+	}
+	list, err := s.APIKeys(t.Context(), a.ID)
+	wantErr(t, "APIKeys", err, nil)
+	equal(t, "APIKeys of a", list, []openwaba.APIKey{keys[0], keys[2]})
+
+	// Another account's key can be neither revoked nor seen.
+	_, err = s.RevokeAPIKey(t.Context(), a.ID, keys[1].ID, t0)
+	wantErr(t, "RevokeAPIKey of a foreign key", err, openwaba.ErrNotFound)
+	if k, _ := s.APIKeyByHash(t.Context(), keys[1].Hash); k.RevokedAt != nil {
+		t.Fatal("a foreign key was revoked")
+	}
+
+	at := t0.Add(time.Hour)
+	rk, err := s.RevokeAPIKey(t.Context(), a.ID, keys[0].ID, at)
+	wantErr(t, "RevokeAPIKey", err, nil)
+	if rk.RevokedAt == nil || !rk.RevokedAt.Equal(at) || rk.Usable(at) {
+		t.Fatalf("revoked key = %+v", rk)
+	}
+	again, err := s.RevokeAPIKey(t.Context(), a.ID, keys[0].ID, at.Add(time.Hour))
+	wantErr(t, "RevokeAPIKey again", err, nil)
+	if !again.RevokedAt.Equal(at) {
+		t.Errorf("second revocation moved the time to %v", again.RevokedAt)
+	}
+	got, err := s.APIKeyByHash(t.Context(), keys[0].Hash)
+	wantErr(t, "APIKeyByHash", err, nil)
+	if got.Usable(at) {
+		t.Error("a revoked key is usable")
+	}
+
+	// Last used moves forward only.
+	for _, ts := range []time.Time{t0.Add(2 * time.Minute), t0.Add(time.Minute)} {
+		wantErr(t, "TouchAPIKey", s.TouchAPIKey(t.Context(), keys[2].ID, ts), nil)
+	}
+	got, _ = s.APIKeyByHash(t.Context(), keys[2].Hash)
+	if got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("last used %v, want %v", got.LastUsedAt, t0.Add(2*time.Minute))
+	}
+}
+
+func testSigningSecret(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 0)
+	b := newAccount(t, s, "b", 0)
+	wantErr(t, "SetSigningSecret", s.SetSigningSecret(t.Context(), a.ID, "s3cret"), nil)
+	got, _ := s.Account(t.Context(), a.ID)
+	if got.SigningSecret != "s3cret" {
+		t.Errorf("signing secret %q", got.SigningSecret)
+	}
+	if other, _ := s.Account(t.Context(), b.ID); other.SigningSecret != "" {
+		t.Errorf("the other account got secret %q", other.SigningSecret)
+	}
+	wantErr(t, "SetSigningSecret off", s.SetSigningSecret(t.Context(), a.ID, ""), nil)
+	if got, _ := s.Account(t.Context(), a.ID); got.SigningSecret != "" {
+		t.Errorf("signing secret %q after turning it off", got.SigningSecret)
+	}
+	wantErr(t, "SetSigningSecret of an unknown account", s.SetSigningSecret(t.Context(), b.ID+1000, "x"), openwaba.ErrNotFound)
 }

@@ -14,6 +14,7 @@ var concurrencyTests = []test{
 	{"AcceptsShareTheBalance", testConcurrentAccepts},
 	{"ClaimersNeverShare", testConcurrentClaimers},
 	{"CancelRacesClaim", testCancelRacesClaim},
+	{"LedgerUnderRacingDebitsAndRefunds", testLedgerUnderRaces},
 }
 
 // testConcurrentAccepts: 50 requests race for a balance that pays for 30.
@@ -182,4 +183,68 @@ func testCancelRacesClaim(t *testing.T, s openwaba.Store) {
 	}
 	checkBalance(t, s, a.ID, openwaba.Micros(len(cancelled))*price)
 	t.Logf("%d cancelled, %d claimed first", len(cancelled), len(refused))
+}
+
+// testLedgerUnderRaces: accepts that compete for the balance race with
+// cancels, failures and expiries that refund, each tried twice at once.
+// Afterwards every refunded message was refunded exactly once, and the
+// balance is the ledger's sum and what the messages say.
+func testLedgerUnderRaces(t *testing.T, s openwaba.Store) {
+	const first, later = 40, 30
+	a := newAccount(t, s, "acme", (first+10)*price)
+	var ids []int64
+	for range first {
+		ids = append(ids, acceptOne(t, s, a.ID).ID)
+	}
+	claimed := claim(t, s, t0, time.Hour, first/2)
+
+	var wg sync.WaitGroup
+	var accepted atomic.Int32
+	for range later {
+		wg.Go(func() {
+			_, err := s.Accept(t.Context(), a.ID, []openwaba.Message{textMessage(recipient2, price, t0)})
+			switch {
+			case err == nil:
+				accepted.Add(1)
+			case !errors.Is(err, openwaba.ErrInsufficientBalance):
+				t.Errorf("Accept: %v", err)
+			}
+		})
+	}
+	isClaimed := map[int64]bool{}
+	for _, id := range claimed {
+		isClaimed[id] = true
+	}
+	for i, id := range ids {
+		for range 2 {
+			wg.Go(func() {
+				var err error
+				switch {
+				case isClaimed[id] && i%2 == 0:
+					err = s.Fail(t.Context(), id, openwaba.StatusFailed, 131026, "undeliverable", t0.Add(time.Second))
+				case isClaimed[id]:
+					err = s.Fail(t.Context(), id, openwaba.StatusExpired, 0, "", t0.Add(time.Second))
+				default:
+					_, err = s.Cancel(t.Context(), a.ID, id, t0.Add(time.Second))
+				}
+				if err != nil && !errors.Is(err, openwaba.ErrConflict) && !errors.Is(err, openwaba.ErrAlreadySent) {
+					t.Errorf("ending message %d: %v", id, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	got := refunds(t, s, a.ID)
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("message %d refunded %d times, want once", id, got[id])
+		}
+	}
+	// All first messages were refunded; only the later accepts cost money.
+	want := (first+10)*price - openwaba.Micros(accepted.Load())*price
+	if want < 0 {
+		t.Fatalf("balance went below zero: %d accepted", accepted.Load())
+	}
+	checkBalance(t, s, a.ID, want)
 }

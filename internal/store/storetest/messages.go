@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ var messageTests = []test{
 	{"AcceptFreeNeedsNoBalance", testAcceptFree},
 	{"AcceptUnknownAccount", testAcceptUnknownAccount},
 	{"LookupsAreScopedByAccount", testMessageIsolation},
+	{"List", testListMessages},
 }
 
 func templateMessage(to string) openwaba.Message {
@@ -187,4 +189,55 @@ func testMessageIsolation(t *testing.T, s openwaba.Store) {
 	wantErr(t, "MessageByWAMID of another account", err, openwaba.ErrNotFound)
 	_, err = s.MessageByWAMID(t.Context(), a.ID, "wamid.unknown")
 	wantErr(t, "MessageByWAMID of an unknown wamid", err, openwaba.ErrNotFound)
+}
+
+// testListMessages: the listing filters by foreign_id, label and time,
+// pages newest first, and never shows another account's messages.
+func testListMessages(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	b := newAccount(t, s, "b", 100*price)
+	var ids []int64
+	for i := range 6 {
+		m := textMessage(recipient1, price, t0)
+		m.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+		m.ScheduledAt, m.ExpiresAt = m.CreatedAt, m.CreatedAt.Add(m.TTL)
+		m.Label = []string{"spring", "autumn"}[i%2]
+		m.ForeignID = fmt.Sprintf("order-%d", i/2)
+		ids = append(ids, accept(t, s, a.ID, m).Messages[0].ID)
+	}
+	other := textMessage(recipient1, price, t0)
+	other.Label, other.ForeignID = "spring", "order-0"
+	accept(t, s, b.ID, other)
+
+	list := func(f openwaba.MessageFilter) []int64 {
+		t.Helper()
+		ms, err := s.Messages(t.Context(), a.ID, f)
+		wantErr(t, "Messages", err, nil)
+		got := []int64{}
+		for _, m := range ms {
+			if m.AccountID != a.ID {
+				t.Fatalf("listed message %d of account %d", m.ID, m.AccountID)
+			}
+			got = append(got, m.ID)
+		}
+		return got
+	}
+	tests := []struct {
+		name string
+		f    openwaba.MessageFilter
+		want []int64
+	}{
+		{"all, newest first", openwaba.MessageFilter{}, []int64{ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}},
+		{"label", openwaba.MessageFilter{Label: "spring"}, []int64{ids[4], ids[2], ids[0]}},
+		{"foreign_id", openwaba.MessageFilter{ForeignID: "order-1"}, []int64{ids[3], ids[2]}},
+		{"label and foreign_id", openwaba.MessageFilter{ForeignID: "order-1", Label: "autumn"}, []int64{ids[3]}},
+		{"from", openwaba.MessageFilter{From: t0.Add(4 * time.Minute)}, []int64{ids[5], ids[4]}},
+		{"to", openwaba.MessageFilter{To: t0.Add(2 * time.Minute)}, []int64{ids[1], ids[0]}},
+		{"page 1", openwaba.MessageFilter{Limit: 4}, []int64{ids[5], ids[4], ids[3], ids[2]}},
+		{"page 2", openwaba.MessageFilter{Limit: 4, Before: ids[2]}, []int64{ids[1], ids[0]}},
+		{"nothing", openwaba.MessageFilter{Label: "winter"}, []int64{}},
+	}
+	for _, tc := range tests {
+		equal(t, tc.name, list(tc.f), tc.want)
+	}
 }

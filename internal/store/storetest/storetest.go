@@ -31,10 +31,15 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Templates", templateTests},
 		{"Messages", messageTests},
 		{"Cancel", cancelTests},
+		{"Schedule", scheduleTests},
 		{"Dispatch", dispatchTests},
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
+		{"Hooks", hookTests},
+		{"Tracking", trackingTests},
 		{"Concurrency", concurrencyTests},
+		{"Prices", priceTests},
+		{"Guards", guardTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,24 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// balanceView is seven's answer to GET /api/balance.
+type balanceView struct {
+	Amount   json.Number `json:"amount"`
+	Currency string      `json:"currency"`
+}
+
+// balance answers GET /api/balance with the account's balance; any key of
+// the account may ask.
+func (s *Server) balance(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	acct, err := s.cfg.Store.Account(r.Context(), p.AccountID)
+	if err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, balanceView{Amount: json.Number(acct.Balance.String()), Currency: acct.Currency})
+}

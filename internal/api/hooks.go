@@ -1,0 +1,238 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/webhook"
+)
+
+// hookEventTypes are the event types openwaba delivers; seven's others
+// (sms_mo, voice_*, rcs) are for channels openwaba does not carry.
+var hookEventTypes = []openwaba.HookEvent{openwaba.HookAll, openwaba.HookDLR, openwaba.HookWAMO, openwaba.HookWAStatus, openwaba.HookTracking}
+
+const maxTargetURL = 2048
+
+type hookRequest struct {
+	TargetURL     flexString `json:"target_url"`
+	EventType     flexString `json:"event_type"`
+	RequestMethod flexString `json:"request_method"`
+	EventFilter   flexString `json:"event_filter"`
+	Headers       flexString `json:"headers"`
+	ID            flexString `json:"id"`
+}
+
+// hookResult is seven's answer to creating and deleting hooks.
+type hookResult struct {
+	Success      bool   `json:"success"`
+	ID           *int64 `json:"id,omitempty"`
+	Code         string `json:"code,omitempty"`
+	ErrorMessage string `json:"error_message,omitempty"`
+}
+
+// writeHookError answers in the hooks API's shape: success false, the
+// code, and a message that names the field.
+func (s *Server) writeHookError(w http.ResponseWriter, err error) {
+	var fe *fieldError
+	switch {
+	case errors.As(err, &fe):
+		writeJSON(w, http.StatusBadRequest, hookResult{Code: strconv.Itoa(openwaba.CodeBadRequest), ErrorMessage: fe.Error()})
+	case errors.Is(err, openwaba.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, hookResult{Code: "404", ErrorMessage: "no such hook or delivery in this account"})
+	default:
+		s.log.Error("hooks API", "err", err)
+		writeServerError(w)
+	}
+}
+
+// createHook answers POST /api/hooks.
+func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
+	var req hookRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	h, err := s.validHook(r, req)
+	if err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	if h, err = s.cfg.Store.CreateHook(r.Context(), h); err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, hookResult{Success: true, ID: &h.ID})
+}
+
+func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, error) {
+	h := openwaba.Hook{AccountID: principalFrom(r.Context()).AccountID, CreatedAt: s.now()}
+	target := strings.TrimSpace(req.TargetURL.Value)
+	switch {
+	case req.TargetURL.Invalid || target == "":
+		return h, badField("target_url", "is required")
+	case utf8.RuneCountInString(target) > maxTargetURL:
+		return h, badField("target_url", "must be at most %d characters", maxTargetURL)
+	}
+	if err := s.cfg.CheckHookTarget(r.Context(), target); err != nil {
+		return h, badField("target_url", "%v", err)
+	}
+	h.TargetURL = target
+
+	ev := openwaba.HookEvent(strings.ToLower(strings.TrimSpace(req.EventType.Value)))
+	if ev == "" {
+		return h, badField("event_type", "is required: all, dlr, wa_mo, wa_status or tracking")
+	}
+	if !contains(hookEventTypes, ev) {
+		return h, badField("event_type", "openwaba delivers all, dlr, wa_mo, wa_status and tracking, got %q", req.EventType.Value)
+	}
+	h.EventType = ev
+
+	h.RequestMethod = strings.ToUpper(strings.TrimSpace(req.RequestMethod.Value))
+	switch h.RequestMethod {
+	case "":
+		h.RequestMethod = "POST" // seven's default
+	case "JSON", "POST", "GET":
+	default:
+		return h, badField("request_method", "must be JSON, POST or GET, got %q", req.RequestMethod.Value)
+	}
+
+	if f := strings.TrimSpace(req.EventFilter.Value); f != "" {
+		n, err := requiredPhone("event_filter", req.EventFilter)
+		if err != nil {
+			return h, badField("event_filter", "must be one of your sender numbers: %v", err)
+		}
+		h.EventFilter = n
+	}
+	if err := webhook.CheckHeaders(req.Headers.Value); err != nil {
+		return h, badField("headers", "%v", err)
+	}
+	h.Headers = strings.TrimSpace(req.Headers.Value)
+	return h, nil
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+type hookView struct {
+	ID            string `json:"id"`
+	TargetURL     string `json:"target_url"`
+	Headers       string `json:"headers"`
+	EventType     string `json:"event_type"`
+	EventFilter   string `json:"event_filter"`
+	RequestMethod string `json:"request_method"`
+	Enabled       bool   `json:"enabled"`
+	Created       string `json:"created"`
+}
+
+// listHooks answers GET /api/hooks.
+func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
+	hooks, err := s.cfg.Store.Hooks(r.Context(), principalFrom(r.Context()).AccountID)
+	if err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	views := make([]hookView, 0, len(hooks))
+	for _, h := range hooks {
+		views = append(views, hookView{
+			ID: strconv.FormatInt(h.ID, 10), TargetURL: h.TargetURL, Headers: h.Headers, EventType: string(h.EventType),
+			EventFilter: h.EventFilter, RequestMethod: h.RequestMethod, Enabled: true, Created: h.CreatedAt.UTC().Format(webhook.TimeLayout),
+		})
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Success bool       `json:"success"`
+		Hooks   []hookView `json:"hooks"`
+	}{true, views})
+}
+
+// deleteHook answers DELETE /api/hooks?id=N (the id may be in the body).
+func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("id")
+	if raw == "" && r.ContentLength != 0 {
+		var req hookRequest
+		if err := decodeBody(r, &req); err != nil {
+			s.writeHookError(w, err)
+			return
+		}
+		raw = req.ID.Value
+	}
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeHookError(w, badField("id", "is required: the id of one of your hooks"))
+		return
+	}
+	if err := s.cfg.Store.DeleteHook(r.Context(), principalFrom(r.Context()).AccountID, id); err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, hookResult{Success: true, ID: &id})
+}
+
+// DeliveryView is a dead webhook delivery as the API and the CLI show it.
+type DeliveryView struct {
+	ID        string `json:"id"`
+	EventID   string `json:"event_id"`
+	HookID    string `json:"hook_id"`
+	TargetURL string `json:"target_url"`
+	Event     string `json:"event"`
+	MessageID *int64 `json:"msg_id"`
+	Status    string `json:"status,omitempty"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error"`
+	Created   string `json:"created"`
+}
+
+// DeliveryViews converts deliveries for display.
+func DeliveryViews(ds []openwaba.Delivery) []DeliveryView {
+	out := make([]DeliveryView, 0, len(ds))
+	for _, d := range ds {
+		v := DeliveryView{
+			ID: strconv.FormatInt(d.ID, 10), EventID: webhook.EventID(d.ID), HookID: strconv.FormatInt(d.Hook.ID, 10),
+			TargetURL: d.Hook.TargetURL, Event: string(d.Event), Status: string(d.Status), Attempts: d.Attempts,
+			LastError: d.LastError, Created: d.CreatedAt.UTC().Format(webhook.TimeLayout),
+		}
+		if d.MessageID != 0 {
+			id := d.MessageID
+			v.MessageID = &id
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// deadDeliveries answers GET /api/hooks/dead: the webhooks given up on.
+func (s *Server) deadDeliveries(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.cfg.Store.DeadDeliveries(r.Context(), principalFrom(r.Context()).AccountID)
+	if err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Success    bool           `json:"success"`
+		Deliveries []DeliveryView `json:"deliveries"`
+	}{true, DeliveryViews(ds)})
+}
+
+// replayDelivery answers POST /api/hooks/dead/{id}/replay.
+func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeNotFound(w)
+		return
+	}
+	if err := s.cfg.Store.ReplayDelivery(r.Context(), principalFrom(r.Context()).AccountID, id, s.now()); err != nil {
+		s.writeHookError(w, err)
+		return
+	}
+	s.cfg.NotifyHooks()
+	writeJSON(w, http.StatusOK, hookResult{Success: true, ID: &id})
+}

@@ -1,0 +1,128 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrPrivateAddress is a target that resolves to an address of the
+// gateway's own network (loopback, private, link-local, ...).
+var ErrPrivateAddress = errors.New("address is loopback, private or otherwise not public")
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// public reports whether a is an address a webhook may go to.
+func public(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() &&
+		!a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() && !a.IsMulticast() &&
+		!a.IsUnspecified() && !cgnat.Contains(a)
+}
+
+// NewClient returns the HTTP client webhooks are sent with: a timeout per
+// attempt, no proxy from the environment, no redirects (a redirect is
+// answered as it is, so that a hook cannot be bounced to another host),
+// and, unless allowPrivate, a dialer that refuses every address that is
+// not public, checked on the address actually dialled, after DNS, so that
+// a name cannot resolve its way around it.
+func NewClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: timeout}
+	if !allowPrivate {
+		dialer.Control = func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("webhook target %s: %w", address, err)
+			}
+			if !public(ap.Addr()) {
+				return fmt.Errorf("webhook target %s: %w", address, ErrPrivateAddress)
+			}
+			return nil
+		}
+	}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         dialer.DialContext,
+			TLSHandshakeTimeout: timeout,
+			MaxIdleConnsPerHost: 8,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// CheckTarget validates a hook's target URL when it is created: http or
+// https with a host, and, unless allowPrivate, a host that is not a
+// private address literal or a name that resolves to one. The dialer
+// checks again at every delivery, since DNS can change.
+func CheckTarget(ctx context.Context, raw string, allowPrivate bool, resolver *net.Resolver) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return errors.New("must be an http(s) URL with a host and without credentials")
+	}
+	if allowPrivate {
+		return nil
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return fmt.Errorf("%s: %w", host, ErrPrivateAddress)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !public(a) {
+			return fmt.Errorf("%s: %w", host, ErrPrivateAddress)
+		}
+		return nil
+	}
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		// Not fatal: the name may resolve later; the dialer checks then.
+		return nil
+	}
+	for _, a := range addrs {
+		if !public(a) {
+			return fmt.Errorf("%s resolves to %s: %w", host, a, ErrPrivateAddress)
+		}
+	}
+	return nil
+}
+
+// reservedHeaders are set by the deliverer; a hook's own headers may not
+// replace them.
+var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "User-Agent", "X-Signature", "X-Timestamp", "X-Nonce"}
+
+// CheckHeaders validates a hook's own headers: "Name: value", one a line,
+// a name of letters, digits and dashes that is not one the deliverer sets.
+func CheckHeaders(lines string) error {
+	for _, line := range strings.Split(lines, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, _, ok := strings.Cut(line, ":")
+		name = strings.TrimSpace(name)
+		if !ok || strings.ContainsAny(line, "\r\x00") || name == "" || strings.IndexFunc(name, func(r rune) bool {
+			return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) >= 0 {
+			return fmt.Errorf("line %q is not \"Name: value\"", line)
+		}
+		for _, r := range reservedHeaders {
+			if strings.EqualFold(name, r) || strings.HasPrefix(strings.ToLower(name), "x-webhook-") {
+				return fmt.Errorf("%s is set by openwaba and cannot be replaced", name)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/openwaba/openwaba"
+)
+
+// TimeLayout is how webhooks write times, as seven does (in UTC).
+const TimeLayout = "2006-01-02 15:04:05"
+
+// Envelope is seven's webhook body.
+type Envelope struct {
+	Event     openwaba.HookEvent `json:"webhook_event"`
+	Timestamp string             `json:"webhook_timestamp"`
+	Data      json.RawMessage    `json:"data"`
+}
+
+// StatusReport is the data of a dlr or wa_status event.
+type StatusReport struct {
+	MsgID      string  `json:"msg_id"`
+	Status     string  `json:"status"`    // seven's report value (dlr), or the WhatsApp status (wa_status)
+	WAStatus   string  `json:"wa_status"` // the WhatsApp status
+	StatusTime string  `json:"status_time"`
+	ForeignID  *string `json:"foreign_id"`
+	Label      *string `json:"label"`
+	Sender     string  `json:"sender"`
+	Recipient  string  `json:"recipient"`
+	WAMID      *string `json:"wamid"`
+	Channel    string  `json:"channel"`
+	Price      float64 `json:"price"`
+	ErrorCode  *int    `json:"error_code"`
+	ErrorText  *string `json:"error_text"`
+}
+
+// InboundReport is the data of a wa_mo event.
+type InboundReport struct {
+	ID          string          `json:"id"`
+	WAMID       string          `json:"wamid"`
+	Sender      string          `json:"sender"`    // the WhatsApp user who wrote
+	Recipient   string          `json:"recipient"` // our number they wrote to
+	Time        string          `json:"time"`
+	Type        string          `json:"type"`
+	Text        *string         `json:"text"`
+	ProfileName *string         `json:"profile_name"`
+	Content     json.RawMessage `json:"content"` // the message object as WhatsApp sent it
+}
+
+// ClickReport is the data of a tracking event, in seven's fields.
+type ClickReport struct {
+	FinalURL    string  `json:"final_url"`
+	SMSID       string  `json:"sms_id"`
+	SMSLabel    *string `json:"sms_label"`
+	TotalClicks int     `json:"total_clicks"`
+	TotalViews  int     `json:"total_views"`
+	TrackingURL string  `json:"tracking_url"`
+	Type        string  `json:"type"` // click (a person) or view (a link preview)
+	Time        string  `json:"time"`
+	UserAgent   string  `json:"user_agent"`
+}
+
+// DLRStatus maps a WhatsApp status to seven's status report value. A
+// failed message that WhatsApp never took (refused when sent: no wamid) is
+// REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED.
+func DLRStatus(st openwaba.Status, hadWAMID bool) string {
+	switch st {
+	case openwaba.StatusSent:
+		return "TRANSMITTED"
+	case openwaba.StatusDelivered, openwaba.StatusRead:
+		return "DELIVERED"
+	case openwaba.StatusExpired:
+		return "EXPIRED"
+	case openwaba.StatusFailed:
+		if hadWAMID {
+			return "NOTDELIVERED"
+		}
+		return "REJECTED"
+	case openwaba.StatusQueued, openwaba.StatusScheduled, openwaba.StatusAccepted:
+		return "ACCEPTED"
+	}
+	return "FAILED"
+}
+
+// body renders a delivery's envelope from the facts in the store.
+func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, error) {
+	env := Envelope{Event: del.Event, Timestamp: del.CreatedAt.UTC().Format(TimeLayout)}
+	var data any
+	switch del.Event {
+	case openwaba.HookDLR, openwaba.HookWAStatus:
+		m, err := d.cfg.Store.Message(ctx, del.Hook.AccountID, del.MessageID)
+		if err != nil {
+			return env, fmt.Errorf("message %d: %w", del.MessageID, err)
+		}
+		r := StatusReport{
+			MsgID: strconv.FormatInt(m.ID, 10), Status: string(del.Status), WAStatus: string(del.Status),
+			StatusTime: del.StatusAt.UTC().Format(TimeLayout), ForeignID: nullable(m.ForeignID), Label: nullable(m.Label),
+			Sender: m.Sender, Recipient: m.Recipient, WAMID: nullable(m.WAMID), Channel: "WA", Price: m.Price.Float(),
+		}
+		if del.Event == openwaba.HookDLR {
+			r.Status = DLRStatus(del.Status, m.WAMID != "")
+		}
+		if del.Status == openwaba.StatusFailed || del.Status == openwaba.StatusExpired {
+			r.ErrorCode, r.ErrorText = nonZero(del.ErrorCode), nullable(del.ErrorText)
+		}
+		data = r
+	case openwaba.HookWAMO:
+		m, err := d.cfg.Store.InboundByID(ctx, del.Hook.AccountID, del.InboundID)
+		if err != nil {
+			return env, fmt.Errorf("inbound message %d: %w", del.InboundID, err)
+		}
+		content := json.RawMessage(m.Payload)
+		if !json.Valid(content) {
+			content = json.RawMessage("null")
+		}
+		at := m.SentAt
+		if at.IsZero() {
+			at = m.ReceivedAt
+		}
+		data = InboundReport{
+			ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
+			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
+			Content: content,
+		}
+	case openwaba.HookTracking:
+		if del.ClickID == 0 {
+			break // an event of EnqueueEvent: its data is given
+		}
+		c, err := d.cfg.Store.ClickByID(ctx, del.Hook.AccountID, del.ClickID)
+		if err != nil {
+			return env, fmt.Errorf("click %d: %w", del.ClickID, err)
+		}
+		typ := "click"
+		if c.Bot {
+			typ = "view"
+		}
+		data = ClickReport{
+			FinalURL: c.Link.URL, SMSID: strconv.FormatInt(c.Link.MessageID, 10), SMSLabel: nullable(c.Label),
+			TotalClicks: c.Link.Clicks, TotalViews: c.Link.Views, TrackingURL: d.cfg.LinkURL(c.Link.Code), Type: typ,
+			Time: c.At.UTC().Format(TimeLayout), UserAgent: c.UserAgent,
+		}
+	}
+	if data == nil {
+		if !json.Valid(del.Data) {
+			return env, fmt.Errorf("%s event without valid data", del.Event)
+		}
+		env.Data = del.Data
+		return env, nil
+	}
+	raw, err := json.Marshal(data)
+	env.Data = raw
+	return env, err
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonZero(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}

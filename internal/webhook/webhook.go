@@ -1,0 +1,173 @@
+// Package webhook delivers the customers' webhooks: status reports,
+// inbound messages and clicks, from the store's outbox to the target URLs
+// of their hooks, signed as seven signs them, retried with backoff for
+// about three and a half days, then dead-lettered for replay.
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// Store is what the deliverer needs of the gateway's store.
+type Store interface {
+	openwaba.OutboxStore
+	Message(ctx context.Context, accountID, id int64) (openwaba.Message, error)
+	InboundByID(ctx context.Context, accountID, id int64) (openwaba.InboundMessage, error)
+	ClickByID(ctx context.Context, accountID, id int64) (openwaba.Click, error)
+}
+
+// Config holds the deliverer's collaborators and settings; zero values get
+// the defaults named beside each field.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Client sends the webhooks. Default: NewClient(Timeout, AllowPrivate).
+	Client *http.Client
+	// Timeout bounds one attempt (5 s).
+	Timeout time.Duration
+	// AllowPrivate lets webhooks go to loopback and private addresses;
+	// off by default so that a hook cannot reach the gateway's own network.
+	AllowPrivate bool
+	// Secret returns the signing secret of an account; "" sends the
+	// account's webhooks unsigned. Nil: unsigned.
+	Secret func(ctx context.Context, accountID int64) (string, error)
+	// Retries are the waits before each retry; after the last, a delivery
+	// is dead (DefaultRetries: about 3.5 days in all).
+	Retries []time.Duration
+	// Workers is how many deliveries may be in flight at once (16).
+	Workers int
+	// Lease is how long a claimed delivery is ours (1 minute); it must
+	// outlast one attempt.
+	Lease time.Duration
+	// Poll is the longest the deliverer sleeps without being woken (1 s).
+	Poll time.Duration
+	// UserAgent is sent with every webhook ("openwaba").
+	UserAgent string
+	// LinkURL is the public URL of a short link's code, for tracking
+	// events' tracking_url ("/s/" + code when nil).
+	LinkURL func(code string) string
+}
+
+// Deliverer sends the outbox's deliveries.
+type Deliverer struct {
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	wake chan struct{}
+}
+
+// New returns a deliverer; call Run to start it.
+func New(cfg Config) *Deliverer {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Client == nil {
+		cfg.Client = NewClient(cfg.Timeout, cfg.AllowPrivate)
+	}
+	if cfg.Retries == nil {
+		cfg.Retries = DefaultRetries
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.LinkURL == nil {
+		cfg.LinkURL = func(code string) string { return "/s/" + code }
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "openwaba"
+	}
+	d := &Deliverer{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1)}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	return d
+}
+
+// Notify wakes the deliverer: something may have been put in the outbox.
+// It never blocks.
+func (d *Deliverer) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is cancelled, then lets the attempts in flight
+// finish and returns. Claimed deliveries not attempted stay leased and are
+// taken up again when the lease ends.
+func (d *Deliverer) Run(ctx context.Context) error {
+	jobs := make(chan openwaba.Delivery)
+	sendCtx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for range d.cfg.Workers {
+		wg.Go(func() {
+			for del := range jobs {
+				d.attempt(sendCtx, del)
+			}
+		})
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
+	for ctx.Err() == nil {
+		batch := d.cfg.Workers * 4
+		dels, err := d.cfg.Store.ClaimDeliveries(ctx, d.now(), d.cfg.Lease, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("claiming webhook deliveries", "err", err)
+				d.sleep(ctx, d.cfg.Poll)
+			}
+			continue
+		}
+		for _, del := range dels {
+			select {
+			case jobs <- del:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if len(dels) > 0 {
+			continue // finishing these may have unblocked the next of their order
+		}
+		d.sleep(ctx, d.untilNext(ctx))
+	}
+	return nil
+}
+
+// untilNext is how long to sleep after a claim found nothing: until the
+// next delivery is due, but at least a tenth of Poll (the store's answer
+// may name a delivery still waiting behind another) and at most Poll.
+func (d *Deliverer) untilNext(ctx context.Context) time.Duration {
+	next, ok, err := d.cfg.Store.NextDelivery(ctx)
+	if err != nil || !ok {
+		return d.cfg.Poll
+	}
+	return min(max(next.Sub(d.now()), d.cfg.Poll/10), d.cfg.Poll)
+}
+
+func (d *Deliverer) sleep(ctx context.Context, wait time.Duration) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-d.wake:
+	case <-t.C:
+	}
+}
