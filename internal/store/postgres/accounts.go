@@ -5,16 +5,17 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/openwaba/openwaba"
 )
 
-const accountColumns = `id, name, currency, balance, created_at`
+const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone`
 
 func scanAccount(sc scanner) (openwaba.Account, error) {
 	var a openwaba.Account
 	var created int64
-	if err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created); err != nil {
+	if err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone); err != nil {
 		return openwaba.Account{}, err
 	}
 	a.CreatedAt = fromMS(created)
@@ -32,10 +33,14 @@ func (s *Store) CreateAccount(ctx context.Context, a openwaba.Account) (openwaba
 		a.CreatedAt = s.now()
 	}
 	a.CreatedAt = fromMS(ms(a.CreatedAt))
+	if _, err := openwaba.LoadTimeZone(a.TimeZone); err != nil {
+		return openwaba.Account{}, fmt.Errorf("create account: %w", err)
+	}
 	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx,
-			`INSERT INTO accounts (name, currency, balance, created_at) VALUES ($1, $2, 0, $3) RETURNING id`,
-			a.Name, a.Currency, ms(a.CreatedAt)).Scan(&a.ID)
+			`INSERT INTO accounts (name, currency, balance, created_at, signing_secret, time_zone)
+			VALUES ($1, $2, 0, $3, $4, $5) RETURNING id`,
+			a.Name, a.Currency, ms(a.CreatedAt), a.SigningSecret, a.TimeZone).Scan(&a.ID)
 		if err != nil {
 			return err
 		}
@@ -112,4 +117,42 @@ func (s *Store) Ledger(ctx context.Context, accountID int64) ([]openwaba.LedgerE
 		return nil, fmt.Errorf("ledger of account %d: %w", accountID, err)
 	}
 	return es, nil
+}
+
+// SetSigningSecret sets (or, with "", clears) the account's signing secret.
+func (s *Store) SetSigningSecret(ctx context.Context, accountID int64, secret string) error {
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return affectedOne(tx.Exec(ctx, `UPDATE accounts SET signing_secret = $1 WHERE id = $2`, secret, accountID))
+	})
+	if err != nil {
+		return fmt.Errorf("set signing secret of account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+// SetAccountTimeZone sets the zone the account's delay dates are read in.
+// The name is checked here, not only by callers: a zone the gateway cannot
+// load would break every later request of the account.
+func (s *Store) SetAccountTimeZone(ctx context.Context, accountID int64, timeZone string) error {
+	if _, err := openwaba.LoadTimeZone(timeZone); err != nil {
+		return fmt.Errorf("set time zone of account %d: %w", accountID, err)
+	}
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return affectedOne(tx.Exec(ctx, `UPDATE accounts SET time_zone = $1 WHERE id = $2`, timeZone, accountID))
+	})
+	if err != nil {
+		return fmt.Errorf("set time zone of account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+// affectedOne turns an Exec that changed no row into ErrNotFound.
+func affectedOne(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return openwaba.ErrNotFound
+	}
+	return nil
 }
