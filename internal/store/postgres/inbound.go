@@ -62,6 +62,9 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		if err != nil {
 			return err
 		}
+		if err := enqueueInbound(ctx, tx, id, m); err != nil {
+			return err
+		}
 		// GREATEST: webhooks arrive out of order, and an old message must
 		// not shorten the window a newer one opened.
 		_, err = tx.Exec(ctx, `
@@ -113,6 +116,16 @@ func (s *Store) InboundByWAMID(ctx context.Context, accountID int64, wamid strin
 		nullString(wamid), accountID))
 	if err != nil {
 		return openwaba.InboundMessage{}, fmt.Errorf("inbound message %s: %w", wamid, notFound(err))
+	}
+	return m, nil
+}
+
+// InboundByID finds an inbound message of the account by its id.
+func (s *Store) InboundByID(ctx context.Context, accountID, id int64) (openwaba.InboundMessage, error) {
+	m, err := scanInbound(s.pool.QueryRow(ctx,
+		`SELECT `+inboundColumns+` FROM inbound_messages WHERE id = $1 AND account_id = $2`, id, accountID))
+	if err != nil {
+		return openwaba.InboundMessage{}, fmt.Errorf("inbound message %d: %w", id, notFound(err))
 	}
 	return m, nil
 }

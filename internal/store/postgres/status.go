@@ -15,12 +15,19 @@ import (
 // already has for the message is not recorded again: WhatsApp repeats
 // webhooks it thinks were not received, and the first report is the one
 // that counts.
+//
+// A status recorded for the first time also puts its webhook deliveries in
+// the outbox, in the same transaction: a status is never reported twice,
+// and never lost.
 func journal(ctx context.Context, tx pgx.Tx, id int64, status openwaba.Status, at time.Time, code int, text string) error {
-	_, err := tx.Exec(ctx, `
+	tag, err := tx.Exec(ctx, `
 		INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, status) DO NOTHING`,
 		id, status, ms(at), code, text)
-	return err
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	return enqueueStatus(ctx, tx, id, status, at, code, text)
 }
 
 // setStatus moves message id to status if that is forward (by rank) and
