@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -220,5 +221,11 @@ func acceptBatch(ctx context.Context, tx pgx.Tx, reqs []*acceptReq, errs []error
 	if b.Len() == 0 {
 		return nil
 	}
-	return tx.SendBatch(ctx, &b).Close()
+	err = tx.SendBatch(ctx, &b).Close()
+	if linkTaken(err) {
+		// With several requests in the batch, run retries each alone, and
+		// only the one with the taken code gets this.
+		return fmt.Errorf("a short link code is taken: %w", openwaba.ErrConflict)
+	}
+	return err
 }

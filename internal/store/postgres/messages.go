@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/openwaba/openwaba"
 )
@@ -103,12 +105,15 @@ func newMessage(m openwaba.Message, accountID int64, now time.Time) (openwaba.Me
 	m.ID, m.AccountID = 0, accountID
 	m.StatusAt = m.CreatedAt
 	m.WAMID, m.Attempts, m.Refunded = "", 0, false
+	m.Links = slices.Clone(m.Links) // the caller's slice stays as it was
 	return m, nil
 }
 
-// insertMessageSQL stores one message with its first journal entry, its
-// queue row and its ledger entry (acceptBatch reduces the balance) in
-// one statement, so that a request's messages go in one round trip.
+// insertMessageSQL stores one message with its first journal entry (and
+// the webhook deliveries that status makes, $22), its short links ($23,
+// $24), its queue row and its ledger entry (acceptBatch reduces the
+// balance) in one statement, so that a request's messages go in one round
+// trip. A link code that is taken fails the statement (links_pkey).
 const insertMessageSQL = `
 	WITH m AS (
 		INSERT INTO messages (account_id, sender, recipient, content, text, encoding, category, price,
@@ -118,6 +123,15 @@ const insertMessageSQL = `
 		RETURNING id),
 	journal AS (
 		INSERT INTO message_statuses (message_id, status, at) SELECT id, $16, $18 FROM m),
+	outbox AS (
+		INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, status, status_at, created_at, due_at)
+		SELECT h.id, e.ev, 'm' || m.id, m.id, $16, $18, $18, 0
+		FROM m CROSS JOIN unnest($22::text[]) WITH ORDINALITY AS e (ev, n)
+		JOIN hooks h ON h.account_id = $1 AND h.event_type IN (e.ev, 'all') AND h.event_filter IN ('', $2)
+		ORDER BY e.n, h.id),
+	links AS (
+		INSERT INTO links (code, account_id, message_id, url, created_at)
+		SELECT l.code, $1, m.id, l.url, $13 FROM m CROSS JOIN unnest($23::text[], $24::text[]) AS l (code, url)),
 	queue AS (
 		INSERT INTO dispatch_queue (message_id, due_at) SELECT id, $14 FROM m),
 	debit AS (
@@ -126,18 +140,37 @@ const insertMessageSQL = `
 	SELECT id FROM m`
 
 // queueMessages adds the statements that store msgs (see
-// insertMessageSQL) and set their IDs to b.
+// insertMessageSQL) and set their IDs, and those of their links, to b.
 func queueMessages(b *pgx.Batch, msgs []openwaba.Message, contents []string) {
 	for i := range msgs {
 		m := &msgs[i]
+		codes, urls := make([]string, len(m.Links)), make([]string, len(m.Links))
+		for j, l := range m.Links {
+			codes[j], urls[j] = l.Code, l.URL
+		}
 		b.Queue(insertMessageSQL,
 			m.AccountID, m.Sender, m.Recipient, contents[i], m.Text, m.Encoding, m.Category, m.Price,
 			m.Label, m.ForeignID, m.PerformanceTracking, m.TTL.Milliseconds(),
 			ms(m.CreatedAt), ms(m.ScheduledAt), ms(m.ExpiresAt),
 			m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText,
-			openwaba.ReasonDebit,
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&m.ID) })
+			openwaba.ReasonDebit, statusEvents(m.Status), codes, urls,
+		).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&m.ID); err != nil {
+				return err
+			}
+			for j := range m.Links {
+				m.Links[j].AccountID, m.Links[j].MessageID, m.Links[j].CreatedAt = m.AccountID, m.ID, m.CreatedAt
+			}
+			return nil
+		})
 	}
+}
+
+// linkTaken reports whether err is the insert of a short link whose code
+// another message has.
+func linkTaken(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == uniqueViolation && pg.ConstraintName == "links_pkey"
 }
 
 // Message returns a message of the account.
@@ -226,4 +259,43 @@ func (s *Store) Cancel(ctx context.Context, accountID int64, id int64, now time.
 		return openwaba.Message{}, fmt.Errorf("cancel message %d: %w", id, err)
 	}
 	return m, nil
+}
+
+// Messages lists the account's messages matching f, newest first, at most
+// f.Limit (100 when zero).
+func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.MessageFilter) ([]openwaba.Message, error) {
+	q := `SELECT ` + messageColumns + ` FROM messages m WHERE m.account_id = $1`
+	args := []any{accountID}
+	arg := func(cond string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(cond, len(args))
+	}
+	if f.ForeignID != "" {
+		arg(` AND m.foreign_id = $%d`, f.ForeignID)
+	}
+	if f.Label != "" {
+		arg(` AND m.label = $%d`, f.Label)
+	}
+	if !f.From.IsZero() {
+		arg(` AND m.created_at >= $%d`, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		arg(` AND m.created_at < $%d`, ms(f.To))
+	}
+	if f.Before > 0 {
+		arg(` AND m.id < $%d`, f.Before)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	arg(` ORDER BY m.id DESC LIMIT $%d`, f.Limit)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	msgs, err := collect(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return msgs, nil
 }
