@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,6 +138,49 @@ func TestPostgresAdminCommands(t *testing.T) {
 	key := strings.TrimSpace(out)
 	if r := g.do("POST", "/api/waba/messages", helloWorld, "X-Api-Key", key); r.Status != 200 {
 		t.Fatalf("send with the new key: %d %s", r.Status, r.Body)
+	}
+
+	// Accounts, balances, prices and keys: each command writes where the
+	// gateway reads.
+	ctx := context.Background()
+	if out, err := cli("accounts", "create", "acme", "--balance", "5"); err != nil {
+		t.Fatalf("accounts create: %v %s", err, out)
+	}
+	if out, err := cli("balance", "topup", "--account", "2", "2.5"); err != nil {
+		t.Fatalf("balance topup: %v %s", err, out)
+	}
+	if a, err := g.store.Account(ctx, 2); err != nil || a.Name != "acme" || a.Balance != 7_500_000 {
+		t.Fatalf("account 2 = %+v, %v; want acme with 7.5", a, err)
+	}
+	if out, err := cli("prices", "set", "--category", "marketing", "--prefix", "49", "0.25"); err != nil {
+		t.Fatalf("prices set: %v %s", err, out)
+	}
+	if ps, err := g.store.Prices(ctx, "EUR"); err != nil || len(ps) != 1 || ps[0].Prefix != "49" || ps[0].Amount != 250_000 {
+		t.Fatalf("prices = %+v, %v; want 49/marketing at 0.25", ps, err)
+	}
+	keys, err := g.store.APIKeys(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci int64
+	for _, k := range keys {
+		if k.Name == "ci" {
+			ci = k.ID
+		}
+	}
+	if out, err := cli("keys", "list"); err != nil || !strings.Contains(out, "ci") {
+		t.Fatalf("keys list: %v\n%s", err, out)
+	}
+	if out, err := cli("keys", "revoke", strconv.FormatInt(ci, 10)); err != nil {
+		t.Fatalf("keys revoke %d: %v %s", ci, err, out)
+	}
+	if r := g.do("POST", "/api/waba/messages", helloWorld, "X-Api-Key", key); r.Status != 401 && r.Status != 403 {
+		t.Fatalf("send with the revoked key: %d %s", r.Status, r.Body)
+	}
+	for _, cmd := range [][]string{{"hooks", "list"}, {"hooks", "dead"}, {"templates", "list"}} {
+		if out, err := cli(cmd...); err != nil {
+			t.Fatalf("%s: %v %s", strings.Join(cmd, " "), err, out)
+		}
 	}
 }
 
