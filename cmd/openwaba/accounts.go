@@ -15,8 +15,9 @@ import (
 	"github.com/openwaba/openwaba/internal/phone"
 )
 
-// The administration commands work on the data dir's database, like
-// senders; they may run while the gateway does.
+// The administration commands work on the gateway's database (SQLite in
+// the data dir, or PostgreSQL with --database-url), like senders; they may
+// run while the gateway does.
 
 func accountsCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	const usage = "usage: openwaba accounts create NAME [--currency EUR] [--balance AMOUNT] | list | show ID | signing ID [--off]"

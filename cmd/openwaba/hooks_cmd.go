@@ -15,7 +15,7 @@ import (
 const hooksUsage = "usage: openwaba hooks list [--account N] | dead [--account N] | replay ID [--account N]"
 
 // hooksCommand shows customer webhooks and their dead letters, and
-// replays dead deliveries, on the data dir. A running gateway picks a
+// replays dead deliveries, on the gateway's database. A running gateway picks a
 // replayed delivery up within a second.
 func hooksCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

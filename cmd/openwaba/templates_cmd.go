@@ -23,7 +23,8 @@ import (
 
 const templatesUsage = "usage: openwaba templates sync | list [--account N] | show NAME [--language L] [--account N]"
 
-// templatesCommand syncs and shows the templates stored in the data dir.
+// templatesCommand syncs and shows the templates stored in the gateway's
+// database.
 func templatesCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(templatesUsage)
