@@ -66,6 +66,7 @@ func TestNodes(t *testing.T) {
 			}
 		}},
 		{"NeverClaimTheSame", testNodesNeverClaimTheSame},
+		{"DeliverInOrder", testNodesDeliverInOrder},
 		{"EarlyStatusMeetsMarkSubmitted", testEarlyStatusRace},
 		{"AcceptsShareTheBalance", testNodesShareTheBalance},
 		{"AcceptsAcrossAccounts", testNodesAcceptAcrossAccounts},
@@ -270,5 +271,87 @@ func testNodesExclusive(t *testing.T, stores []*postgres.Store) {
 	wg.Wait()
 	if most.Load() != 1 {
 		t.Errorf("%d ran at once under Exclusive, want 1", most.Load())
+	}
+}
+
+// testNodesDeliverInOrder: webhook deliverers on three nodes share one
+// outbox. Each delivery is claimed once, and the deliveries of one hook
+// and message go out one after the other, in the order they were made:
+// never two of them in flight at once.
+func testNodesDeliverInOrder(t *testing.T, stores []*postgres.Store) {
+	ctx := t.Context()
+	a, err := stores[0].CreateAccount(ctx, openwaba.Account{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := stores[0].CreateHook(ctx, openwaba.Hook{AccountID: a.ID, TargetURL: "https://example.com/h",
+			EventType: openwaba.HookAll, RequestMethod: "JSON"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const messages, events = 8, 15
+	for e := range events {
+		for m := range messages {
+			if err := stores[e%3].EnqueueEvent(ctx, a.ID, openwaba.HookTracking, "4915100000001", int64(m+1),
+				fmt.Appendf(nil, "%d", e), t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	type order struct{ hook, message int64 }
+	var mu sync.Mutex
+	inFlight := map[order]bool{}
+	last := map[order]int64{} // id of the order's last delivery
+	delivered := 0
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		for range 2 {
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimDeliveries(ctx, t0, time.Hour, 5)
+					if err != nil {
+						t.Errorf("ClaimDeliveries: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						if _, pending, err := s.NextDelivery(ctx); err != nil || !pending {
+							return // all delivered (or failed: reported below)
+						}
+						time.Sleep(time.Millisecond) // the heads are leased by others
+						continue
+					}
+					mu.Lock()
+					for _, d := range got {
+						o := order{d.Hook.ID, d.MessageID}
+						if inFlight[o] {
+							t.Errorf("delivery %d claimed while another of hook %d, message %d is in flight", d.ID, o.hook, o.message)
+						}
+						if d.ID <= last[o] {
+							t.Errorf("delivery %d of hook %d, message %d after %d", d.ID, o.hook, o.message, last[o])
+						}
+						inFlight[o], last[o] = true, d.ID
+					}
+					mu.Unlock()
+					for _, d := range got {
+						mu.Lock()
+						inFlight[order{d.Hook.ID, d.MessageID}] = false
+						delivered++
+						mu.Unlock()
+						// Done after clearing: the next of the order may be
+						// claimed as soon as this commits.
+						if err := s.DeliveryDone(ctx, d.ID); err != nil {
+							t.Errorf("DeliveryDone %d: %v", d.ID, err)
+							return
+						}
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if want := 2 * messages * events; delivered != want {
+		t.Fatalf("delivered %d, want %d (each once)", delivered, want)
 	}
 }
