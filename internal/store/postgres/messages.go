@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,11 +110,12 @@ func newMessage(m openwaba.Message, accountID int64, now time.Time) (openwaba.Me
 	return m, nil
 }
 
-// insertMessageSQL stores one message with its first journal entry (and
-// the webhook deliveries that status makes, $22), its short links ($23,
-// $24), its queue row and its ledger entry (acceptBatch reduces the
-// balance) in one statement, so that a request's messages go in one round
-// trip. A link code that is taken fails the statement (links_pkey).
+// insertMessageSQL stores one message with its first journal entry, its
+// queue row and its ledger entry (acceptBatch reduces the balance) in one
+// statement, so that a request's messages go in one round trip. The
+// parts for the webhook deliveries of the first status and for short
+// links are added only to the messages that have them (see insertSQL):
+// most have neither, and their statement stays this lean.
 const insertMessageSQL = `
 	WITH m AS (
 		INSERT INTO messages (account_id, sender, recipient, content, text, encoding, category, price,
@@ -123,38 +125,73 @@ const insertMessageSQL = `
 		RETURNING id),
 	journal AS (
 		INSERT INTO message_statuses (message_id, status, at) SELECT id, $16, $18 FROM m),
+	queue AS (
+		INSERT INTO dispatch_queue (message_id, due_at) SELECT id, $14 FROM m),
+	debit AS (
+		INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
+		SELECT $1, -$8::bigint, $21, id, $13 FROM m WHERE $8::bigint > 0)`
+
+// insertOutboxSQL puts the deliveries of the first status (its events in
+// $22, in that order) in the outbox, as journal does for later ones.
+const insertOutboxSQL = `,
 	outbox AS (
 		INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, status, status_at, created_at, due_at)
 		SELECT h.id, e.ev, 'm' || m.id, m.id, $16, $18, $18, 0
 		FROM m CROSS JOIN unnest($22::text[]) WITH ORDINALITY AS e (ev, n)
 		JOIN hooks h ON h.account_id = $1 AND h.event_type IN (e.ev, 'all') AND h.event_filter IN ('', $2)
-		ORDER BY e.n, h.id),
+		ORDER BY e.n, h.id)`
+
+// insertLinksSQL stores the short links (codes and URLs in the two arrays
+// at $N); a code that is taken fails the statement (links_pkey).
+const insertLinksSQL = `,
 	links AS (
 		INSERT INTO links (code, account_id, message_id, url, created_at)
-		SELECT l.code, $1, m.id, l.url, $13 FROM m CROSS JOIN unnest($23::text[], $24::text[]) AS l (code, url)),
-	queue AS (
-		INSERT INTO dispatch_queue (message_id, due_at) SELECT id, $14 FROM m),
-	debit AS (
-		INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
-		SELECT $1, -$8::bigint, $21, id, $13 FROM m WHERE $8::bigint > 0)
+		SELECT l.code, $1, m.id, l.url, $13 FROM m CROSS JOIN unnest($N::text[], $N1::text[]) AS l (code, url))`
+
+// insertSQL are the statements for messages without and with webhook
+// events (bit 0) and short links (bit 1).
+var insertSQL = func() (qs [4]string) {
+	for i := range qs {
+		q, next := insertMessageSQL, 22
+		if i&1 != 0 {
+			q += insertOutboxSQL
+			next++
+		}
+		if i&2 != 0 {
+			q += strings.NewReplacer("$N1", fmt.Sprint("$", next+1), "$N", fmt.Sprint("$", next)).Replace(insertLinksSQL)
+		}
+		qs[i] = q + `
 	SELECT id FROM m`
+	}
+	return qs
+}()
 
 // queueMessages adds the statements that store msgs (see
 // insertMessageSQL) and set their IDs, and those of their links, to b.
 func queueMessages(b *pgx.Batch, msgs []openwaba.Message, contents []string) {
 	for i := range msgs {
 		m := &msgs[i]
-		codes, urls := make([]string, len(m.Links)), make([]string, len(m.Links))
-		for j, l := range m.Links {
-			codes[j], urls[j] = l.Code, l.URL
-		}
-		b.Queue(insertMessageSQL,
+		args := []any{
 			m.AccountID, m.Sender, m.Recipient, contents[i], m.Text, m.Encoding, m.Category, m.Price,
 			m.Label, m.ForeignID, m.PerformanceTracking, m.TTL.Milliseconds(),
 			ms(m.CreatedAt), ms(m.ScheduledAt), ms(m.ExpiresAt),
 			m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText,
-			openwaba.ReasonDebit, statusEvents(m.Status), codes, urls,
-		).QueryRow(func(row pgx.Row) error {
+			openwaba.ReasonDebit,
+		}
+		variant := 0
+		if events := statusEvents(m.Status); len(events) > 0 {
+			variant |= 1
+			args = append(args, events)
+		}
+		if len(m.Links) > 0 {
+			variant |= 2
+			codes, urls := make([]string, len(m.Links)), make([]string, len(m.Links))
+			for j, l := range m.Links {
+				codes[j], urls[j] = l.Code, l.URL
+			}
+			args = append(args, codes, urls)
+		}
+		b.Queue(insertSQL[variant], args...).QueryRow(func(row pgx.Row) error {
 			if err := row.Scan(&m.ID); err != nil {
 				return err
 			}
