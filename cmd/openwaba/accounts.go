@@ -15,15 +15,16 @@ import (
 	"github.com/openwaba/openwaba/internal/phone"
 )
 
-// The administration commands work on the data dir's database, like
-// senders; they may run while the gateway does.
+// The administration commands work on the gateway's database (SQLite in
+// the data dir, or PostgreSQL with --database-url), like senders; they may
+// run while the gateway does.
 
 func accountsCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	const usage = "usage: openwaba accounts create NAME [--currency EUR] [--balance AMOUNT] | list | show ID | signing ID [--off]"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	fs, dataDir := adminFlags("accounts "+args[0], getenv, stderr)
+	fs, where := adminFlags("accounts "+args[0], getenv, stderr)
 	currency := fs.String("currency", "EUR", "currency the account pays in (ISO 4217)")
 	balance := fs.String("balance", "0", "starting balance, booked as a top-up")
 	off := fs.Bool("off", false, "signing: turn request signing off")
@@ -36,7 +37,7 @@ func accountsCommand(ctx context.Context, args []string, getenv func(string) str
 	default:
 		return fmt.Errorf("unknown accounts command %q: %s", args[0], usage)
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}
@@ -196,7 +197,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	fs, dataDir := adminFlags("keys "+args[0], getenv, stderr)
+	fs, where := adminFlags("keys "+args[0], getenv, stderr)
 	account := fs.Int64("account", 1, "account the key belongs to")
 	scopes := fs.String("scope", "waba", "comma-separated scopes: waba, analytics, hooks, admin")
 	name := fs.String("name", "", "a name to recognise the key by")
@@ -220,7 +221,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	default:
 		return fmt.Errorf("unknown keys command %q: %s", args[0], usage)
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}
@@ -296,7 +297,7 @@ func balanceCommand(ctx context.Context, args []string, getenv func(string) stri
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	fs, dataDir := adminFlags("balance "+args[0], getenv, stderr)
+	fs, where := adminFlags("balance "+args[0], getenv, stderr)
 	account := fs.Int64("account", 0, "the account")
 	reason := fs.String("reason", openwaba.ReasonTopUp, "reason booked in the ledger")
 	pos, err := parseInterleaved(fs, args[1:])
@@ -320,7 +321,7 @@ func balanceCommand(ctx context.Context, args []string, getenv func(string) stri
 	default:
 		return fmt.Errorf("unknown balance command %q: %s", args[0], usage)
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}
@@ -343,7 +344,7 @@ func pricesCommand(ctx context.Context, args []string, getenv func(string) strin
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	fs, dataDir := adminFlags("prices "+args[0], getenv, stderr)
+	fs, where := adminFlags("prices "+args[0], getenv, stderr)
 	currency := fs.String("currency", "EUR", "currency of the price (accounts pay in theirs)")
 	prefix := fs.String("prefix", "", "calling-code prefix of the recipients (49, 1, 1242); empty for the default row")
 	category := fs.String("category", "", "marketing, utility, authentication or service")
@@ -382,7 +383,7 @@ func pricesCommand(ctx context.Context, args []string, getenv func(string) strin
 	default:
 		return fmt.Errorf("unknown prices command %q: %s", args[0], usage)
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}

@@ -7,35 +7,32 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/phone"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
 )
 
-// adminFlags are the flags every command that works on the data dir has.
-func adminFlags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *string) {
+// adminFlags are the flags every command that works on the gateway's
+// database has: the same --data-dir and --database-url as serve.
+func adminFlags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *storeConfig) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := getenv("OPENWABA_DATA_DIR")
 	if def == "" {
 		def = "./data"
 	}
-	dataDir := fs.String("data-dir", def, "directory of the SQLite database (OPENWABA_DATA_DIR)")
-	return fs, dataDir
+	var c storeConfig
+	fs.StringVar(&c.DataDir, "data-dir", def, "directory of the SQLite database (OPENWABA_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", getenv("OPENWABA_DATABASE_URL"), "PostgreSQL URL; when set, used instead of the data dir (OPENWABA_DATABASE_URL)")
+	return fs, &c
 }
 
-// openStore opens the data dir's database for an admin command. It works
-// while the gateway runs: SQLite's WAL lets both write, one at a time.
-func openStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
-	path := filepath.Join(dataDir, "openwaba.db")
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no database at %s: start the gateway once, or pass --data-dir", path)
-	}
-	return sqlite.Open(ctx, path, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+// openStore opens the gateway's database for an admin command. It works
+// while the gateway runs: SQLite's WAL lets both write, one at a time, and
+// PostgreSQL takes any number of clients.
+func openStore(ctx context.Context, c *storeConfig) (openwaba.Store, error) {
+	return openConfiguredStore(ctx, *c, true, slog.New(slog.DiscardHandler))
 }
 
 // parseInterleaved parses flags that may come after positional arguments
@@ -59,7 +56,7 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 	if len(args) == 0 {
 		return errors.New("usage: openwaba senders add|list|remove [--account N]")
 	}
-	fs, dataDir := adminFlags("senders "+args[0], getenv, stderr)
+	fs, where := adminFlags("senders "+args[0], getenv, stderr)
 	account := fs.Int64("account", 1, "account the number belongs to")
 	phoneID := fs.String("phone-number-id", "", "Meta's phone number id of the number")
 	wabaID := fs.String("waba-id", "", "id of the WhatsApp Business Account the number is in")
@@ -70,7 +67,7 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 	}
 	accountGiven := false
 	fs.Visit(func(f *flag.Flag) { accountGiven = accountGiven || f.Name == "account" })
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}

@@ -11,21 +11,32 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/postgres/pgtest"
 )
 
 // BenchmarkAccept measures POST /api/waba/messages end to end over
 // loopback HTTP: decode, validate, price, group-committed insert, response.
 // "now" messages are dispatched to the sandbox while the benchmark runs;
 // "scheduled" ones are due in a day, so only the accept path is measured.
+//
+// The postgres/ variants run the same on PostgreSQL (see pgtest for the
+// server; skipped without one unless CI is set).
 func BenchmarkAccept(b *testing.B) {
 	for _, bc := range []struct {
 		name, body string
+		postgres   bool
 	}{
-		{"now", helloWorld},
-		{"scheduled", strings.Replace(helloWorld, `"language":"de"`, `"language":"de","delay":"`+time.Now().Add(24*time.Hour).UTC().Format(time.DateTime)+`"`, 1)},
+		{"now", helloWorld, false},
+		{"scheduled", strings.Replace(helloWorld, `"language":"de"`, `"language":"de","delay":"`+time.Now().Add(24*time.Hour).UTC().Format(time.DateTime)+`"`, 1), false},
+		{"postgres/now", helloWorld, true},
+		{"postgres/scheduled", strings.Replace(helloWorld, `"language":"de"`, `"language":"de","delay":"`+time.Now().Add(24*time.Hour).UTC().Format(time.DateTime)+`"`, 1), true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			cfg := config{
+			var dbURL string
+			if bc.postgres {
+				dbURL = pgtest.Database(b)
+			}
+			cfg := config{DatabaseURL: dbURL,
 				Addr: "127.0.0.1:0", DataDir: b.TempDir(), APIKey: testKey, LogLevel: "error",
 				MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0", SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: time.Millisecond,
 			}

@@ -16,10 +16,13 @@ import (
 // config is the gateway's configuration: flags, each defaulting to its
 // OPENWABA_* environment variable, then to a value that needs nothing.
 type config struct {
-	Addr     string
-	DataDir  string
-	APIKey   string
-	LogLevel string
+	Addr    string
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://...) instead of SQLite
+	// in DataDir.
+	DatabaseURL string
+	APIKey      string
+	LogLevel    string
 	// TimeZone is the default account's zone for delay dates without
 	// one; empty leaves the stored zone (UTC unless set before).
 	TimeZone string
@@ -58,6 +61,10 @@ type config struct {
 // unless a Meta access token is configured.
 func (c config) sandbox() bool { return c.MetaAccessToken == "" }
 
+func (c config) store() storeConfig {
+	return storeConfig{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL}
+}
+
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -70,6 +77,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.StringVar(&c.Addr, "addr", env("OPENWABA_ADDR", "127.0.0.1:8080"), "listen address (OPENWABA_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("OPENWABA_DATA_DIR", "./data"), "directory of the SQLite database (OPENWABA_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("OPENWABA_DATABASE_URL", ""), "PostgreSQL URL, postgres://user:pass@host/db; when set, PostgreSQL holds the state instead of SQLite in the data dir (OPENWABA_DATABASE_URL)")
 	fs.StringVar(&c.APIKey, "api-key", env("OPENWABA_API_KEY", ""), "API key of the default account (OPENWABA_API_KEY); generated and printed once when empty")
 	fs.StringVar(&c.TimeZone, "time-zone", env("OPENWABA_TIME_ZONE", ""), "IANA time zone (Europe/Berlin) of the default account, in which delay dates without an offset are read; UTC when never set (OPENWABA_TIME_ZONE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("OPENWABA_LOG_LEVEL", "info"), "debug, info, warn or error (OPENWABA_LOG_LEVEL)")

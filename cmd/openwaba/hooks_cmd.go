@@ -15,19 +15,19 @@ import (
 const hooksUsage = "usage: openwaba hooks list [--account N] | dead [--account N] | replay ID [--account N]"
 
 // hooksCommand shows customer webhooks and their dead letters, and
-// replays dead deliveries, on the data dir. A running gateway picks a
+// replays dead deliveries, on the gateway's database. A running gateway picks a
 // replayed delivery up within a second.
 func hooksCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(hooksUsage)
 	}
-	fs, dataDir := adminFlags("hooks "+args[0], getenv, stderr)
+	fs, where := adminFlags("hooks "+args[0], getenv, stderr)
 	account := fs.Int64("account", 0, "account (0: every account, for dead and replay)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}

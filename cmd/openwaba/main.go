@@ -44,14 +44,13 @@ const usage = `usage: openwaba <command> [flags]
 
 commands:
   serve      run the gateway
-  accounts   create, list or show accounts; request signing (works on the data dir)
-  keys       create, list or revoke API keys (works on the data dir)
-  senders    add, list or remove sender numbers (works on the data dir)
-  keys       create an API key (works on the data dir)
-  templates  sync, list or show message templates (works on the data dir)
-  hooks      list webhooks, their dead letters, and replay them (works on the data dir)
-  balance    top up or show an account's balance (works on the data dir)
-  prices     set, delete or list prices (works on the data dir)
+  accounts   create, list or show accounts; request signing (works on the database)
+  keys       create, list or revoke API keys (works on the database)
+  senders    add, list or remove sender numbers (works on the database)
+  templates  sync, list or show message templates (works on the database)
+  hooks      list webhooks, their dead letters, and replay them (works on the database)
+  balance    top up or show an account's balance (works on the database)
+  prices     set, delete or list prices (works on the database)
   send       send a message (OPENWABA_URL, OPENWABA_API_KEY)
   status     show a message's status and journal
   delete     cancel a message that has not been sent yet

@@ -57,9 +57,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "openwaba")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildBinary(t, bin)
 	dataDir := filepath.Join(dir, "data")
 
 	p1 := startProcess(t, bin, dataDir)
@@ -92,12 +90,21 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 }
 
+func buildBinary(t *testing.T, bin string) {
+	t.Helper()
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+}
+
 type process struct {
 	*testGateway
 	cmd *exec.Cmd
 }
 
-func startProcess(t *testing.T, bin, dataDir string) *process {
+// startProcess runs the binary on dataDir; env adds to (and overrides) the
+// environment.
+func startProcess(t *testing.T, bin, dataDir string, env ...string) *process {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,6 +115,7 @@ func startProcess(t *testing.T, bin, dataDir string) *process {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "OPENWABA_ADDR="+addr, "OPENWABA_DATA_DIR="+dataDir, "OPENWABA_API_KEY="+testKey,
 		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

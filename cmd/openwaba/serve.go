@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,7 +20,6 @@ import (
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
 	"github.com/openwaba/openwaba/internal/templates"
 	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
@@ -54,7 +51,7 @@ type gateway struct {
 	Addr string // the address the API listens on
 	log  *slog.Logger
 
-	store      *sqlite.Store
+	store      openwaba.Store
 	server     *http.Server
 	api        *api.Server
 	sandbox    *sandbox.Sandbox
@@ -80,12 +77,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			g.closeAll()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
-	}
-	g.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "openwaba.db"), sqlite.Options{Logger: log})
+	g.store, err = openConfiguredStore(ctx, cfg.store(), false, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening database: %w", err)
+		return nil, err
 	}
 
 	// Listen before anything else so the sandbox knows where to send
@@ -111,7 +105,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	}
 	upstream := meta.NewClient(metaCfg)
 
-	if err := bootstrap(ctx, g.store, cfg, stdout, log); err != nil {
+	if err := exclusive(ctx, g.store, "bootstrap", func(ctx context.Context) error {
+		return bootstrap(ctx, g.store, cfg, stdout, log)
+	}); err != nil {
 		ln.Close()
 		return nil, err
 	}
@@ -170,7 +166,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.sandbox() {
 		upstreamName = "sandbox at " + metaCfg.GraphURL
 	}
-	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "upstream", upstreamName, "data_dir", cfg.DataDir)
+	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "upstream", upstreamName, "store", cfg.store().describe())
 	return g, nil
 }
 

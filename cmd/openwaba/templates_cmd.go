@@ -23,19 +23,20 @@ import (
 
 const templatesUsage = "usage: openwaba templates sync | list [--account N] | show NAME [--language L] [--account N]"
 
-// templatesCommand syncs and shows the templates stored in the data dir.
+// templatesCommand syncs and shows the templates stored in the gateway's
+// database.
 func templatesCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(templatesUsage)
 	}
-	fs, dataDir := adminFlags("templates "+args[0], getenv, stderr)
+	fs, where := adminFlags("templates "+args[0], getenv, stderr)
 	account := fs.Int64("account", 1, "account whose templates to show")
 	language := fs.String("language", "", "language code of the template to show (all when empty)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dataDir)
+	store, err := openStore(ctx, where)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 var hookTests = []test{
 	{"CRUD", testHooksCRUD},
 	{"StatusEvents", testHookStatusEvents},
+	{"FirstStatusEvents", testHookFirstStatusEvents},
 	{"PerMessageOrder", testHookOrder},
 	{"InboundEvents", testHookInboundEvents},
 	{"RetryDeadReplay", testHookRetryDeadReplay},
@@ -142,6 +143,35 @@ func testHookStatusEvents(t *testing.T, s openwaba.Store) {
 		if d.Status == openwaba.StatusFailed && (d.MessageID != m2.ID || d.ErrorCode != 131026 || d.ErrorText != "undeliverable") {
 			t.Errorf("failed delivery %+v", d)
 		}
+	}
+}
+
+// testHookFirstStatusEvents: the status a message is accepted with is
+// journalled like any later one, so a status that makes events (a message
+// accepted as failed) is reported too; queued and scheduled make none. The
+// message's short links are stored with it.
+func testHookFirstStatusEvents(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	names := map[int64]string{
+		newHook(t, s, a.ID, openwaba.HookAll, "").ID: "all",
+		newHook(t, s, a.ID, openwaba.HookDLR, "").ID: "dlr",
+	}
+	failed := textMessage(recipient1, price, t0)
+	failed.Status = openwaba.StatusFailed
+	failed.Links = []openwaba.Link{{Code: "first1", URL: "https://shop.example/1"}}
+	res := accept(t, s, a.ID, textMessage(recipient1, price, t0), failed, textMessage(recipient2, price, t0.Add(time.Hour)))
+	got := drain(t, s, t0.Add(time.Hour))
+	want := []string{"all dlr failed", "all wa_status failed", "dlr dlr failed"}
+	equal(t, "deliveries", summary(got, names), want)
+	for _, d := range got {
+		if d.MessageID != res.Messages[1].ID || !d.StatusAt.Equal(t0) {
+			t.Errorf("delivery %+v, want one of message %d at %v", d, res.Messages[1].ID, t0)
+		}
+	}
+	l, err := s.Link(t.Context(), "first1")
+	wantErr(t, "Link", err, nil)
+	if l.MessageID != res.Messages[1].ID || l.AccountID != a.ID {
+		t.Errorf("link %+v, want one of message %d", l, res.Messages[1].ID)
 	}
 }
 
