@@ -106,6 +106,18 @@ type MessageStore interface {
 type DispatchStore interface {
 	// ClaimDue leases up to limit messages due at now, oldest due first.
 	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Message, error)
+	// ClaimDueFor is ClaimDue for the messages of the given sender numbers
+	// only: a node claims what it paces.
+	ClaimDueFor(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]Message, error)
+	// LeaseSenders shares the pacing of senders between gateway nodes: at
+	// most one owner holds a sender at a time. It renews the leases owner
+	// holds until now+ttl, takes at most one more sender that has due
+	// messages and no live lease of another owner, and returns the senders
+	// owner holds. A node that dies loses its senders when the lease ends.
+	LeaseSenders(ctx context.Context, owner string, now time.Time, ttl time.Duration) ([]string, error)
+	// ReleaseSenders gives up owner's leases, so that other nodes take the
+	// senders over at once (a graceful shutdown).
+	ReleaseSenders(ctx context.Context, owner string) error
 	// NextDue returns the earliest due time of an unleased queued message.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// MarkSubmitted records that WhatsApp accepted a claimed message and

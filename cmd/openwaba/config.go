@@ -40,6 +40,13 @@ type config struct {
 
 	PublicURL string
 
+	// DispatchLease is how long a node holds a claimed message; a node
+	// that dies mid-send leaves its messages to others after it.
+	DispatchLease time.Duration
+	// SenderLease is how long a node paces a sender without renewing
+	// (several nodes on PostgreSQL).
+	SenderLease time.Duration
+
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
 	// RateLimit is the requests per second each API key may make (0: no
@@ -98,6 +105,16 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("OPENWABA_PUBLIC_URL", ""), "the gateway's address as users reach it, for short links (OPENWABA_PUBLIC_URL); http://ADDR when empty")
+	dispatchLease, err := time.ParseDuration(env("OPENWABA_DISPATCH_LEASE", "2m"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_DISPATCH_LEASE: %w", err)
+	}
+	fs.DurationVar(&c.DispatchLease, "dispatch-lease", dispatchLease, "how long a node holds a claimed message before another node may take it over (OPENWABA_DISPATCH_LEASE); must outlast one send")
+	senderLease, err := time.ParseDuration(env("OPENWABA_SENDER_LEASE", "15s"))
+	if err != nil {
+		return c, fmt.Errorf("OPENWABA_SENDER_LEASE: %w", err)
+	}
+	fs.DurationVar(&c.SenderLease, "sender-lease", senderLease, "with several nodes: how long a node paces a sender without renewing, so how soon a dead node's senders move (OPENWABA_SENDER_LEASE)")
 	hookTimeout, err := time.ParseDuration(env("OPENWABA_WEBHOOK_TIMEOUT", "5s"))
 	if err != nil {
 		return c, fmt.Errorf("OPENWABA_WEBHOOK_TIMEOUT: %w", err)

@@ -29,7 +29,7 @@ const (
 // and its embedded sandbox.
 type testGateway struct {
 	*gateway
-	t       *testing.T
+	t       testing.TB
 	BaseURL string
 	cfg     config
 }
@@ -86,7 +86,7 @@ func (g *testGateway) stop() {
 }
 
 // testWriter sends the gateway's log to the test's log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -98,7 +98,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) JSON(t *testing.T) map[string]any {
+func (r response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -140,7 +140,7 @@ func (g *testGateway) client(opts ...client.Option) *client.Client {
 	return newTestClient(g.t, g.BaseURL, testKey, opts...)
 }
 
-func newTestClient(t *testing.T, baseURL, key string, opts ...client.Option) *client.Client {
+func newTestClient(t testing.TB, baseURL, key string, opts ...client.Option) *client.Client {
 	hc := &http.Client{Transport: checkingTransport{t: t}}
 	opts = append([]client.Option{client.WithHTTPClient(hc), client.WithBackoff(time.Millisecond, 10*time.Millisecond)}, opts...)
 	return client.New(baseURL+"/api", key, opts...)
@@ -151,7 +151,7 @@ var openAPIDoc = sync.OnceValues(openapitest.Load)
 // checkingTransport fails the test when a response of the gateway is not
 // described by internal/api/openapi.json (path, method, status, body
 // schema): the end-to-end tests keep the document honest.
-type checkingTransport struct{ t *testing.T }
+type checkingTransport struct{ t testing.TB }
 
 func (c checkingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)

@@ -90,7 +90,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 }
 
-func buildBinary(t *testing.T, bin string) {
+func buildBinary(t testing.TB, bin string) {
 	t.Helper()
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -104,7 +104,7 @@ type process struct {
 
 // startProcess runs the binary on dataDir; env adds to (and overrides) the
 // environment.
-func startProcess(t *testing.T, bin, dataDir string, env ...string) *process {
+func startProcess(t testing.TB, bin, dataDir string, env ...string) *process {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

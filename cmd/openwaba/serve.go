@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -114,7 +115,14 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
 	syncer.SyncAndLog(ctx)
 
-	d := dispatch.New(dispatch.Config{Store: g.store, Upstream: upstream, Logger: log})
+	dcfg := dispatch.Config{Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease}
+	if cfg.DatabaseURL != "" {
+		// Other nodes may share the database: pace each sender on one
+		// node at a time.
+		dcfg.Node = nodeName()
+		log.Info("sharing senders with other nodes", "node", dcfg.Node)
+	}
+	d := dispatch.New(dcfg)
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
 		publicURL = "http://" + g.Addr
@@ -287,4 +295,13 @@ func accountSigningSecret(store openwaba.Store) func(ctx context.Context, accoun
 		}
 		return a.SigningSecret, nil
 	}
+}
+
+// nodeName names this process among the gateway nodes on one database.
+func nodeName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "node"
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:6])
 }

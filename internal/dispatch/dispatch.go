@@ -37,6 +37,14 @@ type Config struct {
 	// SenderPause is how long a sender rests after WhatsApp refused its
 	// access token (1 minute).
 	SenderPause time.Duration
+	// Node, when set, makes the dispatcher share senders with the other
+	// nodes on the database: it claims only the messages of senders whose
+	// lease it holds (Store.LeaseSenders), so each sender is paced by one
+	// node at a time. Empty: the only node, every sender is its own.
+	Node string
+	// SenderLease is how long a node holds a sender without renewing it
+	// (15 s): how soon a dead node's senders move.
+	SenderLease time.Duration
 }
 
 // Dispatcher moves messages from the queue to WhatsApp.
@@ -69,6 +77,9 @@ func New(cfg Config) *Dispatcher {
 	if cfg.SenderPause <= 0 {
 		cfg.SenderPause = time.Minute
 	}
+	if cfg.SenderLease <= 0 {
+		cfg.SenderLease = 15 * time.Second
+	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
 	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1)}
 	if d.log == nil {
@@ -94,12 +105,26 @@ func (d *Dispatcher) Notify() {
 // knowing whether WhatsApp took the message), puts claimed but unstarted
 // messages back in the queue, and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	claim := func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+		return d.cfg.Store.ClaimDue(ctx, now, d.cfg.Lease, limit)
+	}
+	if d.cfg.Node != "" {
+		claim = d.claimOwn
+		// Renew apart from claiming: a claim can wait long for workers
+		// that pace a slow sender, and the lease must not lapse meanwhile.
+		renewCtx, stop := context.WithCancel(ctx)
+		defer func() {
+			stop()
+			if err := d.cfg.Store.ReleaseSenders(context.WithoutCancel(ctx), d.cfg.Node); err != nil {
+				d.log.Warn("releasing senders; other nodes take them when the leases end", "err", err)
+			}
+		}()
+		go d.renewSenders(renewCtx)
+	}
 	queue.Loop[openwaba.Message]{
-		Name: "messages",
-		Next: d.cfg.Store.NextDue,
-		Claim: func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
-			return d.cfg.Store.ClaimDue(ctx, now, d.cfg.Lease, limit)
-		},
+		Name:    "messages",
+		Next:    d.cfg.Store.NextDue,
+		Claim:   claim,
 		Process: d.process,
 		Release: d.release,
 		Workers: d.cfg.Workers, Batch: d.cfg.Batch, Poll: d.cfg.Poll,
@@ -114,6 +139,32 @@ func (d *Dispatcher) release(ctx context.Context, msgs []openwaba.Message) {
 	for _, m := range msgs {
 		if err := d.cfg.Store.Retry(ctx, m.ID, d.now(), m.ErrorCode, m.ErrorText); err != nil {
 			d.log.Warn("releasing message; it will be retried when its lease ends", "id", m.ID, "err", err)
+		}
+	}
+}
+
+// claimOwn claims the due messages of the senders this node paces, after
+// taking one more free sender if there is one.
+func (d *Dispatcher) claimOwn(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+	senders, err := d.cfg.Store.LeaseSenders(ctx, d.cfg.Node, now, d.cfg.SenderLease)
+	if err != nil {
+		return nil, err
+	}
+	return d.cfg.Store.ClaimDueFor(ctx, now, d.cfg.Lease, limit, senders)
+}
+
+// renewSenders keeps this node's sender leases alive while it runs.
+func (d *Dispatcher) renewSenders(ctx context.Context) {
+	t := time.NewTicker(d.cfg.SenderLease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := d.cfg.Store.LeaseSenders(ctx, d.cfg.Node, d.now(), d.cfg.SenderLease); err != nil && ctx.Err() == nil {
+				d.log.Warn("renewing sender leases", "err", err)
+			}
 		}
 	}
 }

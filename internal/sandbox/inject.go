@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// maxSent bounds the requests Sent keeps: a sandbox serving a demo
-// gateway for days must not grow without end. Tests stay far below it.
-const maxSent = 10000
+// defaultKeepSent bounds the requests Sent keeps: a sandbox serving a
+// demo gateway for days must not grow without end (Config.KeepSent).
+const defaultKeepSent = 10000
 
 // SentRequest is a request the messages endpoint received, kept so tests
 // can assert what a client sent and how the sandbox answered.
@@ -43,7 +43,7 @@ func (s *Sandbox) nextInjected() (int, bool) {
 }
 
 // Sent returns the requests received by the messages endpoint, oldest
-// first (the last maxSent of them).
+// first (the last Config.KeepSent of them).
 func (s *Sandbox) Sent() []SentRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,8 +53,12 @@ func (s *Sandbox) Sent() []SentRequest {
 func (s *Sandbox) record(r SentRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.sent) == maxSent {
-		s.sent = slices.Delete(s.sent, 0, maxSent/10)
+	keep := s.cfg.KeepSent
+	if keep <= 0 {
+		keep = defaultKeepSent
+	}
+	if len(s.sent) >= keep {
+		s.sent = slices.Delete(s.sent, 0, max(keep/10, 1))
 	}
 	s.sent = append(s.sent, r)
 }

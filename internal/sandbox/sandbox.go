@@ -56,6 +56,9 @@ type Config struct {
 	// RateLimits, when set, refuses sends over a number's throughput
 	// (130429) or a user's pair rate (131056), as Meta does; off when nil.
 	RateLimits *RateLimits
+	// KeepSent is how many requests Sent remembers (10,000 when zero);
+	// the oldest go first.
+	KeepSent int
 }
 
 // Sandbox is a fake Graph API. It is an http.Handler to mount at the root.

@@ -18,6 +18,19 @@ import (
 // lease keeps the row out of reach until the lease ends. A scheduled message
 // becomes queued when it is claimed.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]openwaba.Message, error) {
+	return s.claimDue(ctx, now, lease, limit, nil)
+}
+
+// ClaimDueFor is ClaimDue for the messages of senders only.
+func (s *Store) ClaimDueFor(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
+	if len(senders) == 0 {
+		return nil, nil
+	}
+	return s.claimDue(ctx, now, lease, limit, senders)
+}
+
+// claimDue claims for the given senders, or for all when senders is nil.
+func (s *Store) claimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -27,12 +40,13 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 			WITH due AS (
 				SELECT message_id FROM dispatch_queue
 				WHERE GREATEST(due_at, lease_until) <= $2
+				AND ($4::text[] IS NULL OR sender = ANY($4))
 				ORDER BY GREATEST(due_at, lease_until), message_id
 				LIMIT $3
 				FOR UPDATE SKIP LOCKED)
 			UPDATE dispatch_queue q SET lease_until = $1, attempts = q.attempts + 1
 			FROM due WHERE q.message_id = due.message_id
-			RETURNING q.message_id`, ms(now.Add(lease)), ms(now), limit)
+			RETURNING q.message_id`, ms(now.Add(lease)), ms(now), limit, senders)
 		if err != nil {
 			return err
 		}

@@ -126,7 +126,7 @@ const insertMessageSQL = `
 	journal AS (
 		INSERT INTO message_statuses (message_id, status, at) SELECT id, $16, $18 FROM m),
 	queue AS (
-		INSERT INTO dispatch_queue (message_id, due_at) SELECT id, $14 FROM m),
+		INSERT INTO dispatch_queue (message_id, due_at, sender) SELECT id, $14, $2 FROM m),
 	debit AS (
 		INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
 		SELECT $1, -$8::bigint, $21, id, $13 FROM m WHERE $8::bigint > 0)`

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,12 +18,33 @@ import (
 // row while its lease holds. A scheduled message becomes queued when it is
 // claimed.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]openwaba.Message, error) {
+	return s.claimDue(ctx, now, lease, limit, nil)
+}
+
+// ClaimDueFor is ClaimDue for the messages of senders only.
+func (s *Store) ClaimDueFor(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
+	if len(senders) == 0 {
+		return nil, nil
+	}
+	return s.claimDue(ctx, now, lease, limit, senders)
+}
+
+// claimDue claims for the given senders, or for all when senders is nil.
+func (s *Store) claimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
+	filter := sql.NullString{}
+	if senders != nil {
+		b, err := json.Marshal(senders)
+		if err != nil {
+			return nil, err
+		}
+		filter = sql.NullString{String: string(b), Valid: true}
+	}
 	var msgs []openwaba.Message
 	err := s.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		ids, err := leaseDue(ctx, tx, now, lease, limit)
+		ids, err := leaseDue(ctx, tx, now, lease, limit, filter)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -56,7 +78,8 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return msgs, nil
 }
 
-// leaseDueQuery leases the claimable rows (?2 = now) up to ?3 until ?1.
+// leaseDueQuery leases the claimable rows (?2 = now) up to ?3 until ?1,
+// of the senders in the JSON array ?4 (all when NULL).
 // The inner SELECT walks the dispatch_queue_claimable index from its start
 // and stops after ?3 rows: its cost does not grow with the number of
 // messages scheduled for later (TestQueuePlansUseIndex).
@@ -65,6 +88,7 @@ const leaseDueQuery = `
 	WHERE message_id IN (
 		SELECT message_id FROM dispatch_queue
 		WHERE max(due_at, lease_until) <= ?2
+		AND (?4 IS NULL OR sender IN (SELECT value FROM json_each(?4)))
 		ORDER BY max(due_at, lease_until), message_id LIMIT ?3)
 	RETURNING message_id`
 
@@ -74,8 +98,8 @@ const nextDueQuery = `
 	ORDER BY max(due_at, lease_until) LIMIT 1`
 
 // leaseDue takes up to limit claimable queue rows and returns their message ids.
-func leaseDue(ctx context.Context, tx *sql.Tx, now time.Time, d time.Duration, limit int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, leaseDueQuery, ms(now.Add(d)), ms(now), limit)
+func leaseDue(ctx context.Context, tx *sql.Tx, now time.Time, d time.Duration, limit int, senders sql.NullString) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, leaseDueQuery, ms(now.Add(d)), ms(now), limit, senders)
 	if err != nil {
 		return nil, err
 	}

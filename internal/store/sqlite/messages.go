@@ -170,7 +170,7 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *openwaba.Message, content
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO dispatch_queue (message_id, due_at) VALUES (?, ?)`, m.ID, ms(m.ScheduledAt)); err != nil {
+		`INSERT INTO dispatch_queue (message_id, due_at, sender) VALUES (?, ?, ?)`, m.ID, ms(m.ScheduledAt), m.Sender); err != nil {
 		return err
 	}
 	if m.Price > 0 {

@@ -51,7 +51,8 @@ func TestQueuePlansUseIndex(t *testing.T) {
 		query string
 		args  []any
 	}{
-		{"ClaimDue", leaseDueQuery, []any{ms(t0.Add(time.Hour)), ms(t0), 256}},
+		{"ClaimDue", leaseDueQuery, []any{ms(t0.Add(time.Hour)), ms(t0), 256, nil}},
+		{"ClaimDueFor", leaseDueQuery, []any{ms(t0.Add(time.Hour)), ms(t0), 256, `["4915100000001"]`}},
 		{"NextDue", nextDueQuery, nil},
 	}
 	for _, tc := range tests {

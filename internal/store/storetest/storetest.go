@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Dispatch", dispatchTests},
 		{"ApplyStatus", statusTests},
 		{"Inbound", inboundTests},
+		{"SenderLeases", senderLeaseTests},
 		{"Hooks", hookTests},
 		{"Tracking", trackingTests},
 		{"Concurrency", concurrencyTests},
