@@ -99,25 +99,29 @@ func TestThreeNodesOneKilled(t *testing.T) {
 	}
 	t.Logf("%d sends for %d messages; %d sent twice (in flight in the killed node)", len(sent), total, len(dups))
 
-	// Each sender's pace held across the nodes: in no second more than
-	// its rate plus the pacer's burst (a tenth) and a little slack.
+	// Each sender's pace held across the nodes: in no two seconds more
+	// than twice its rate plus the pacer's burst (a tenth) and as much
+	// again for the jitter between a token and the request's arrival.
+	// (Two seconds, so that jitter weighs less; without the sender
+	// leases the nodes pace a sender side by side and go far over.)
 	bySender := map[string][]time.Time{}
 	for _, s := range sent {
 		bySender[s.PhoneNumberID] = append(bySender[s.PhoneNumberID], s.At)
 	}
-	limit := mps + mps/10 + mps/20
+	const window = 2 * time.Second
+	limit := 2*mps + mps/10 + mps/10
 	for pn, ats := range bySender {
 		slices.SortFunc(ats, func(a, b time.Time) int { return a.Compare(b) })
 		busiest, j := 0, 0
 		for i := range ats {
-			for ats[i].Sub(ats[j]) >= time.Second {
+			for ats[i].Sub(ats[j]) >= window {
 				j++
 			}
 			busiest = max(busiest, i-j+1)
 		}
-		t.Logf("sender %s: at most %d sends in one second", pn, busiest)
+		t.Logf("sender %s: at most %d sends in %v", pn, busiest, window)
 		if busiest > limit {
-			t.Errorf("sender %s: %d sends in one second, over its pace of %d/s (and burst)", pn, busiest, mps)
+			t.Errorf("sender %s: %d sends in %v, over its pace of %d/s (and burst)", pn, busiest, window, mps)
 		}
 	}
 }
