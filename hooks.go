@@ -2,6 +2,7 @@ package openwaba
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -19,6 +20,29 @@ const (
 
 // Covers reports whether a hook subscribed to h receives events of type e.
 func (h HookEvent) Covers(e HookEvent) bool { return h == e || h == HookAll }
+
+// HookEvents are the webhook events an outbound message reaching status s
+// produces: every WhatsApp status is a wa_status event; the ones seven
+// reports as a status report (DLR) are dlr events too. Every store
+// enqueues exactly these.
+func (s Status) HookEvents() []HookEvent {
+	switch s {
+	case StatusSent, StatusDelivered, StatusFailed, StatusExpired:
+		return []HookEvent{HookDLR, HookWAStatus}
+	case StatusRead, StatusDeleted:
+		return []HookEvent{HookWAStatus}
+	}
+	return nil
+}
+
+// MessageOrderKey and ConversationOrderKey name the outbox orders: per
+// hook, the deliveries with one key go out one after the other. A
+// message's events share one; so do a conversation's inbound messages.
+func MessageOrderKey(messageID int64) string { return "m" + strconv.FormatInt(messageID, 10) }
+
+// ConversationOrderKey is the order of the inbound messages from user to
+// one of our sender numbers.
+func ConversationOrderKey(sender, user string) string { return "c" + sender + ":" + user }
 
 // Hook is a customer's webhook subscription.
 type Hook struct {

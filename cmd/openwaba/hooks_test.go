@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,7 +107,7 @@ func TestHooksEndToEnd(t *testing.T) {
 	g.waitStatus(id, "read")
 	got := recv.wait(t, 5)
 	want := "dlr:TRANSMITTED dlr:DELIVERED wa_status:sent wa_status:delivered wa_status:read"
-	if strings.Join(sorted(got), " ") != strings.Join(sorted(strings.Fields(want)), " ") {
+	if strings.Join(slices.Sorted(slices.Values(got)), " ") != strings.Join(slices.Sorted(slices.Values(strings.Fields(want))), " ") {
 		t.Fatalf("webhooks %v, want %s", got, want)
 	}
 	recv.mu.Lock()
@@ -121,18 +122,6 @@ func TestHooksEndToEnd(t *testing.T) {
 	if got[5] != "wa_mo:text" {
 		t.Errorf("last webhook %s, want wa_mo:text", got[5])
 	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // TestHooksAPI: seven's hooks API — create (JSON or form), list, delete —

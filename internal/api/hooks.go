@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -86,7 +87,7 @@ func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, err
 	if ev == "" {
 		return h, badField("event_type", "is required: all, dlr, wa_mo, wa_status or tracking")
 	}
-	if !contains(hookEventTypes, ev) {
+	if !slices.Contains(hookEventTypes, ev) {
 		return h, badField("event_type", "openwaba delivers all, dlr, wa_mo, wa_status and tracking, got %q", req.EventType.Value)
 	}
 	h.EventType = ev
@@ -112,15 +113,6 @@ func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, err
 	}
 	h.Headers = strings.TrimSpace(req.Headers.Value)
 	return h, nil
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 type hookView struct {

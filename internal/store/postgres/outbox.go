@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,21 +11,14 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-// statusEvents are the webhook events a status of an outbound message
-// produces: every WhatsApp status is a wa_status event; the ones seven
-// reports as a status report (DLR) are dlr events too.
+// statusEvents are st.HookEvents() as the text[] the statements take.
 func statusEvents(st openwaba.Status) []string {
-	switch st {
-	case openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusFailed, openwaba.StatusExpired:
-		return []string{string(openwaba.HookDLR), string(openwaba.HookWAStatus)}
-	case openwaba.StatusRead, openwaba.StatusDeleted:
-		return []string{string(openwaba.HookWAStatus)}
+	var out []string
+	for _, e := range st.HookEvents() {
+		out = append(out, string(e))
 	}
-	return nil
+	return out
 }
-
-// messageOrderKey orders the deliveries of one message's events.
-func messageOrderKey(id int64) string { return "m" + strconv.FormatInt(id, 10) }
 
 // Deliveries are due at once (due_at 0): their created_at is the time of
 // the event they report, which may lie in the future of this clock.
@@ -50,7 +42,7 @@ func enqueueStatus(ctx context.Context, tx pgx.Tx, id int64, status openwaba.Sta
 	if len(events) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, enqueueStatusSQL, events, messageOrderKey(id), status, ms(at), code, text, id)
+	_, err := tx.Exec(ctx, enqueueStatusSQL, events, openwaba.MessageOrderKey(id), status, ms(at), code, text, id)
 	return err
 }
 
@@ -62,7 +54,7 @@ func enqueueInbound(ctx context.Context, tx pgx.Tx, id int64, m openwaba.Inbound
 		SELECT id, $1, $2, $3, $4, 0 FROM hooks
 		WHERE account_id = $5 AND event_type IN ($1, 'all') AND event_filter IN ('', $6)
 		ORDER BY id`,
-		openwaba.HookWAMO, "c"+m.Sender+":"+m.From, id, ms(m.ReceivedAt), m.AccountID, m.Sender)
+		openwaba.HookWAMO, openwaba.ConversationOrderKey(m.Sender, m.From), id, ms(m.ReceivedAt), m.AccountID, m.Sender)
 	return err
 }
 
@@ -75,7 +67,7 @@ func (s *Store) EnqueueEvent(ctx context.Context, accountID int64, event openwab
 			SELECT id, $1, $2, $3, $4, $5, 0 FROM hooks
 			WHERE account_id = $6 AND event_type IN ($1, 'all') AND event_filter IN ('', $7)
 			ORDER BY id`,
-			event, messageOrderKey(messageID), messageID, data, ms(at), accountID, sender)
+			event, openwaba.MessageOrderKey(messageID), messageID, data, ms(at), accountID, sender)
 		return err
 	})
 	if err != nil {

@@ -63,7 +63,7 @@ func (s *Store) RecordClick(ctx context.Context, code string, at time.Time, user
 			SELECT id, $1, $2, $3, $4, $5, 0 FROM hooks
 			WHERE account_id = $6 AND event_type IN ($1, 'all') AND event_filter IN ('', $7)
 			ORDER BY id`,
-			openwaba.HookTracking, messageOrderKey(l.MessageID), l.MessageID, c.ID, ms(at), l.AccountID, c.Sender)
+			openwaba.HookTracking, openwaba.MessageOrderKey(l.MessageID), l.MessageID, c.ID, ms(at), l.AccountID, c.Sender)
 		return err
 	})
 	if err != nil {

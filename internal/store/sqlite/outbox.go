@@ -5,24 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/openwaba/openwaba"
 )
-
-// statusEvents are the webhook events a status of an outbound message
-// produces: every WhatsApp status is a wa_status event; the ones seven
-// reports as a status report (DLR) are dlr events too.
-func statusEvents(st openwaba.Status) []openwaba.HookEvent {
-	switch st {
-	case openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusFailed, openwaba.StatusExpired:
-		return []openwaba.HookEvent{openwaba.HookDLR, openwaba.HookWAStatus}
-	case openwaba.StatusRead, openwaba.StatusDeleted:
-		return []openwaba.HookEvent{openwaba.HookWAStatus}
-	}
-	return nil
-}
 
 // Deliveries are due at once (due_at 0): their created_at is the time of
 // the event they report, which may lie in the future of this clock.
@@ -30,7 +16,7 @@ func statusEvents(st openwaba.Status) []openwaba.HookEvent {
 // enqueueStatus puts the webhook deliveries of message id reaching status
 // in the outbox, one per event per matching hook of the message's account.
 func enqueueStatus(ctx context.Context, tx *sql.Tx, id int64, status openwaba.Status, at time.Time, code int, text string) error {
-	for _, ev := range statusEvents(status) {
+	for _, ev := range status.HookEvents() {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, status, status_at,
 				error_code, error_text, created_at, due_at)
@@ -38,7 +24,7 @@ func enqueueStatus(ctx context.Context, tx *sql.Tx, id int64, status openwaba.St
 			FROM messages m JOIN hooks h ON h.account_id = m.account_id
 			WHERE m.id = ?7 AND h.event_type IN (?1, 'all') AND h.event_filter IN ('', m.sender)
 			ORDER BY h.id`,
-			ev, "m"+strconv.FormatInt(id, 10), status, ms(at), code, text, id)
+			ev, openwaba.MessageOrderKey(id), status, ms(at), code, text, id)
 		if err != nil {
 			return err
 		}
@@ -54,7 +40,7 @@ func enqueueInbound(ctx context.Context, tx *sql.Tx, id int64, m openwaba.Inboun
 		SELECT id, ?1, ?2, ?3, ?4, 0 FROM hooks
 		WHERE account_id = ?5 AND event_type IN (?1, 'all') AND event_filter IN ('', ?6)
 		ORDER BY id`,
-		openwaba.HookWAMO, "c"+m.Sender+":"+m.From, id, ms(m.ReceivedAt), m.AccountID, m.Sender)
+		openwaba.HookWAMO, openwaba.ConversationOrderKey(m.Sender, m.From), id, ms(m.ReceivedAt), m.AccountID, m.Sender)
 	return err
 }
 
@@ -67,7 +53,7 @@ func (s *Store) EnqueueEvent(ctx context.Context, accountID int64, event openwab
 			SELECT id, ?1, ?2, ?3, ?4, ?5, 0 FROM hooks
 			WHERE account_id = ?6 AND event_type IN (?1, 'all') AND event_filter IN ('', ?7)
 			ORDER BY id`,
-			event, "m"+strconv.FormatInt(messageID, 10), messageID, data, ms(at), accountID, sender)
+			event, openwaba.MessageOrderKey(messageID), messageID, data, ms(at), accountID, sender)
 		return err
 	})
 	if err != nil {

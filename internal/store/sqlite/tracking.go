@@ -61,7 +61,7 @@ func (s *Store) RecordClick(ctx context.Context, code string, at time.Time, user
 			SELECT id, ?1, ?2, ?3, ?4, ?5, 0 FROM hooks
 			WHERE account_id = ?6 AND event_type IN (?1, 'all') AND event_filter IN ('', ?7)
 			ORDER BY id`,
-			openwaba.HookTracking, "m"+fmt.Sprint(c.Link.MessageID), c.Link.MessageID, c.ID, ms(at), c.Link.AccountID, c.Sender)
+			openwaba.HookTracking, openwaba.MessageOrderKey(c.Link.MessageID), c.Link.MessageID, c.ID, ms(at), c.Link.AccountID, c.Sender)
 		return err
 	})
 	if err != nil {
