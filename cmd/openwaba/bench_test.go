@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/store/postgres/pgtest"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // BenchmarkAccept measures POST /api/waba/messages end to end over

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/postgres/pgtest"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // TestThreeNodesOneKilled: three gateway processes share one PostgreSQL

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/store/postgres/pgtest"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // The gateway on PostgreSQL: the same paths as the SQLite tests, end to

@@ -9,8 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/store/postgres"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 // storeConfig says where the state lives: PostgreSQL when DatabaseURL is
@@ -37,7 +36,7 @@ func (c storeConfig) describe() string {
 // quietly start an empty one.
 func openConfiguredStore(ctx context.Context, c storeConfig, mustExist bool, log *slog.Logger) (openwaba.Store, error) {
 	if c.DatabaseURL != "" {
-		s, err := postgres.Open(ctx, c.DatabaseURL, postgres.Options{Logger: log})
+		s, err := sqlstore.OpenPostgres(ctx, c.DatabaseURL, sqlstore.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("opening database %s: %w", c.describe(), err)
 		}
@@ -51,7 +50,7 @@ func openConfiguredStore(ctx context.Context, c storeConfig, mustExist bool, log
 	} else if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log})
+	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("opening database: %w", err)
 	}

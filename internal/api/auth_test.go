@@ -19,7 +19,7 @@ import (
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/pricing"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 // clock is a settable time for the server under test.
@@ -37,7 +37,7 @@ func (c *clock) Add(d time.Duration) {
 
 type fixture struct {
 	t     *testing.T
-	store *sqlite.Store
+	store *sqlstore.Store
 	clock *clock
 	url   string
 }
@@ -47,7 +47,7 @@ type fixture struct {
 func newFixture(t *testing.T, mutate func(*api.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlite.Options{})
+	s, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 const (
@@ -73,7 +73,7 @@ func (l *logBuffer) String() string {
 // into the store.
 type env struct {
 	clk     *clock
-	store   *sqlite.Store
+	store   *sqlstore.Store
 	sb      *sandbox.Sandbox
 	graph   *httptest.Server
 	d       *Dispatcher
@@ -91,7 +91,7 @@ func newEnv(t *testing.T, cfg Config, sandboxOpts ...func(*sandbox.Config)) *env
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlite.Options{Now: clk.Now, Logger: log})
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlstore.Options{Now: clk.Now, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

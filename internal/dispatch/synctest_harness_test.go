@@ -15,7 +15,7 @@ import (
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 // The dispatcher tests run in a synctest bubble: time.Now, timers and the
@@ -103,7 +103,7 @@ func (l *sendLog) records() []sendRecord {
 type env struct {
 	t       testing.TB
 	path    string
-	store   *sqlite.Store
+	store   *sqlstore.Store
 	up      *sendLog
 	account openwaba.Account
 	cfg     dispatch.Config
@@ -136,7 +136,7 @@ func newEnv(t testing.TB, g *graph, mps int) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	s, err := sqlite.Open(context.Background(), e.path, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := sqlstore.OpenSQLite(context.Background(), e.path, sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -7,13 +7,13 @@ import (
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/pricing"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 func TestStoredLongestPrefix(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{})
+	s, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "db"), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

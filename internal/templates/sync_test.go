@@ -13,7 +13,7 @@ import (
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/sandbox"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 	"github.com/openwaba/openwaba/internal/templates"
 )
 
@@ -24,7 +24,7 @@ const token = "sandbox-token"
 // knows, and ghost, whose WABA it does not.
 type syncEnv struct {
 	sb          *sandbox.Sandbox
-	store       *sqlite.Store
+	store       *sqlstore.Store
 	syncer      *templates.Syncer
 	acme, ghost openwaba.Account
 }
@@ -38,7 +38,7 @@ func newSyncEnv(t *testing.T) *syncEnv {
 	t.Cleanup(graph.Close)
 	t.Cleanup(sb.Close)
 
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

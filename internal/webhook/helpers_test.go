@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
@@ -33,20 +33,20 @@ const (
 // against it.
 type env struct {
 	t       *testing.T
-	store   *sqlite.Store
+	store   *sqlstore.Store
 	account openwaba.Account
 	d       *webhook.Deliverer
 }
 
 // benchEnv is a store with one account, for benchmarks.
 type benchEnv struct {
-	store   *sqlite.Store
+	store   *sqlstore.Store
 	account openwaba.Account
 }
 
 func newBenchEnv(b *testing.B) benchEnv {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "openwaba.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "openwaba.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func newBenchEnv(b *testing.B) benchEnv {
 func newEnv(t *testing.T, mutate ...func(*webhook.Config)) *env {
 	t.Helper()
 	ctx := t.Context()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "openwaba.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

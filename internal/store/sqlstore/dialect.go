@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect is everything in which the two engines differ, by name. The
+// statements of the store are written once, in SQLite's and PostgreSQL's
+// common SQL with "?" placeholders, and splice in these fragments where the
+// engines spell a thing differently.
+type dialect struct {
+	name string
+	// goose is the migration dialect; migrations is the folder of the
+	// engine's schema files under migrations/.
+	goose      goose.Dialect
+	migrations string
+
+	// numbered rewrites "?" and "?N" placeholders to "$N" (PostgreSQL);
+	// SQLite takes them as written.
+	numbered bool
+	// prepare keeps statements prepared per connection. SQLite's driver
+	// parses every statement anew otherwise (a third of the accept path's
+	// CPU); pgx caches prepared statements by itself.
+	prepare bool
+
+	// greatest is the two-argument maximum. The queue and outbox indexes
+	// are on greatest(due_at, lease_until): statements must spell it so.
+	greatest string
+	// lockRows ends a SELECT whose rows the transaction then updates, and
+	// skipLocked one that claims rows concurrent claimers must not share.
+	// SQLite has one writer, which needs neither.
+	lockRows, skipLocked string
+	// inList is the right-hand side of "x IN/= <list argument>", with %s
+	// for the placeholder of the argument listArg makes of a slice.
+	inList  string
+	listArg func(v any) (any, error)
+	// day formats a unix-millisecond column as the UTC date YYYY-MM-DD.
+	day func(col string) string
+	// byteOrder collates text in byte order, for ORDER BY.
+	byteOrder string
+	// xactLock, when set, takes a transaction-scoped lock on (class, key):
+	// the engine with concurrent writers serialises on it where no row
+	// exists yet to lock.
+	xactLock string
+	// sessionLock and sessionUnlock take and give back a lock held by one
+	// connection across transactions (Exclusive, migrations).
+	sessionLock, sessionUnlock string
+
+	// classify names a driver error for the store: unique or foreign key
+	// violation, or a conflict worth retrying.
+	classify func(err error) errClass
+}
+
+// errClass is a driver error as the store sees it.
+type errClass int
+
+const (
+	errOther errClass = iota
+	errUnique
+	errForeignKey
+	errRetry // deadlock or serialization failure: run the transaction again
+)
+
+var sqliteDialect = dialect{
+	name:       "sqlite",
+	goose:      goose.DialectSQLite3,
+	migrations: "migrations/sqlite",
+	prepare:    true,
+	greatest:   "max",
+	inList:     "(SELECT value FROM json_each(%s))",
+	listArg: func(v any) (any, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+	day:       func(col string) string { return `strftime('%Y-%m-%d', ` + col + ` / 1000, 'unixepoch')` },
+	byteOrder: ` COLLATE BINARY`,
+	classify: func(err error) errClass {
+		var e *sqlite.Error
+		if !errors.As(err, &e) {
+			return errOther
+		}
+		switch e.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return errUnique
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return errForeignKey
+		}
+		return errOther
+	},
+}
+
+var postgresDialect = dialect{
+	name:       "postgres",
+	goose:      goose.DialectPostgres,
+	migrations: "migrations/postgres",
+	numbered:   true,
+	greatest:   "GREATEST",
+	// NO KEY: rows referencing the locked one (ledger, journal) may
+	// still be inserted by others meanwhile.
+	lockRows:   " FOR NO KEY UPDATE",
+	skipLocked: " FOR UPDATE SKIP LOCKED",
+	inList:     "ANY(%s)",
+	listArg:    func(v any) (any, error) { return v, nil },
+	day: func(col string) string {
+		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	},
+	byteOrder: ` COLLATE "C"`,
+	// A hash collision only makes two keys wait for each other.
+	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
+	// With the schema in the key: stores in different schemas of one
+	// database (the tests) do not wait for each other.
+	sessionLock:   `SELECT pg_advisory_lock(hashtextextended('openwaba exclusive ' || ? || ' ' || current_schema(), 0))`,
+	sessionUnlock: `SELECT pg_advisory_unlock(hashtextextended('openwaba exclusive ' || ? || ' ' || current_schema(), 0))`,
+	classify: func(err error) errClass {
+		var e *pgconn.PgError
+		if !errors.As(err, &e) {
+			return errOther
+		}
+		switch e.Code {
+		case "23505": // unique_violation
+			return errUnique
+		case "23503": // foreign_key_violation
+			return errForeignKey
+		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return errRetry
+		}
+		return errOther
+	},
+}
+
+// in is "IN <list>" for a column tested against the list argument at
+// placeholder p ("?" or "?N").
+func (d *dialect) in(p string) string {
+	if d.numbered {
+		return "= " + fmt.Sprintf(d.inList, p)
+	}
+	return "IN " + fmt.Sprintf(d.inList, p)
+}
+
+// rebind rewrites a statement's placeholders for the engine as SQLite
+// numbers them: "?N" is argument N, and "?" is one more than the largest
+// number before it. Quoted text is left alone.
+func (d *dialect) rebind(query string) string {
+	if !d.numbered || strings.IndexByte(query, '?') < 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	quoted := false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
+			if j > i+1 {
+				k, _ := strconv.Atoi(query[i+1 : j])
+				n = max(n, k)
+				b.WriteByte('$')
+				b.WriteString(query[i+1 : j])
+			} else {
+				n++
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			}
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

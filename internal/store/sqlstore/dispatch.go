@@ -1,0 +1,250 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// ClaimDue leases up to limit queued messages that are due at now and not
+// leased, oldest due first. Two claimers never lease the same row while its
+// lease holds: on SQLite the single writer runs claims one after the other;
+// on PostgreSQL SKIP LOCKED makes concurrent claimers (goroutines or nodes)
+// take disjoint rows without waiting, and once one commits its lease keeps
+// the row out of reach until the lease ends. A scheduled message becomes
+// queued when it is claimed.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]openwaba.Message, error) {
+	return s.claimDue(ctx, now, lease, limit, nil)
+}
+
+// ClaimDueFor is ClaimDue for the messages of senders only.
+func (s *Store) ClaimDueFor(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
+	if len(senders) == 0 {
+		return nil, nil
+	}
+	return s.claimDue(ctx, now, lease, limit, senders)
+}
+
+// claimDue claims for the given senders, or for all when senders is nil.
+func (s *Store) claimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, senders []string) ([]openwaba.Message, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	args := []any{ms(now.Add(lease)), ms(now), limit}
+	if senders != nil {
+		list, err := s.list(senders)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, list)
+	}
+	query := s.claimQuery(senders != nil)
+	var msgs []openwaba.Message
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		ids, err := all(ctx, tx, scanValue[int64], query, args...)
+		if err != nil || len(ids) == 0 {
+			msgs = nil
+			return err
+		}
+		list, err := s.list(ids)
+		if err != nil {
+			return err
+		}
+		if err := promote(ctx, tx, list, now); err != nil {
+			return err
+		}
+		msgs, err = all(ctx, tx, scanMessage, `
+			SELECT `+messageColumns+` FROM messages m JOIN dispatch_queue q ON q.message_id = m.id
+			WHERE m.id `+s.d.in("?")+` ORDER BY q.due_at, m.id`, list)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due messages: %w", err)
+	}
+	return msgs, nil
+}
+
+// claimQuery leases up to ?3 claimable queue rows (?2 is now) until ?1,
+// of the senders in the list ?4 when filtered, and returns their message
+// ids. The inner SELECT walks the claimable index (greatest(due_at,
+// lease_until)) from its start and stops after ?3 rows: its cost does not
+// grow with the number of messages scheduled for later
+// (TestQueuePlansUseIndex).
+func (s *Store) claimQuery(filtered bool) string {
+	due := s.d.greatest + `(due_at, lease_until)`
+	filter := ``
+	if filtered {
+		filter = ` AND sender ` + s.d.in("?4")
+	}
+	return `
+		UPDATE dispatch_queue SET lease_until = ?1, attempts = attempts + 1
+		WHERE message_id IN (
+			SELECT message_id FROM dispatch_queue
+			WHERE ` + due + ` <= ?2` + filter + `
+			ORDER BY ` + due + `, message_id LIMIT ?3` + s.d.skipLocked + `)
+		RETURNING message_id`
+}
+
+// nextDueQuery reads the first entry of the claimable index.
+func (s *Store) nextDueQuery() string {
+	due := s.d.greatest + `(due_at, lease_until)`
+	return `SELECT ` + due + ` FROM dispatch_queue ORDER BY ` + due + ` LIMIT 1`
+}
+
+// promote counts an attempt for each of the claimed messages ids, makes
+// the scheduled (or accepted) ones queued and journals that. The claimer
+// holds their queue rows, so it is the only writer that locks these
+// message rows after their queue rows' locks: no deadlock with Cancel,
+// Retry, Fail or MarkSubmitted, which lock the queue row first too.
+func promote(ctx context.Context, tx *db, list any, now time.Time) error {
+	queued := openwaba.StatusQueued
+	// In id order, the order every multi-row lock of messages takes.
+	old, err := all(ctx, tx, func(sc scanner) (openwaba.Message, error) {
+		var m openwaba.Message
+		err := sc.Scan(&m.ID, &m.Status)
+		return m, err
+	}, `SELECT id, status FROM messages WHERE id `+tx.d.in("?")+` ORDER BY id`+tx.d.lockRows, list)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1 WHERE id `+tx.d.in("?"), list); err != nil {
+		return err
+	}
+	for _, m := range old {
+		if !queued.Follows(m.Status) {
+			continue
+		}
+		if _, err := setStatus(ctx, tx, m.ID, queued, now, 0, ""); err != nil {
+			return err
+		}
+		if err := journal(ctx, tx, m.ID, queued, now, 0, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NextDue returns the earliest time at which ClaimDue will find something:
+// the due time of an unleased message, or the end of a lease (a dispatcher
+// that died leaves its messages leased, and they must be picked up when
+// that runs out). false means the queue is empty.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var next int64
+	err := s.read.row(ctx, s.nextDueQuery()).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due message: %w", err)
+	}
+	return fromMS(next), true, nil
+}
+
+// MarkSubmitted records the wamid WhatsApp gave message id, applies the
+// status reports that came for it before, and takes it out of the queue.
+// Its status stays as it is until WhatsApp reports sent.
+func (s *Store) MarkSubmitted(ctx context.Context, id int64, wamid string, at time.Time) error {
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		inQueue, _, err := lockQueued(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.lock(ctx, tx, wamidLock, wamid); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE messages SET wamid = ? WHERE id = ?`, nullString(wamid), id); err != nil {
+			return err
+		}
+		if err := applyEarly(ctx, tx, id, wamid, s.now()); err != nil {
+			return err
+		}
+		if !inQueue {
+			// WhatsApp has it, so the wamid is kept all the same: status
+			// reports must find the message.
+			s.log.Warn("message submitted that was no longer queued; was its lease too short?",
+				"id", id, "wamid", wamid, "at", at)
+			return nil
+		}
+		_, err = tx.exec(ctx, `DELETE FROM dispatch_queue WHERE message_id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark message %d submitted: %w", id, err)
+	}
+	return nil
+}
+
+// Retry puts a message back in the queue, due at next and unleased, and
+// keeps errCode and errText as its last error. A message no longer in the
+// queue (submitted or ended meanwhile) is ErrConflict: it must not come back.
+func (s *Store) Retry(ctx context.Context, id int64, next time.Time, errCode int, errText string) error {
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		if err := queued(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx,
+			`UPDATE dispatch_queue SET due_at = ?, lease_until = 0 WHERE message_id = ?`, ms(next), id); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx,
+			`UPDATE messages SET error_code = ?, error_text = ? WHERE id = ?`, errCode, errText, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retry message %d: %w", id, err)
+	}
+	return nil
+}
+
+// Fail ends a queued message with status (openwaba.Status.CanFail: failed
+// or expired) and the error, and refunds it. A message no longer in the
+// queue is ErrConflict.
+func (s *Store) Fail(ctx context.Context, id int64, status openwaba.Status, errCode int, errText string, at time.Time) error {
+	if !status.CanFail() {
+		return fmt.Errorf("fail message %d: status %q is neither failed nor expired", id, status)
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		if err := queued(ctx, tx, id); err != nil {
+			return err
+		}
+		return end(ctx, tx, id, status, at, errCode, errText)
+	})
+	if err != nil {
+		return fmt.Errorf("fail message %d: %w", id, err)
+	}
+	return nil
+}
+
+// queued checks that message id exists (else ErrNotFound) and is in the
+// queue (else ErrConflict), and locks its queue row.
+func queued(ctx context.Context, tx *db, id int64) error {
+	inQueue, _, err := lockQueued(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !inQueue {
+		return fmt.Errorf("%w: message is no longer queued", openwaba.ErrConflict)
+	}
+	return nil
+}
+
+// lockQueued checks that message id exists (else ErrNotFound), locks its
+// queue row if it has one and reports whether it has, and until when it is
+// leased. Every writer locks the queue row before the message row; see
+// promote.
+func lockQueued(ctx context.Context, tx *db, id int64) (inQueue bool, leaseUntil time.Time, err error) {
+	var one int
+	if err := tx.row(ctx, `SELECT 1 FROM messages WHERE id = ?`, id).Scan(&one); err != nil {
+		return false, time.Time{}, notFound(err)
+	}
+	var until int64
+	err = tx.row(ctx, `SELECT lease_until FROM dispatch_queue WHERE message_id = ?`+tx.d.lockRows, id).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	return err == nil, fromMS(until), err
+}

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// TestQueuePlansUseIndex checks that SQLite finds due messages through an
+// index, so that a million messages scheduled for later cost the claim
+// nothing: no full scan of dispatch_queue, no sort of it.
+func TestQueuePlansUseIndex(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "openwaba.db"), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	// Some rows and fresh statistics, so the planner decides as it would
+	// on a real database.
+	a, err := s.CreateAccount(ctx, openwaba.Account{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var msgs []openwaba.Message
+	for i := range 500 {
+		due := t0.Add(time.Duration(i) * time.Minute)
+		msgs = append(msgs, openwaba.Message{
+			Sender: "4915100000001", Recipient: "4917600000001",
+			Content:   openwaba.Content{Type: openwaba.TypeText, Text: "hi"},
+			CreatedAt: t0, ScheduledAt: due, ExpiresAt: due.Add(time.Hour),
+		})
+	}
+	if _, err := s.Accept(ctx, a.ID, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.write(ctx, func(ctx context.Context, tx *db) error { _, err := tx.exec(ctx, "ANALYZE"); return err }); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+	}{
+		{"ClaimDue", s.claimQuery(false), []any{ms(t0.Add(time.Hour)), ms(t0), 256}},
+		{"ClaimDueFor", s.claimQuery(true), []any{ms(t0.Add(time.Hour)), ms(t0), 256, `["4915100000001"]`}},
+		{"NextDue", s.nextDueQuery(), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			plan := explain(t, s, tc.query, tc.args...)
+			if !strings.Contains(plan, "INDEX dispatch_queue_claimable") {
+				t.Errorf("plan does not use dispatch_queue_claimable:\n%s", plan)
+			}
+			// A bare "SCAN dispatch_queue" reads the whole table; NextDue's
+			// "SCAN ... USING COVERING INDEX" with LIMIT 1 reads one entry.
+			for _, bad := range []string{"\nSCAN dispatch_queue\n", "TEMP B-TREE"} {
+				if strings.Contains("\n"+plan+"\n", bad) {
+					t.Errorf("plan has %q:\n%s", strings.TrimSpace(bad), plan)
+				}
+			}
+		})
+	}
+}
+
+// explain returns the query plan, one detail per line.
+func explain(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.read.sql.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}

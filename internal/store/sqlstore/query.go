@@ -1,0 +1,204 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/openwaba/openwaba"
+)
+
+// db runs the store's statements on a pool or, through in, on one
+// transaction of it. Every statement passes here, which is what makes the
+// engines behave alike: placeholders are rebound for the engine, text
+// arguments are stored as openwaba.StoredText says, and where the dialect
+// asks for it statements are prepared once per connection and kept.
+type db struct {
+	sql   *sql.DB
+	d     *dialect
+	tx    *sql.Tx   // set on the copies in makes
+	stmts *sync.Map // query as written → *stmt; shared with those copies
+}
+
+// stmt is a statement as the engine takes it.
+type stmt struct {
+	text     string
+	prepared *sql.Stmt // when the dialect prepares
+}
+
+func newDB(pool *sql.DB, d *dialect) *db { return &db{sql: pool, d: d, stmts: new(sync.Map)} }
+
+// in is c running in transaction tx of c's pool.
+func (c *db) in(tx *sql.Tx) *db { return &db{sql: c.sql, d: c.d, tx: tx, stmts: c.stmts} }
+
+// closeStmts closes the prepared statements; the pool closes after.
+func (c *db) closeStmts() {
+	c.stmts.Range(func(_, v any) bool {
+		if p := v.(*stmt).prepared; p != nil {
+			p.Close()
+		}
+		return true
+	})
+}
+
+// stmt returns query as the engine takes it, prepared where the dialect
+// prepares. The statements the store writes are a fixed set (lists are one
+// argument, never spliced), so the cache stays small.
+func (c *db) stmt(ctx context.Context, query string) (*stmt, error) {
+	if v, ok := c.stmts.Load(query); ok {
+		return v.(*stmt), nil
+	}
+	st := &stmt{text: c.d.rebind(query)}
+	if c.d.prepare {
+		// On the pool, not on c.tx: a statement prepared in a transaction
+		// ends with it. (SQLite's writing pool has a second connection for
+		// this, so preparing never waits for the batch that holds the first.)
+		p, err := c.sql.PrepareContext(context.WithoutCancel(ctx), st.text)
+		if err != nil {
+			return nil, err
+		}
+		st.prepared = p
+	}
+	if v, loaded := c.stmts.LoadOrStore(query, st); loaded {
+		if st.prepared != nil {
+			st.prepared.Close()
+		}
+		return v.(*stmt), nil
+	}
+	return st, nil
+}
+
+// on is the prepared statement as it runs on c (its transaction, if any).
+func (c *db) on(ctx context.Context, st *stmt) *sql.Stmt {
+	if c.tx != nil {
+		return c.tx.StmtContext(ctx, st.prepared)
+	}
+	return st.prepared
+}
+
+func (c *db) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	args = storedArgs(args)
+	switch {
+	case st.prepared != nil:
+		return c.on(ctx, st).ExecContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.ExecContext(ctx, st.text, args...)
+	}
+	return c.sql.ExecContext(ctx, st.text, args...)
+}
+
+func (c *db) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	args = storedArgs(args)
+	switch {
+	case st.prepared != nil:
+		return c.on(ctx, st).QueryContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.QueryContext(ctx, st.text, args...)
+	}
+	return c.sql.QueryContext(ctx, st.text, args...)
+}
+
+// row runs a query for at most one row, like *sql.DB.QueryRowContext.
+func (c *db) row(ctx context.Context, query string, args ...any) row {
+	rows, err := c.query(ctx, query, args...)
+	return row{rows: rows, err: err}
+}
+
+// row is *sql.Row for statements that may fail before they run (while
+// being prepared): Scan reports that error, or sql.ErrNoRows.
+type row struct {
+	rows *sql.Rows
+	err  error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	return r.rows.Close()
+}
+
+// scanner is a row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// all scans every row of query with scan.
+func all[T any](ctx context.Context, c *db, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
+}
+
+// scanValue scans a row of one column.
+func scanValue[T any](sc scanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
+}
+
+// affected returns how many rows an Exec changed.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// affectedOne turns an Exec that changed no row into ErrNotFound.
+func affectedOne(res sql.Result, err error) error {
+	n, err := affected(res, err)
+	if err == nil && n == 0 {
+		return openwaba.ErrNotFound
+	}
+	return err
+}
+
+// storedArgs applies openwaba.StoredText to the text arguments, copying
+// args only when one has a U+0000.
+func storedArgs(args []any) []any {
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || strings.IndexByte(s, 0) < 0 {
+			continue
+		}
+		out := make([]any, len(args))
+		copy(out, args)
+		for j := i; j < len(out); j++ {
+			if s, ok := out[j].(string); ok {
+				out[j] = openwaba.StoredText(s)
+			}
+		}
+		return out
+	}
+	return args
+}

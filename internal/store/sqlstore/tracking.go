@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+const linkColumns = `l.code, l.url, l.account_id, l.message_id, l.clicks, l.views, l.created_at`
+
+func scanLink(sc scanner) (openwaba.Link, error) {
+	var l openwaba.Link
+	var created int64
+	err := sc.Scan(&l.Code, &l.URL, &l.AccountID, &l.MessageID, &l.Clicks, &l.Views, &created)
+	l.CreatedAt = fromMS(created)
+	return l, err
+}
+
+// Link finds a short link by its code.
+func (s *Store) Link(ctx context.Context, code string) (openwaba.Link, error) {
+	l, err := scanLink(s.read.row(ctx, `SELECT `+linkColumns+` FROM links l WHERE l.code = ?`, code))
+	if err != nil {
+		return openwaba.Link{}, fmt.Errorf("link %s: %w", code, notFound(err))
+	}
+	return l, nil
+}
+
+// RecordClick counts a request of the link, keeps it with the link's new
+// counts, and puts a tracking event in the outbox of the account's hooks
+// (filtered by the message's sender), all in one transaction. The UPDATE
+// locks the link's row, so concurrent clicks (on any node) are counted one
+// after the other and each keeps the counts it made.
+func (s *Store) RecordClick(ctx context.Context, code string, at time.Time, userAgent string, bot bool) (openwaba.Click, error) {
+	var c openwaba.Click
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		c = openwaba.Click{At: at, UserAgent: openwaba.StoredText(userAgent), Bot: bot}
+		clicks, views := 1, 0
+		if bot {
+			clicks, views = 0, 1
+		}
+		l, err := scanLink(tx.row(ctx, `
+			UPDATE links SET clicks = clicks + ?, views = views + ? WHERE code = ?
+			RETURNING code, url, account_id, message_id, clicks, views, created_at`, clicks, views, code))
+		if err != nil {
+			return notFound(err)
+		}
+		c.Link = l
+		if err := tx.row(ctx, `
+			INSERT INTO link_clicks (code, at, user_agent, bot, clicks, views) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			code, ms(at), userAgent, bot, l.Clicks, l.Views).Scan(&c.ID); err != nil {
+			return err
+		}
+		if err := tx.row(ctx, `SELECT label, sender FROM messages WHERE id = ?`, l.MessageID).Scan(&c.Label, &c.Sender); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, l.AccountID, c.Sender, []openwaba.HookEvent{openwaba.HookTracking}, event{
+			OrderKey: openwaba.MessageOrderKey(l.MessageID), MessageID: l.MessageID, ClickID: c.ID, CreatedAt: at,
+		})
+	})
+	if err != nil {
+		return openwaba.Click{}, fmt.Errorf("record click on %s: %w", code, err)
+	}
+	return c, nil
+}
+
+// ClickByID finds a click of the account, with the link's counts as they
+// were after it.
+func (s *Store) ClickByID(ctx context.Context, accountID, id int64) (openwaba.Click, error) {
+	var c openwaba.Click
+	var at, created int64
+	err := s.read.row(ctx, `
+		SELECT c.id, c.at, c.user_agent, c.bot, c.clicks, c.views,
+			l.code, l.url, l.account_id, l.message_id, l.created_at, m.label, m.sender
+		FROM link_clicks c JOIN links l ON l.code = c.code JOIN messages m ON m.id = l.message_id
+		WHERE c.id = ? AND l.account_id = ?`, id, accountID).
+		Scan(&c.ID, &at, &c.UserAgent, &c.Bot, &c.Link.Clicks, &c.Link.Views,
+			&c.Link.Code, &c.Link.URL, &c.Link.AccountID, &c.Link.MessageID, &created, &c.Label, &c.Sender)
+	if err != nil {
+		return openwaba.Click{}, fmt.Errorf("click %d: %w", id, notFound(err))
+	}
+	c.At, c.Link.CreatedAt = fromMS(at), fromMS(created)
+	return c, nil
+}
+
+// Analytics counts the account's messages created in [f.Start, f.End)
+// (and with f.Label), per day (UTC), label or account. A message counts
+// as sent, delivered or read when its journal has that status or a later
+// one, so a late "delivered" after "read" changes nothing. Sums are cast
+// to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
+func (s *Store) Analytics(ctx context.Context, accountID int64, f openwaba.AnalyticsFilter) ([]openwaba.AnalyticsRow, error) {
+	key := s.d.day(`m.created_at`)
+	switch f.GroupBy {
+	case openwaba.GroupByLabel:
+		key = `m.label`
+	case openwaba.GroupBySubaccount:
+		key = `CAST(m.account_id AS TEXT)`
+	}
+	end := f.End
+	if end.IsZero() {
+		end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	journaled := func(statuses string) string {
+		return `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = m.id AND j.status IN (` + statuses + `)))`
+	}
+	out, err := all(ctx, s.read, func(sc scanner) (openwaba.AnalyticsRow, error) {
+		var r openwaba.AnalyticsRow
+		err := sc.Scan(&r.Key, &r.Messages, &r.Sent, &r.Delivered, &r.Read, &r.Failed, &r.Expired, &r.Cost, &r.Clicks, &r.Views)
+		return r, err
+	}, `
+		SELECT `+key+`, count(*),
+			`+journaled(`'sent', 'delivered', 'read'`)+`,
+			`+journaled(`'delivered', 'read'`)+`,
+			`+journaled(`'read'`)+`,
+			count(*) FILTER (WHERE m.status = 'failed'),
+			count(*) FILTER (WHERE m.status = 'expired'),
+			CAST(coalesce(sum(CASE WHEN m.refunded THEN 0 ELSE m.price END), 0) AS BIGINT),
+			CAST(coalesce(sum((SELECT sum(l.clicks) FROM links l WHERE l.message_id = m.id)), 0) AS BIGINT),
+			CAST(coalesce(sum((SELECT sum(l.views) FROM links l WHERE l.message_id = m.id)), 0) AS BIGINT)
+		FROM messages m
+		WHERE m.account_id = ?1 AND m.created_at >= ?2 AND m.created_at < ?3 AND (?4 = '' OR m.label = ?4)
+		GROUP BY `+key+` ORDER BY `+key+s.d.byteOrder,
+		accountID, ms(f.Start), ms(end), f.Label)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	return out, nil
+}
