@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,11 +31,30 @@ func open(t testing.TB, url string) *postgres.Store {
 }
 
 // TestConformance runs the store suite with one database for the run and
-// a fresh schema, so an empty store, per test.
+// a fresh schema, so an empty store, per test; Reopen opens the store's
+// schema again.
 func TestConformance(t *testing.T) {
 	db := pgtest.Database(t)
-	storetest.Run(t, func(t *testing.T) openwaba.Store {
-		return open(t, pgtest.Schema(t, db))
+	var urls sync.Map // openwaba.Store → the URL of its schema
+	storetest.RunEngine(t, storetest.Engine{
+		Open: func(t *testing.T) openwaba.Store {
+			url := pgtest.Schema(t, db)
+			s := open(t, url)
+			urls.Store(s, url)
+			return s
+		},
+		Reopen: func(t *testing.T, s openwaba.Store) openwaba.Store {
+			url, ok := urls.Load(s)
+			if !ok {
+				t.Fatal("Reopen of a store Open did not return")
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			r := open(t, url.(string))
+			urls.Store(r, url)
+			return r
+		},
 	})
 }
 

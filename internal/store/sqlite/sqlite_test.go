@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,9 +30,29 @@ func open(t testing.TB, path string) *sqlite.Store {
 	return s
 }
 
+// TestConformance runs the store suite with a database file per test;
+// Reopen opens the store's file again.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) openwaba.Store {
-		return open(t, filepath.Join(t.TempDir(), "openwaba.db"))
+	var paths sync.Map // openwaba.Store → its database file
+	storetest.RunEngine(t, storetest.Engine{
+		Open: func(t *testing.T) openwaba.Store {
+			path := filepath.Join(t.TempDir(), "openwaba.db")
+			s := open(t, path)
+			paths.Store(s, path)
+			return s
+		},
+		Reopen: func(t *testing.T, s openwaba.Store) openwaba.Store {
+			path, ok := paths.Load(s)
+			if !ok {
+				t.Fatal("Reopen of a store Open did not return")
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			r := open(t, path.(string))
+			paths.Store(r, path)
+			return r
+		},
 	})
 }
 
