@@ -29,7 +29,7 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 		if err != nil {
 			return openwaba.AcceptResult{}, fmt.Errorf("accept: message %d: %w", i, err)
 		}
-		out[i], contents[i] = m, string(c)
+		out[i], contents[i] = m, storedJSON(c)
 		total += m.Price
 	}
 

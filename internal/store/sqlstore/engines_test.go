@@ -64,11 +64,31 @@ func (e engine) openAt(t testing.TB, location string) *sqlstore.Store {
 }
 
 // TestConformance runs the store suite on each engine, an empty store per
-// test.
+// test; Reopen opens the store's database again, as a restart does.
 func TestConformance(t *testing.T) {
 	for _, e := range engines(t) {
 		t.Run(e.name, func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) openwaba.Store { return e.openAt(t, e.fresh(t)) })
+			var locations sync.Map // openwaba.Store → where its database is
+			storetest.RunEngine(t, storetest.Engine{
+				Open: func(t *testing.T) openwaba.Store {
+					location := e.fresh(t)
+					s := e.openAt(t, location)
+					locations.Store(s, location)
+					return s
+				},
+				Reopen: func(t *testing.T, s openwaba.Store) openwaba.Store {
+					location, ok := locations.Load(s)
+					if !ok {
+						t.Fatal("Reopen of a store Open did not return")
+					}
+					if err := s.Close(); err != nil {
+						t.Fatalf("Close: %v", err)
+					}
+					r := e.openAt(t, location.(string))
+					locations.Store(r, location)
+					return r
+				},
+			})
 		})
 	}
 }

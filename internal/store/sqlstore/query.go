@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 
@@ -186,19 +188,55 @@ func affectedOne(res sql.Result, err error) error {
 // storedArgs applies openwaba.StoredText to the text arguments, copying
 // args only when one has a U+0000.
 func storedArgs(args []any) []any {
+	var out []any
 	for i, a := range args {
-		s, ok := a.(string)
-		if !ok || strings.IndexByte(s, 0) < 0 {
+		var v any
+		switch a := a.(type) {
+		case string:
+			if strings.IndexByte(a, 0) < 0 {
+				continue
+			}
+			v = openwaba.StoredText(a)
+		case sql.NullString:
+			if strings.IndexByte(a.String, 0) < 0 {
+				continue
+			}
+			v = sql.NullString{String: openwaba.StoredText(a.String), Valid: a.Valid}
+		default:
 			continue
 		}
-		out := make([]any, len(args))
-		copy(out, args)
-		for j := i; j < len(out); j++ {
-			if s, ok := out[j].(string); ok {
-				out[j] = openwaba.StoredText(s)
-			}
+		if out == nil {
+			out = slices.Clone(args)
 		}
-		return out
+		out[i] = v
 	}
-	return args
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// storedJSON is openwaba.StoredText for a JSON text: the escape \u0000
+// in a string becomes \ufffd. An escaped backslash before "u0000" is two
+// characters of text, not an escape, and stays.
+func storedJSON(b []byte) string {
+	if !bytes.Contains(b, []byte(`\u0000`)) {
+		return string(b)
+	}
+	var out strings.Builder
+	out.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out.WriteByte(b[i])
+			continue
+		}
+		if bytes.HasPrefix(b[i+1:], []byte("u0000")) {
+			out.WriteString(`\ufffd`)
+			i += 5
+			continue
+		}
+		out.Write(b[i : i+2]) // any other escape, \\ included
+		i++
+	}
+	return out.String()
 }

@@ -47,7 +47,7 @@ func (s *Store) ReplaceTemplates(ctx context.Context, accountID int64, ts []open
 			t.UpdatedAt = now
 		}
 		rows[i] = []any{accountID, t.Name, t.Language, t.ID, t.Category, t.Status,
-			t.ParameterFormat, string(components), ms(t.UpdatedAt)}
+			t.ParameterFormat, storedJSON(components), ms(t.UpdatedAt)}
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {

@@ -15,6 +15,7 @@ var dispatchTests = []test{
 	{"MarkSubmitted", testMarkSubmitted},
 	{"Retry", testRetry},
 	{"Fail", testFail},
+	{"FailOnlyFailedOrExpired", testFailStatuses},
 	{"UnknownMessage", testDispatchUnknown},
 }
 

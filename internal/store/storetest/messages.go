@@ -17,6 +17,8 @@ var messageTests = []test{
 	{"AcceptUnknownAccount", testAcceptUnknownAccount},
 	{"LookupsAreScopedByAccount", testMessageIsolation},
 	{"List", testListMessages},
+	{"AcceptDefaults", testAcceptDefaults},
+	{"AcceptBalanceEdges", testAcceptBalanceEdges},
 }
 
 func templateMessage(to string) openwaba.Message {

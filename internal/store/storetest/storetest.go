@@ -3,6 +3,10 @@
 //
 //	storetest.Run(t, func(t *testing.T) openwaba.Store { ... })
 //
+// or, to run the tests that restart a store on its database too:
+//
+//	storetest.RunEngine(t, storetest.Engine{Open: ..., Reopen: ...})
+//
 // The suite speaks only openwaba.Store, so it checks behaviour, never a
 // schema. Time is injected through the methods' time arguments; nothing
 // sleeps. Times are whole milliseconds, the precision every driver keeps.
@@ -20,8 +24,26 @@ import (
 
 // Run runs the suite. open must return a new, empty store for each call and
 // close it when the test ends (t.Cleanup). Subtests run in parallel, each on
-// its own store.
+// its own store. The tests that need Engine.Reopen are skipped.
 func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
+	RunEngine(t, Engine{Open: open})
+}
+
+// Engine is a storage driver as the suite runs it.
+type Engine struct {
+	// Open returns a new, empty store and closes it when the test ends
+	// (t.Cleanup).
+	Open func(t *testing.T) openwaba.Store
+	// Reopen, when set, closes s (a store Open or Reopen returned) and
+	// opens the database s was working on again, as a restarted gateway
+	// does, and closes the new store when the test ends. The suite never
+	// uses s afterwards; s may still be closed a second time by Open's
+	// cleanup. Without Reopen the tests that restart a store are skipped.
+	Reopen func(t *testing.T, s openwaba.Store) openwaba.Store
+}
+
+// RunEngine runs the suite on e; see Run.
+func RunEngine(t *testing.T, e Engine) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -41,22 +63,45 @@ func Run(t *testing.T, open func(t *testing.T) openwaba.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Prices", priceTests},
 		{"Guards", guardTests},
+		{"WebhookIDs", webhookIDTests},
+		{"JournalToOutbox", journalOutboxTests},
+		{"EventFilter", eventFilterTests},
+		{"NUL", nulTests},
+		{"Refunds", refundTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.tests {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
-					tc.fn(t, open(t))
+					tc.fn(t, e.Open(t))
 				})
 			}
 		})
 	}
+	t.Run("Reopen", func(t *testing.T) {
+		for _, tc := range reopenTests {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				if e.Reopen == nil {
+					t.Skip("the engine cannot reopen a store (storetest.Engine.Reopen)")
+				}
+				tc.fn(t, e.Open(t), func(s openwaba.Store) openwaba.Store { return e.Reopen(t, s) })
+			})
+		}
+	})
 }
 
 type test struct {
 	name string
 	fn   func(t *testing.T, s openwaba.Store)
+}
+
+// A reopenTest restarts its store: reopen closes the store it is given
+// and returns a new one on the same database.
+type reopenTest struct {
+	name string
+	fn   func(t *testing.T, s openwaba.Store, reopen func(openwaba.Store) openwaba.Store)
 }
 
 // t0 is the suite's "now"; tests move time by adding to it.

@@ -9,6 +9,7 @@ import (
 var templateTests = []test{
 	{"ReplaceAndGet", testTemplates},
 	{"ReplaceIsPerAccount", testTemplateIsolation},
+	{"ListedInByteOrder", testTemplatesByteOrder},
 }
 
 func template(accountID int64, name, lang, status string) openwaba.Template {
