@@ -116,6 +116,32 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return time.UnixMilli(next).UTC(), true, nil
 }
 
+// RenewLeases extends to until the leases of the claimed messages ids that
+// are still in the queue. lease_until > 0 marks a claim (Retry sets it to
+// 0), so a message put back in the queue is not taken out of reach again
+// by a late renewal; GREATEST never shortens a lease. It locks queue rows
+// only, in id order, so two renewals cannot deadlock, and it never holds a
+// message row: the queue-row-first order of the other writers stands.
+func (s *Store) RenewLeases(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			WITH held AS (
+				SELECT message_id FROM dispatch_queue
+				WHERE message_id = ANY($1) AND lease_until > 0
+				ORDER BY message_id FOR UPDATE)
+			UPDATE dispatch_queue q SET lease_until = GREATEST(q.lease_until, $2)
+			FROM held WHERE q.message_id = held.message_id`, ids, ms(until))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew leases of %d messages: %w", len(ids), err)
+	}
+	return nil
+}
+
 // MarkSubmitted records the wamid WhatsApp gave message id, applies the
 // status reports that came for it before, and takes it out of the queue.
 // Its status stays as it is until WhatsApp reports sent.

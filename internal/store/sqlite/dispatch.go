@@ -169,6 +169,30 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return time.UnixMilli(next.Int64).UTC(), true, nil
 }
 
+// RenewLeases extends to until the leases of the claimed messages ids that
+// are still in the queue. lease_until > 0 marks a claim (Retry sets it to
+// 0), so a message put back in the queue is not taken out of reach again
+// by a late renewal; max() never shortens a lease.
+func (s *Store) RenewLeases(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("renew leases: %w", err)
+	}
+	err = s.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE dispatch_queue SET lease_until = max(lease_until, ?1)
+			WHERE lease_until > 0 AND message_id IN (SELECT value FROM json_each(?2))`, ms(until), string(b))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew leases of %d messages: %w", len(ids), err)
+	}
+	return nil
+}
+
 // MarkSubmitted records the wamid WhatsApp gave message id and takes it out
 // of the queue. Its status stays as it is until WhatsApp reports sent.
 func (s *Store) MarkSubmitted(ctx context.Context, id int64, wamid string, at time.Time) error {
