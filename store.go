@@ -118,6 +118,12 @@ type DispatchStore interface {
 	// ReleaseSenders gives up owner's leases, so that other nodes take the
 	// senders over at once (a graceful shutdown).
 	ReleaseSenders(ctx context.Context, owner string) error
+	// RenewLeases extends to until the leases of the given claimed messages that are still queued; ids no longer in the queue are ignored.
+	// A lease is never shortened, and a message put back with Retry (no
+	// longer claimed) is not leased again: the claimer renews what it
+	// holds while it works on it, so that a slow send or a record that
+	// waits for the database is not claimed a second time.
+	RenewLeases(ctx context.Context, ids []int64, until time.Time) error
 	// NextDue returns the earliest due time of an unleased queued message.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// MarkSubmitted records that WhatsApp accepted a claimed message and

@@ -109,7 +109,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if err != nil {
 		return c, fmt.Errorf("OPENWABA_DISPATCH_LEASE: %w", err)
 	}
-	fs.DurationVar(&c.DispatchLease, "dispatch-lease", dispatchLease, "how long a node holds a claimed message before another node may take it over (OPENWABA_DISPATCH_LEASE); must outlast one send")
+	fs.DurationVar(&c.DispatchLease, "dispatch-lease", dispatchLease, "how long a node holds a claimed message before another node may take it over (OPENWABA_DISPATCH_LEASE); renewed every third of it while the node works on the message, so it is how soon a dead node's messages move")
 	senderLease, err := time.ParseDuration(env("OPENWABA_SENDER_LEASE", "15s"))
 	if err != nil {
 		return c, fmt.Errorf("OPENWABA_SENDER_LEASE: %w", err)

@@ -23,9 +23,14 @@ type Config struct {
 	// Workers is how many sends may be in flight at once (32).
 	Workers int
 	// Lease is how long a claimed message is ours before another
-	// dispatcher may take it over (2 minutes). It must outlast one send.
+	// dispatcher may take it over (2 minutes). It is renewed every third
+	// of itself for as long as the message is ours (being paced, sent, or
+	// its outcome recorded), so it need not outlast a send: it is how
+	// soon the messages of a node that died are taken over.
 	Lease time.Duration
-	// Batch is how many messages one claim takes (256).
+	// Batch is the most messages one claim takes (Workers, and never
+	// more): the workers can start them all once each has finished what
+	// it is doing, so a claimed message does not wait long for a worker.
 	Batch int
 	// Poll is the longest the dispatcher sleeps without being woken (1 s),
 	// which bounds how late a scheduled message can be.
@@ -45,6 +50,13 @@ type Config struct {
 	// SenderLease is how long a node holds a sender without renewing it
 	// (15 s): how soon a dead node's senders move.
 	SenderLease time.Duration
+	// RecordGrace is how long, once the dispatcher is stopped, it goes on
+	// trying to record an outcome the store refused, typically that
+	// WhatsApp took a message (15 s). Run returns only then; what is still
+	// unrecorded is logged with its wamid, and goes out again when its
+	// lease ends. The sends in flight (at most the HTTP client's timeout)
+	// and this grace should fit in the shutdown timeout.
+	RecordGrace time.Duration
 }
 
 // Dispatcher moves messages from the queue to WhatsApp.
@@ -55,6 +67,7 @@ type Dispatcher struct {
 	wake   chan struct{}
 	pacer  *pacer
 	paused sync.Map // sender number → time.Time until which it rests
+	held   *held    // claimed and not finished: their leases are renewed
 }
 
 // New returns a dispatcher; call Run to start it.
@@ -65,8 +78,8 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
 	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = 256
+	if cfg.Batch <= 0 || cfg.Batch > cfg.Workers {
+		cfg.Batch = cfg.Workers
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -80,8 +93,11 @@ func New(cfg Config) *Dispatcher {
 	if cfg.SenderLease <= 0 {
 		cfg.SenderLease = 15 * time.Second
 	}
+	if cfg.RecordGrace <= 0 {
+		cfg.RecordGrace = 15 * time.Second
+	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
-	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1)}
+	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1), held: newHeld()}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -102,14 +118,16 @@ func (d *Dispatcher) Notify() {
 
 // Run dispatches until ctx is cancelled, then lets the sends in flight
 // finish (they are not cancelled: cutting a send short would leave us not
-// knowing whether WhatsApp took the message), puts claimed but unstarted
-// messages back in the queue, and returns.
+// knowing whether WhatsApp took the message) and their outcomes be
+// recorded (within RecordGrace), puts claimed but unsent messages back in
+// the queue, and returns. The leases of the messages it holds are renewed
+// until then.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	claim := func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+	claimed := func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
 		return d.cfg.Store.ClaimDue(ctx, now, d.cfg.Lease, limit)
 	}
 	if d.cfg.Node != "" {
-		claim = d.claimOwn
+		claimed = d.claimOwn
 		// Renew apart from claiming: a claim can wait long for workers
 		// that pace a slow sender, and the lease must not lapse meanwhile.
 		renewCtx, stop := context.WithCancel(ctx)
@@ -121,16 +139,42 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}()
 		go d.renewSenders(renewCtx)
 	}
+	// The leases are renewed until the last worker is done, which is after
+	// ctx ends: a send in flight and its record finish under our lease.
+	leaseCtx, stopLeases := context.WithCancel(context.WithoutCancel(ctx))
+	var leases sync.WaitGroup
+	leases.Go(func() { d.renewLeases(leaseCtx) })
+	defer func() {
+		stopLeases()
+		leases.Wait()
+	}()
 	queue.Loop[openwaba.Message]{
-		Name:    "messages",
-		Next:    d.cfg.Store.NextDue,
-		Claim:   claim,
-		Process: d.process,
+		Name: "messages",
+		Next: d.cfg.Store.NextDue,
+		Claim: func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+			msgs, err := claimed(ctx, now, limit)
+			return d.hold(msgs), err
+		},
+		// ctx, not the loop's uncancelled one: process tells a stop from
+		// it, and shields the send and the record from it itself.
+		Process: func(_ context.Context, m openwaba.Message) { d.process(ctx, m) },
 		Release: d.release,
 		Workers: d.cfg.Workers, Batch: d.cfg.Batch, Poll: d.cfg.Poll,
 		Now: d.now, Wake: d.wake, Log: d.log,
 	}.Run(ctx)
 	return nil
+}
+
+// hold adds freshly claimed messages to the held ones and returns those to
+// process.
+func (d *Dispatcher) hold(msgs []openwaba.Message) []openwaba.Message {
+	fresh, busy := d.held.take(msgs)
+	for _, m := range busy {
+		// Its lease ran out while we had it; the worker that has it
+		// settles it. Our renewals will cover it again.
+		d.log.Warn("claimed a message again that is still being sent here: its lease had run out; the renewals failed for a whole lease", "id", m.ID)
+	}
+	return fresh
 }
 
 // release gives claimed messages back to the queue so that they are sent
@@ -140,6 +184,7 @@ func (d *Dispatcher) release(ctx context.Context, msgs []openwaba.Message) {
 		if err := d.cfg.Store.Retry(ctx, m.ID, d.now(), m.ErrorCode, m.ErrorText); err != nil {
 			d.log.Warn("releasing message; it will be retried when its lease ends", "id", m.ID, "err", err)
 		}
+		d.held.done(m.ID)
 	}
 }
 

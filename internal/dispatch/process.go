@@ -14,54 +14,67 @@ const pairInterval = 6 * time.Second
 const textExpired = "validity (ttl) ran out before the message could be handed to WhatsApp"
 
 // process sends one claimed message and records the outcome. Every path
-// ends in exactly one store call that settles the claim.
+// ends in exactly one store call that settles the claim, tried until it
+// lands (record). ctx ends when the dispatcher is stopped: a message still
+// waiting for its pace then goes back to the queue unsent, but a send that
+// has begun is neither cut short nor left unrecorded because of it.
 func (d *Dispatcher) process(ctx context.Context, m openwaba.Message) {
+	defer d.held.done(m.ID)
 	log := d.log.With("id", m.ID, "sender", m.Sender)
-	if err := d.settle(ctx, m); err != nil {
-		// The claim's lease runs out and the message is tried again: a
-		// store hiccup must not lose it.
-		log.Error("recording dispatch outcome; the message will be retried after its lease", "err", err)
+	o, err := d.settle(ctx, m)
+	if err != nil {
+		// Nothing was sent. The claim's lease runs out and the message is
+		// tried again: a store hiccup must not lose it.
+		log.Error("preparing the send; the message will be retried after its lease", "err", err)
+		return
 	}
+	d.record(context.WithoutCancel(ctx), ctx.Done(), log, o)
 }
 
-func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) error {
+// settle decides what becomes of m, sending it if it may go out.
+func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, error) {
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
 	now := d.now()
 	if !now.Before(m.ExpiresAt) {
-		return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusExpired, 0, textExpired, now)
+		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
 	if until, ok := d.paused.Load(m.Sender); ok && now.Before(until.(time.Time)) {
-		return d.cfg.Store.Retry(ctx, m.ID, until.(time.Time), m.ErrorCode, m.ErrorText)
+		return d.retry(m, until.(time.Time), m.ErrorCode, m.ErrorText), nil
 	}
 	sender, err := d.cfg.Store.Sender(ctx, m.AccountID, m.Sender)
 	if errors.Is(err, openwaba.ErrNotFound) {
-		return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusFailed, openwaba.CodeBadRequest, openwaba.TextInvalidSender+": the number was removed", now)
+		return d.fail(m, openwaba.StatusFailed, openwaba.CodeBadRequest, openwaba.TextInvalidSender+": the number was removed", now), nil
 	} else if err != nil {
-		return err
+		return outcome{}, err
 	}
 	if m.Content.Type != openwaba.TypeTemplate {
 		until, err := d.cfg.Store.WindowOpenUntil(ctx, m.Sender, m.Recipient)
 		if err != nil {
-			return err
+			return outcome{}, err
 		}
 		if !now.Before(until) {
-			return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusFailed, openwaba.CodeNotInWindow, openwaba.TextNotInWindow, now)
+			code, text := openwaba.NotInWindow(0, "")
+			return d.fail(m, openwaba.StatusFailed, code, text, now), nil
 		}
 	}
-	if err := d.pacer.wait(ctx, sender.Number, sender.MPS); err != nil {
-		return err
+	if err := d.pacer.wait(stop, sender.Number, sender.MPS); err != nil {
+		// Stopped while waiting for the pace: not sent, so give it back
+		// like the claimed messages no worker took.
+		return d.retry(m, d.now(), m.ErrorCode, m.ErrorText), nil
 	}
 	// Pacing may have taken a while; never send what has expired meanwhile.
 	if now = d.now(); !now.Before(m.ExpiresAt) {
-		return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusExpired, 0, textExpired, now)
+		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
 	wamid, err := d.cfg.Upstream.Send(ctx, sender, m)
 	if err == nil {
-		return d.cfg.Store.MarkSubmitted(ctx, m.ID, wamid, d.now())
+		return d.submitted(m, wamid), nil
 	}
-	return d.handleSendError(ctx, m, err)
+	return d.handleSendError(m, err), nil
 }
 
-func (d *Dispatcher) handleSendError(ctx context.Context, m openwaba.Message, err error) error {
+func (d *Dispatcher) handleSendError(m openwaba.Message, err error) outcome {
 	now := d.now()
 	ue, ok := openwaba.AsUpstreamError(err)
 	if !ok {
@@ -74,9 +87,10 @@ func (d *Dispatcher) handleSendError(ctx context.Context, m openwaba.Message, er
 		until := now.Add(d.cfg.SenderPause)
 		d.paused.Store(m.Sender, until)
 		log.Error("WhatsApp refused the sender's access token: the sender is paused, its messages wait; fix the token", "err", ue, "until", until)
-		return d.cfg.Store.Retry(ctx, m.ID, until, ue.Code, ue.Error())
+		return d.retry(m, until, ue.Code, ue.Error())
 	case ue.Code == openwaba.MetaCodeReengagement:
-		return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusFailed, openwaba.CodeNotInWindow, openwaba.TextNotInWindow, now)
+		code, text := openwaba.NotInWindow(ue.Code, ue.Title)
+		return d.fail(m, openwaba.StatusFailed, code, text, now)
 	case ue.Retryable:
 		delay := max(d.cfg.Backoff.Delay(m.Attempts), ue.RetryAfter)
 		if ue.PerRecipient {
@@ -89,15 +103,15 @@ func (d *Dispatcher) handleSendError(ctx context.Context, m openwaba.Message, er
 		switch {
 		case !next.Before(m.ExpiresAt):
 			log.Warn("giving up: validity ends before the next attempt", "err", ue)
-			return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusExpired, ue.Code, textExpired+": "+ue.Error(), now)
+			return d.fail(m, openwaba.StatusExpired, ue.Code, textExpired+": "+ue.Error(), now)
 		case m.Attempts >= d.cfg.Backoff.MaxAttempts:
 			log.Warn("giving up after too many attempts", "attempts", m.Attempts, "err", ue)
-			return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusFailed, ue.Code, ue.Error(), now)
+			return d.fail(m, openwaba.StatusFailed, ue.Code, ue.Error(), now)
 		}
 		log.Info("temporary upstream error; retrying", "attempts", m.Attempts, "in", delay, "err", ue)
-		return d.cfg.Store.Retry(ctx, m.ID, next, ue.Code, ue.Error())
+		return d.retry(m, next, ue.Code, ue.Error())
 	default:
 		log.Info("WhatsApp refused the message", "err", ue)
-		return d.cfg.Store.Fail(ctx, m.ID, openwaba.StatusFailed, ue.Code, ue.Error(), now)
+		return d.fail(m, openwaba.StatusFailed, ue.Code, ue.Error(), now)
 	}
 }

@@ -79,16 +79,17 @@ type sendLog struct {
 }
 
 type sendRecord struct {
-	msg openwaba.Message
-	at  time.Time
-	ok  bool
+	msg   openwaba.Message
+	at    time.Time
+	ok    bool
+	wamid string
 }
 
 func (l *sendLog) Send(ctx context.Context, from openwaba.Sender, m openwaba.Message) (string, error) {
 	at := time.Now()
 	wamid, err := l.Upstream.Send(ctx, from, m)
 	l.mu.Lock()
-	l.sends = append(l.sends, sendRecord{msg: m, at: at, ok: err == nil})
+	l.sends = append(l.sends, sendRecord{msg: m, at: at, ok: err == nil, wamid: wamid})
 	l.mu.Unlock()
 	return wamid, err
 }
@@ -108,12 +109,19 @@ type env struct {
 	account openwaba.Account
 	cfg     dispatch.Config
 
+	runs []running
+}
+
+// running is a dispatcher started by env.start.
+type running struct {
 	stop context.CancelFunc
 	done chan struct{}
 }
 
 // newEnv opens a store in a new directory with one account and the
-// sandbox's sender (at mps messages per second; 0 for the default).
+// sandbox's sender (at mps messages per second; 0 for the default). The
+// dispatcher sends to the sandbox g, or, with g nil, to e.up.Upstream,
+// which the test sets.
 func newEnv(t testing.TB, g *graph, mps int) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "openwaba.db")}
@@ -128,8 +136,11 @@ func newEnv(t testing.TB, g *graph, mps int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-	e.up = &sendLog{Upstream: meta.NewClient(meta.Config{GraphURL: g.url, AccessToken: testToken, HTTPClient: client})}
+	e.up = &sendLog{}
+	if g != nil {
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+		e.up.Upstream = meta.NewClient(meta.Config{GraphURL: g.url, AccessToken: testToken, HTTPClient: client})
+	}
 	e.cfg = dispatch.Config{Store: e.store, Upstream: e.up, Logger: slog.New(slog.DiscardHandler)}
 	return e
 }
@@ -145,14 +156,16 @@ func (e *env) open() {
 	e.t.Cleanup(func() { _ = s.Close() })
 }
 
-// start runs a dispatcher until stopped (or the test ends).
+// start runs a dispatcher until stopped (or the test ends); calling it
+// again starts another one on the same store, like another node.
 func (e *env) start() *dispatch.Dispatcher {
 	e.t.Helper()
 	d := dispatch.New(e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	e.stop, e.done = cancel, make(chan struct{})
+	r := running{stop: cancel, done: make(chan struct{})}
+	e.runs = append(e.runs, r)
 	go func() {
-		defer close(e.done)
+		defer close(r.done)
 		if err := d.Run(ctx); err != nil {
 			e.t.Errorf("Run: %v", err)
 		}
@@ -161,13 +174,15 @@ func (e *env) start() *dispatch.Dispatcher {
 	return d
 }
 
-// halt stops the dispatcher and waits for it; idempotent.
+// halt stops the dispatchers and waits for them; idempotent.
 func (e *env) halt() {
-	if e.stop != nil {
-		e.stop()
-		<-e.done
-		e.stop = nil
+	for _, r := range e.runs {
+		r.stop()
 	}
+	for _, r := range e.runs {
+		<-r.done
+	}
+	e.runs = nil
 }
 
 // restart simulates a process restart: the dispatcher stops, the store

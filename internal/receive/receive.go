@@ -74,19 +74,13 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 }
 
 // mapReengagement reports Meta's asynchronous 131047 (the 24-hour window
-// had closed when WhatsApp tried to deliver) as seven's 7002001, the code
-// clients already get when the window is closed at accept or dispatch:
-// one cause, one code. Meta's own code and text stay in the error text.
+// had closed when WhatsApp tried to deliver) as openwaba.NotInWindow does
+// every closed window: one cause, one code.
 func mapReengagement(u openwaba.StatusUpdate) openwaba.StatusUpdate {
 	if u.Status != openwaba.StatusFailed || u.ErrorCode != openwaba.MetaCodeReengagement {
 		return u
 	}
-	meta := fmt.Sprintf("WhatsApp #%d", u.ErrorCode)
-	if u.ErrorText != "" {
-		meta += ": " + u.ErrorText
-	}
-	u.ErrorCode = openwaba.CodeNotInWindow
-	u.ErrorText = openwaba.TextNotInWindow + " (" + meta + ")"
+	u.ErrorCode, u.ErrorText = openwaba.NotInWindow(u.ErrorCode, u.ErrorText)
 	return u
 }
 

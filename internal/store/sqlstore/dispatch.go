@@ -144,6 +144,36 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(next), true, nil
 }
 
+// RenewLeases extends to until the leases of the claimed messages ids that
+// are still in the queue. lease_until > 0 marks a claim (Retry sets it to
+// 0), so a message put back in the queue is not taken out of reach again by
+// a late renewal; the greater of the two never shortens a lease. On
+// PostgreSQL it locks queue rows only, in id order, so two renewals cannot
+// deadlock, and it never holds a message row: the queue-row-first order of
+// the other writers stands.
+func (s *Store) RenewLeases(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := s.list(ids)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *db) error {
+		if _, err := tx.exec(ctx, `SELECT message_id FROM dispatch_queue WHERE message_id `+s.d.in("?")+
+			` AND lease_until > 0 ORDER BY message_id`+s.d.lockRows, list); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE dispatch_queue SET lease_until = `+s.d.greatest+`(lease_until, ?2)
+			WHERE message_id `+s.d.in("?1")+` AND lease_until > 0`, list, ms(until))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew leases of %d messages: %w", len(ids), err)
+	}
+	return nil
+}
+
 // MarkSubmitted records the wamid WhatsApp gave message id, applies the
 // status reports that came for it before, and takes it out of the queue.
 // Its status stays as it is until WhatsApp reports sent.

@@ -11,6 +11,7 @@ import (
 var dispatchTests = []test{
 	{"ClaimOrderAndLimit", testClaimOrder},
 	{"ClaimLeases", testClaimLease},
+	{"RenewLeases", testRenewLeases},
 	{"NextDue", testNextDue},
 	{"MarkSubmitted", testMarkSubmitted},
 	{"Retry", testRetry},
@@ -66,6 +67,49 @@ func testClaimLease(t *testing.T, s openwaba.Store) {
 	}
 	if n := message(t, s, a.ID, m.ID).Attempts; n != 2 {
 		t.Errorf("Message shows %d attempts, want 2", n)
+	}
+}
+
+// testRenewLeases: a renewed lease keeps its message from other claimers
+// until the new end; a lease not renewed runs out as before; a message put
+// back (Retry) or gone (submitted, unknown) is left as it is.
+func testRenewLeases(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "acme", 1_000_000)
+	res := accept(t, s, a.ID,
+		textMessage(recipient1, price, t0),
+		textMessage(recipient2, price, t0),
+		textMessage(recipient1, price, t0),
+		textMessage(recipient2, price, t0),
+	)
+	renewed, lapsed, retried, submitted := res.Messages[0].ID, res.Messages[1].ID, res.Messages[2].ID, res.Messages[3].ID
+	const lease = time.Minute
+	if got := claim(t, s, t0, lease, 10); len(got) != 4 {
+		t.Fatalf("claimed %v, want all four", got)
+	}
+	retryAt := t0.Add(10 * time.Second)
+	wantErr(t, "Retry", s.Retry(t.Context(), retried, retryAt, 0, ""), nil)
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), submitted, "wamid.1", t0), nil)
+
+	until := t0.Add(5 * time.Minute)
+	unknown := submitted + 1000
+	wantErr(t, "RenewLeases", s.RenewLeases(t.Context(), []int64{renewed, retried, submitted, unknown}, until), nil)
+	wantErr(t, "RenewLeases of nothing", s.RenewLeases(t.Context(), nil, until), nil)
+	wantErr(t, "RenewLeases to an earlier time", s.RenewLeases(t.Context(), []int64{renewed}, t0.Add(2*time.Minute)), nil)
+
+	// When the first lease ends, the message not renewed is claimed again,
+	// and the retried one is due: the renewal did not lease it again.
+	got := claim(t, s, t0.Add(lease), time.Hour, 10)
+	if want := []int64{lapsed, retried}; !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("claimed %v when the first lease ended, want %v", got, want)
+	}
+	if got := claim(t, s, until.Add(-time.Millisecond), lease, 10); len(got) != 0 {
+		t.Errorf("claimed %v while the renewed lease held", got)
+	}
+	if got := claim(t, s, until, lease, 10); !slices.Equal(got, []int64{renewed}) {
+		t.Errorf("claimed %v when the renewed lease ended, want [%d]", got, renewed)
+	}
+	if m := message(t, s, a.ID, submitted); m.WAMID != "wamid.1" || m.Pending() {
+		t.Errorf("submitted message %+v after the renewal, want wamid.1 and out of the queue", m)
 	}
 }
 
