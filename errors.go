@@ -11,7 +11,18 @@ var (
 	ErrAlreadySent         = errors.New("message already sent")
 	ErrUnauthorized        = errors.New("unauthorized")
 	ErrForbidden           = errors.New("forbidden")
+	// ErrSenderTaken is PutSender's answer for a number another account
+	// has; it is an ErrConflict.
+	ErrSenderTaken error = senderTaken{}
 )
+
+type senderTaken struct{}
+
+func (senderTaken) Error() string {
+	return "the number is a sender of another account; remove it there first"
+}
+
+func (senderTaken) Is(target error) bool { return target == ErrConflict }
 
 // Error codes of seven's API that the gateway returns.
 const (

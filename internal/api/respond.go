@@ -69,8 +69,10 @@ func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) 
 		writeJSON(w, http.StatusUnauthorized, errorBody{ErrorCode: openwaba.CodeAuthFailed, ErrorMessage: se.Error()})
 	case errors.As(err, &rl):
 		writeJSON(w, http.StatusTooManyRequests, errorBody{ErrorCode: http.StatusTooManyRequests, ErrorMessage: rl.Error()})
-	case errors.Is(err, errIdempotencyMismatch), errors.Is(err, errIdempotencyRunning), errors.Is(err, errIdempotencyLost), errors.Is(err, errSenderTaken):
+	case errors.Is(err, errIdempotencyMismatch), errors.Is(err, errIdempotencyRunning), errors.Is(err, errIdempotencyLost):
 		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: err.Error()})
+	case errors.Is(err, openwaba.ErrSenderTaken):
+		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: openwaba.ErrSenderTaken.Error()})
 	case errors.Is(err, openwaba.ErrConflict):
 		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: "conflicts with what is stored: " + err.Error()})
 	case errors.As(err, &fe):

@@ -72,42 +72,57 @@ func (c *db) stmt(ctx context.Context, query string) (*stmt, error) {
 	return st, nil
 }
 
-// on is the prepared statement as it runs on c (its transaction, if any).
-func (c *db) on(ctx context.Context, st *stmt) *sql.Stmt {
-	if c.tx != nil {
-		return c.tx.StmtContext(ctx, st.prepared)
+// conn is what runs a statement: the pool, a transaction, or a prepared
+// statement (which ignores the query text it is given).
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// preparedConn runs one prepared statement.
+type preparedConn struct{ *sql.Stmt }
+
+func (p preparedConn) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return p.Stmt.ExecContext(ctx, args...)
+}
+
+func (p preparedConn) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return p.Stmt.QueryContext(ctx, args...)
+}
+
+// target is where query runs on c (its transaction, if any), with the
+// statement's text for the engine and the arguments as stored.
+func (c *db) target(ctx context.Context, query string, args []any) (conn, string, []any, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, "", nil, err
 	}
-	return st.prepared
+	args = storedArgs(args)
+	switch {
+	case st.prepared != nil && c.tx != nil:
+		return preparedConn{c.tx.StmtContext(ctx, st.prepared)}, st.text, args, nil
+	case st.prepared != nil:
+		return preparedConn{st.prepared}, st.text, args, nil
+	case c.tx != nil:
+		return c.tx, st.text, args, nil
+	}
+	return c.sql, st.text, args, nil
 }
 
 func (c *db) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, query)
+	cn, text, args, err := c.target(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
-	args = storedArgs(args)
-	switch {
-	case st.prepared != nil:
-		return c.on(ctx, st).ExecContext(ctx, args...)
-	case c.tx != nil:
-		return c.tx.ExecContext(ctx, st.text, args...)
-	}
-	return c.sql.ExecContext(ctx, st.text, args...)
+	return cn.ExecContext(ctx, text, args...)
 }
 
 func (c *db) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, query)
+	cn, text, args, err := c.target(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
-	args = storedArgs(args)
-	switch {
-	case st.prepared != nil:
-		return c.on(ctx, st).QueryContext(ctx, args...)
-	case c.tx != nil:
-		return c.tx.QueryContext(ctx, st.text, args...)
-	}
-	return c.sql.QueryContext(ctx, st.text, args...)
+	return cn.QueryContext(ctx, text, args...)
 }
 
 // row runs a query for at most one row, like *sql.DB.QueryRowContext.

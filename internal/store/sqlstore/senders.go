@@ -40,7 +40,7 @@ func (s *Store) PutSender(ctx context.Context, sd openwaba.Sender) error {
 			return s.sentinel(err)
 		}
 		if n == 0 {
-			return fmt.Errorf("%w: the number belongs to another account", openwaba.ErrConflict)
+			return openwaba.ErrSenderTaken
 		}
 		return nil
 	})
