@@ -56,6 +56,24 @@ func TestSendersCommand(t *testing.T) {
 	}
 }
 
+// TestSendersOfAnotherAccount: the CLI cannot move a number between
+// accounts; the store refuses it with the reason, and nothing changes.
+func TestSendersOfAnotherAccount(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	dir := g.cfg.DataDir
+	if out, err := runCLI(t, dir, "accounts", "create", "other"); err != nil {
+		t.Fatalf("accounts create: %v %s", err, out)
+	}
+	out, err := runCLI(t, dir, "senders", "add", "4915112345678", "--phone-number-id", "999", "--waba-id", "9", "--account", "2")
+	if err == nil || !strings.Contains(out+err.Error(), "sender of another account") {
+		t.Fatalf("senders add of account 1's number for account 2: %v %s; want the reason", err, out)
+	}
+	if r := g.do("POST", "/api/waba/messages", helloWorld); r.Status != 200 {
+		t.Fatalf("account 1 lost its sender: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestKeysCreate(t *testing.T) {
 	t.Parallel()
 	g := startTestGateway(t)

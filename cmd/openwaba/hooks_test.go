@@ -19,6 +19,7 @@ import (
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/api"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // hookReceiver is a customer's webhook endpoint: a real HTTP server that
@@ -336,5 +337,47 @@ func TestSignedWebhooks(t *testing.T) {
 	}
 	if !strings.HasPrefix(r.header.Get("X-Webhook-Id"), "owh_") {
 		t.Errorf("X-Webhook-Id %q", r.header.Get("X-Webhook-Id"))
+	}
+}
+
+// TestWebhookIDsNeverRepeat: docs/webhooks.md tells receivers to drop a
+// delivery whose X-Webhook-Id they have seen, so no two events may share
+// one, on either engine, also once the outbox was emptied in between.
+func TestWebhookIDsNeverRepeat(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			var opts []func(*config)
+			if engine == "postgres" {
+				db := pgtest.Database(t)
+				opts = append(opts, func(c *config) { c.DatabaseURL = db })
+			}
+			g := startTestGateway(t, opts...)
+			recv := newHookReceiver(t)
+			if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`/all","event_type":"all","request_method":"JSON"}`); r.Status != 200 {
+				t.Fatalf("create hook: %d %s", r.Status, r.Body)
+			}
+			// One message at a time, each one's five webhooks delivered
+			// (and their outbox rows deleted) before the next is sent.
+			const messages = 3
+			for i := range messages {
+				g.waitStatus(firstID(t, g.send(helloWorld)), "read")
+				recv.wait(t, 5*(i+1))
+			}
+			recv.mu.Lock()
+			defer recv.mu.Unlock()
+			seen := map[string]int{}
+			for i, req := range recv.reqs {
+				id := req.header.Get("X-Webhook-Id")
+				if j, ok := seen[id]; ok {
+					t.Errorf("webhook %d has the X-Webhook-Id %s of webhook %d: %s / %s", i, id, j, req.body, recv.reqs[j].body)
+				}
+				seen[id] = i
+			}
+			if len(seen) != 5*messages {
+				t.Errorf("%d distinct ids for %d webhooks", len(seen), len(recv.reqs))
+			}
+		})
 	}
 }
