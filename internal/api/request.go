@@ -210,14 +210,15 @@ func checkJSONText(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &fieldError{Field: "body", Msg: "is empty; send JSON or form parameters"}
 	}
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // numbers are not looked at; this keeps them exact
-	if err := dec.Decode(&tree); err != nil {
+	// json.Unmarshal checks the syntax first, and names the byte.
+	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
 		return jsonFieldError(err)
 	}
-	if dec.More() {
-		return &fieldError{Field: "body", Msg: "holds more than one JSON value"}
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers are not looked at; 1e400 must not fail here
+	if err := dec.Decode(&tree); err != nil {
+		return jsonFieldError(err)
 	}
 	return checkText(tree, "")
 }
@@ -274,9 +275,6 @@ func jsonFieldError(err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return &fieldError{Field: "body", Msg: fmt.Sprintf("is not valid JSON (at byte %d)", se.Offset)}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &fieldError{Field: "body", Msg: "is not valid JSON (it ends before the value does)"}
 	}
 	return &fieldError{Field: "body", Msg: err.Error()}
 }
