@@ -53,8 +53,11 @@ func accountsCommand(ctx context.Context, args []string, getenv func(string) str
 			return err
 		}
 		amount, err := openwaba.ParseMicros(*balance)
-		if err != nil || amount < 0 {
-			return fmt.Errorf("--balance: %q is not an amount of money", *balance)
+		if err != nil {
+			return fmt.Errorf("--balance: %w", err)
+		}
+		if amount < 0 {
+			return fmt.Errorf("--balance: %q: a starting balance must not be negative", *balance)
 		}
 		a, err := store.CreateAccount(ctx, openwaba.Account{Name: pos[0], Currency: cur, Balance: amount})
 		if err != nil {
@@ -314,8 +317,11 @@ func balanceCommand(ctx context.Context, args []string, getenv func(string) stri
 			return errors.New(usage)
 		}
 		// A negative amount is a correction; it is booked the same way.
-		if amount, err = openwaba.ParseMicros(pos[0]); err != nil || amount == 0 {
-			return fmt.Errorf("AMOUNT: %q is not a non-zero amount of money", pos[0])
+		if amount, err = openwaba.ParseMicros(pos[0]); err != nil {
+			return fmt.Errorf("AMOUNT: %w", err)
+		}
+		if amount == 0 {
+			return fmt.Errorf("AMOUNT: %q: a top-up must not be zero", pos[0])
 		}
 	case "show":
 	default:
@@ -375,8 +381,11 @@ func pricesCommand(ctx context.Context, args []string, getenv func(string) strin
 			if len(pos) != 1 {
 				return errors.New(usage)
 			}
-			if amount, err = openwaba.ParseMicros(pos[0]); err != nil || amount < 0 {
-				return fmt.Errorf("AMOUNT: %q is not an amount of money", pos[0])
+			if amount, err = openwaba.ParseMicros(pos[0]); err != nil {
+				return fmt.Errorf("AMOUNT: %w", err)
+			}
+			if amount < 0 {
+				return fmt.Errorf("AMOUNT: %q: a price must not be negative", pos[0])
 			}
 		}
 	case "list":

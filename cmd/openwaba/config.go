@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.RateBurst, "rate-burst", 0, "requests an API key may make at once before the rate limit applies; 0 for the rate limit rounded up (OPENWABA_RATE_BURST)")
 	if v := getenv("OPENWABA_RATE_LIMIT"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN fails f >= 0
 			return c, fmt.Errorf("OPENWABA_RATE_LIMIT: %q is not a number of requests per second", v)
 		}
 		c.RateLimit = f
@@ -149,8 +150,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if c.RateLimit < 0 || c.RateBurst < 0 {
-		return c, fmt.Errorf("--rate-limit and --rate-burst must not be negative")
+	// strconv (and so the flag package) reads "NaN" and "Inf" as numbers;
+	// NaN compares false with every bound and would make the burst garbage.
+	if !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0) || c.RateBurst < 0 {
+		return c, fmt.Errorf("--rate-limit must be a finite number and --rate-burst an integer, neither negative")
 	}
 	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
 		return c, fmt.Errorf("OPENWABA_TIME_ZONE: %w", err)

@@ -141,8 +141,10 @@ func sendCommand(ctx context.Context, args []string, getenv func(string) string,
 		lat, lon, ok := strings.Cut(*location, ",")
 		la, err1 := strconv.ParseFloat(strings.TrimSpace(lat), 64)
 		lo, err2 := strconv.ParseFloat(strings.TrimSpace(lon), 64)
-		if !ok || err1 != nil || err2 != nil {
-			return fmt.Errorf("--location: want LAT,LON, got %q", *location)
+		// ParseFloat reads NaN and Inf, which compare false with both
+		// bounds: written this way, the range check refuses them.
+		if !ok || err1 != nil || err2 != nil || !(la >= -90 && la <= 90) || !(lo >= -180 && lo <= 180) {
+			return fmt.Errorf("--location: want LAT,LON (-90..90,-180..180), got %q", *location)
 		}
 		msgs = append(msgs, client.Location{Latitude: la, Longitude: lo, Name: *name, Address: *address})
 	}

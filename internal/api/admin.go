@@ -97,11 +97,19 @@ func (s *Server) pathAccount(r *http.Request) (openwaba.Account, error) {
 	return s.cfg.Store.Account(r.Context(), id)
 }
 
-// parseMoney reads an amount given as a JSON number or string.
+// parseMoney reads an amount given as a JSON number or string, with the
+// one parser of amounts (openwaba.ParseMicros): a JSON number arrives as
+// its literal text, so 1e13 is refused like the string "1e13".
 func parseMoney(field string, v flexString, allowNegative bool) (openwaba.Micros, error) {
+	if v.Invalid {
+		return 0, badField(field, "must be an amount of money such as 10 or 0.0735 (a JSON number or a string)")
+	}
 	m, err := openwaba.ParseMicros(strings.TrimSpace(v.Value))
-	if err != nil || (!allowNegative && m < 0) {
-		return 0, badField(field, "must be an amount of money such as 10 or 0.0735, got %q", v.Value)
+	if err != nil {
+		return 0, badField(field, "%v", err)
+	}
+	if !allowNegative && m < 0 {
+		return 0, badField(field, "must not be negative, got %q", v.Value)
 	}
 	return m, nil
 }

@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -60,7 +62,11 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexFloat accepts a JSON number or a numeric string.
+// flexFloat accepts a JSON number or a numeric string. Only finite
+// decimal numbers are numbers here: strconv.ParseFloat also reads "NaN",
+// "Inf", "0x1p4" and "1_0", and returns ±Inf for "1e400"; a NaN compares
+// false with every bound, so it would pass a range check and fail only
+// when the message is encoded for WhatsApp.
 type flexFloat struct {
 	Set     bool
 	Invalid bool
@@ -72,13 +78,29 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	f.Set = true
-	v, err := strconv.ParseFloat(strings.TrimSpace(strings.Trim(string(b), `"`)), 64)
-	if err != nil {
+	v, ok := parseDecimal(strings.TrimSpace(strings.Trim(string(b), `"`)))
+	if !ok {
 		f.Invalid = true
 		return nil
 	}
 	f.Value = v
 	return nil
+}
+
+// decimalNumber is JSON's number syntax, with a leading + and a bare
+// leading or trailing point allowed as forms write them.
+var decimalNumber = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
+// parseDecimal reads a finite decimal number.
+func parseDecimal(s string) (float64, bool) {
+	if !decimalNumber.MatchString(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
 }
 
 // flexInt accepts a JSON integer or an integer string.

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,12 +33,35 @@ func formToTree(form url.Values) (map[string]any, error) {
 			}
 		}
 	}
-	return arrayify(root).(map[string]any), nil
+	arr, err := arrayify(root)
+	if err != nil {
+		return nil, err
+	}
+	tree, ok := arr.(map[string]any)
+	if !ok {
+		// Every top-level key is an index ("0=x", "7"): the form stands
+		// for a list, and a request is an object of named fields.
+		return nil, fmt.Errorf("form keys must be field names such as from and to, not only indexes (got %.40q)", keys[0])
+	}
+	return tree, nil
 }
+
+// maxFormDepth bounds the nesting of a form key: the deepest request
+// field (components[buttons][0][parameters][0][text]) has five levels, and
+// each level is a recursion when the tree is built and encoded.
+const maxFormDepth = 16
 
 // splitFormKey splits "a[b][0][]" into ["a","b","0",""].
 func splitFormKey(key string) ([]string, error) {
+	if strings.IndexByte(key, 0) >= 0 {
+		// Also keeps a key from posing as appendKey.
+		return nil, fmt.Errorf("%q: a form key must not contain U+0000", key)
+	}
 	i := strings.IndexByte(key, '[')
+	if i == 0 || key == "" {
+		// "=x", "[0]=x": a value without a field name.
+		return nil, fmt.Errorf("%q: malformed form key, it has no name", key)
+	}
 	if i < 0 {
 		return []string{key}, nil
 	}
@@ -52,9 +77,9 @@ func splitFormKey(key string) ([]string, error) {
 		}
 		path = append(path, rest[1:j])
 		rest = rest[j+1:]
-	}
-	if path[0] == "" {
-		return nil, fmt.Errorf("%s: malformed form key", key)
+		if len(path) > maxFormDepth {
+			return nil, fmt.Errorf("%.80s…: a form key may nest at most %d levels", key, maxFormDepth)
+		}
 	}
 	return path, nil
 }
@@ -91,39 +116,58 @@ func setPath(node map[string]any, path []string, value, key string) error {
 	return nil
 }
 
-// arrayify converts maps whose keys are all indices into slices.
-func arrayify(v any) any {
+// arrayify converts maps whose keys are all indices into slices, ordered
+// by index (then by key, so that "1" and "01" come out the same way each
+// time). A map that mixes "[]" with named keys ("a[]=x&a[y]=z") is an
+// error: it is neither a list nor an object.
+func arrayify(v any) (any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return v
+		return v, nil
 	}
 	for k, c := range m {
-		m[k] = arrayify(c)
+		a, err := arrayify(c)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = a
 	}
 	if len(m) == 0 {
-		return m
+		return m, nil
 	}
 	type entry struct {
 		idx int
+		key string
 		val any
 	}
 	entries := make([]entry, 0, len(m))
+	appended, named := false, ""
 	for k, c := range m {
 		if rest, ok := strings.CutPrefix(k, appendKey); ok {
 			n, _ := strconv.Atoi(rest)
-			entries = append(entries, entry{1<<30 + n, c})
+			entries = append(entries, entry{1<<30 + n, k, c})
+			appended = true
 			continue
 		}
 		n, err := strconv.Atoi(k)
 		if err != nil || n < 0 {
-			return m
+			named = k
+			continue
 		}
-		entries = append(entries, entry{n, c})
+		entries = append(entries, entry{n, k, c})
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].idx < entries[j].idx })
+	switch {
+	case named != "" && appended:
+		return nil, fmt.Errorf("[] and the named key %q are used at one level: it must be a list or an object", named)
+	case named != "":
+		return m, nil
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.idx, b.idx), cmp.Compare(a.key, b.key))
+	})
 	out := make([]any, len(entries))
 	for i, e := range entries {
 		out[i] = e.val
 	}
-	return out
+	return out, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,8 @@ func TestFormToTree(t *testing.T) {
 		{"buttons", "components[buttons][0][type]=button&components[buttons][0][sub_type]=url&components[buttons][0][parameters][0][type]=text&components[buttons][0][parameters][0][text]=abc",
 			`{"components":{"buttons":[{"parameters":[{"text":"abc","type":"text"}],"sub_type":"url","type":"button"}]}}`},
 		{"mixed keys stay a map", "m[0]=a&m[x]=b", `{"m":{"0":"a","x":"b"}}`},
+		{"equal indexes in key order", "a[1]=x&a[01]=y", `{"a":["y","x"]}`},
+		{"index keys beside named ones at the top", "from=1&0=x", `{"0":"x","from":"1"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,10 +45,32 @@ func TestFormToTree(t *testing.T) {
 
 func TestFormToTreeErrors(t *testing.T) {
 	t.Parallel()
-	for _, f := range []string{"a[b=1", "[x]=1", "a=1&a[b]=2", "a[b]=2&a=1"} {
-		form, _ := url.ParseQuery(f)
-		if _, err := formToTree(form); err == nil {
-			t.Errorf("formToTree(%q): want an error", f)
-		}
+	tests := []struct{ form, why string }{
+		{"a[b=1", "malformed"},
+		{"[x]=1", "malformed"},
+		{"a=1&a[b]=2", "conflicts"},
+		{"a[b]=2&a=1", "conflicts"},
+		// These used to panic: the root became a list.
+		{"7", "not only indexes"},
+		{"0=x", "not only indexes"},
+		{"0=x&1=y", "not only indexes"},
+		{"0[a]=x", "not only indexes"},
+		// Found by FuzzFormToTree: the "[]" marker leaked into the tree.
+		{"=x", "has no name"},
+		{"a[]=x&a[y]=z", "must be a list or an object"},
+		{"a[%00append0]=x", "must not contain U+0000"},
+		{"a" + strings.Repeat("[0]", 17) + "=x", "at most 16 levels"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.form, func(t *testing.T) {
+			t.Parallel()
+			form, err := url.ParseQuery(tc.form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := formToTree(form); err == nil || !strings.Contains(err.Error(), tc.why) {
+				t.Fatalf("formToTree(%q) = %v, want an error saying %q", tc.form, err, tc.why)
+			}
+		})
 	}
 }

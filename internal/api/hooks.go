@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/phone"
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
@@ -101,14 +103,29 @@ func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, err
 		return h, badField("request_method", "must be JSON, POST or GET, got %q", req.RequestMethod.Value)
 	}
 
+	if req.EventFilter.Invalid {
+		return h, badField("event_filter", "must be one of your sender numbers, as a string")
+	}
 	if f := strings.TrimSpace(req.EventFilter.Value); f != "" {
-		n, err := requiredPhone("event_filter", req.EventFilter)
+		n, err := phone.Normalize(f)
 		if err != nil {
-			return h, badField("event_filter", "must be one of your sender numbers: %v", err)
+			return h, badField("event_filter", "must be one of your sender numbers: %v; got %q", err, f)
+		}
+		// Deliveries match within the account, so a number that is not
+		// the account's makes a hook that never fires. Refused as a send
+		// from it is, with one answer for another account's number and
+		// nobody's: the answer tells nothing about other accounts.
+		if _, err := s.cfg.Store.Sender(r.Context(), h.AccountID, n); errors.Is(err, openwaba.ErrNotFound) {
+			return h, badField("event_filter", "must be one of your sender numbers; %s is not", n)
+		} else if err != nil {
+			return h, fmt.Errorf("looking up the event_filter sender: %w", err)
 		}
 		h.EventFilter = n
 	}
-	if err := webhook.CheckHeaders(req.Headers.Value); err != nil {
+	if req.Headers.Invalid {
+		return h, badField("headers", "must be a string of \"Name: value\" lines")
+	}
+	if _, err := webhook.ParseHeaders(req.Headers.Value); err != nil {
 		return h, badField("headers", "%v", err)
 	}
 	h.Headers = strings.TrimSpace(req.Headers.Value)

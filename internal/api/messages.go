@@ -118,6 +118,10 @@ const maxListLimit = 1000
 // to), a page of limit at a time; next is the "before" of the next page.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if err := checkQuery(q); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
 	f := openwaba.MessageFilter{ForeignID: q.Get("foreign_id"), Label: q.Get("label"), Limit: 100}
 	var err error
 	if f.From, err = listTime("from", q.Get("from")); err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,34 +165,38 @@ const maxBodyBytes = 1 << 20
 
 // decodeBody reads a JSON or form-encoded body into v. Form bodies are
 // turned into the JSON they stand for first, so both go through the same
-// decoder and the same validation.
+// decoder and the same checks: every string a client sends is checked for
+// U+0000 (checkText) before any handler sees it.
+//
+// Which of the two a body is, is decided by its content first: one whose
+// first non-space byte is { or [ is JSON whatever its Content-Type says,
+// since curl -d '{...}' labels JSON as a form. A form key cannot start
+// with either, so no form is misread. A body declared JSON is read as
+// JSON; anything else (no Content-Type, a form, text/plain) as a form.
 func decodeBody(r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	if err != nil {
 		return &fieldError{Field: "body", Msg: "could not be read or is larger than 1 MiB"}
 	}
+	// A UTF-8 byte order mark, as some Windows tools write, is no content.
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/x-www-form-urlencoded" || (mt == "" && !looksLikeJSON(body)) {
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return &fieldError{Field: "body", Msg: "is not valid form encoding"}
-		}
-		// Query parameters count too, as with seven's PHP gateway.
-		for k, vs := range r.URL.Query() {
-			if _, ok := form[k]; !ok {
-				form[k] = vs
+	declaredJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+	switch {
+	case declaredJSON, looksLikeJSON(body):
+		if err := checkJSONText(body); err != nil {
+			var fe *fieldError
+			if !declaredJSON && errors.As(err, &fe) && fe.Field == "body" {
+				fe.Msg += " (read as JSON because it starts with { or [)"
 			}
+			return err
 		}
-		tree, err := formToTree(form)
-		if err != nil {
-			return &fieldError{Field: "body", Msg: err.Error()}
+	case mt == "multipart/form-data":
+		return &fieldError{Field: "body", Msg: "multipart/form-data is not supported; send JSON, or form parameters as application/x-www-form-urlencoded (curl -d, not -F)"}
+	default:
+		if body, err = formAsJSON(r, body); err != nil {
+			return err
 		}
-		if body, err = json.Marshal(tree); err != nil {
-			return fmt.Errorf("re-encoding form: %w", err)
-		}
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return &fieldError{Field: "body", Msg: "is empty; send JSON or form parameters"}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return jsonFieldError(err)
@@ -199,9 +204,62 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
+// checkJSONText checks that body is JSON, and that no string in it (key
+// or value) holds U+0000, which JSON may spell \u0000.
+func checkJSONText(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &fieldError{Field: "body", Msg: "is empty; send JSON or form parameters"}
+	}
+	// json.Unmarshal checks the syntax first, and names the byte.
+	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+		return jsonFieldError(err)
+	}
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers are not looked at; 1e400 must not fail here
+	if err := dec.Decode(&tree); err != nil {
+		return jsonFieldError(err)
+	}
+	return checkText(tree, "")
+}
+
+// formAsJSON reads a form body (with the query's parameters, as seven's
+// PHP gateway does) and returns the JSON it stands for.
+func formAsJSON(r *http.Request, body []byte) ([]byte, error) {
+	// An empty form is a form without fields: the handler names what
+	// is missing.
+	if len(bytes.TrimSpace(body)) > 0 && !bytes.ContainsRune(body, '=') {
+		// "hello", "7": no name=value pair, and not JSON either.
+		return nil, &fieldError{Field: "body", Msg: "is neither JSON (an object starting with {) nor form parameters (name=value&...); it was read as a form"}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, &fieldError{Field: "body", Msg: "is not valid form encoding (it was read as a form: it does not start with { and is not declared application/json)"}
+	}
+	for k, vs := range r.URL.Query() {
+		if _, ok := form[k]; !ok {
+			form[k] = vs
+		}
+	}
+	tree, err := formToTree(form)
+	if err != nil {
+		return nil, &fieldError{Field: "body", Msg: err.Error()}
+	}
+	if err := checkText(tree, ""); err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(tree)
+	if err != nil {
+		return nil, fmt.Errorf("re-encoding form: %w", err)
+	}
+	return out, nil
+}
+
+// looksLikeJSON reports whether the first byte that is not JSON white
+// space opens an object or an array.
 func looksLikeJSON(b []byte) bool {
-	s := strings.TrimSpace(string(b))
-	return strings.HasPrefix(s, "{")
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
 // jsonFieldError turns a decoding error into one that names the field.

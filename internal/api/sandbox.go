@@ -88,8 +88,18 @@ func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboun
 	if typ == sandbox.InboundText && strings.TrimSpace(req.Text.Value) == "" {
 		return sandbox.UserMessage{}, badField("text", "is required")
 	}
-	if (req.Latitude.Set && req.Latitude.Invalid) || (req.Longitude.Set && req.Longitude.Invalid) {
-		return sandbox.UserMessage{}, badField("latitude", "latitude and longitude must be numbers")
+	// Coordinates may be left out (the sandbox makes them up), but one
+	// that is given must be a finite number in range.
+	for _, c := range []struct {
+		name  string
+		v     flexFloat
+		limit float64
+	}{{"latitude", req.Latitude, 90}, {"longitude", req.Longitude, 180}} {
+		if c.v.Set {
+			if err := coordinate(c.name, c.v, c.limit); err != nil {
+				return sandbox.UserMessage{}, err
+			}
+		}
 	}
 	um := sandbox.UserMessage{
 		Type: typ, Text: req.Text.Value, ID: req.ID.Value, Description: req.Description.Value,

@@ -58,6 +58,10 @@ type analyticsRow map[string]any
 // (YYYY-MM-DD, inclusive, UTC), optionally for one label.
 func (s *Server) analytics(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if err := checkQuery(q); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
 	f := openwaba.AnalyticsFilter{Label: q.Get("label"), GroupBy: openwaba.AnalyticsGroup(q.Get("group_by"))}
 	switch f.GroupBy {
 	case "":

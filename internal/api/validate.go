@@ -328,17 +328,8 @@ func (r *sendRequest) validateMedia(p *sendPlan) error {
 }
 
 func (r *sendRequest) validateLocation(p *sendPlan) error {
-	if !r.Latitude.Set || r.Latitude.Invalid {
-		return badField("latitude", "is required and must be a number")
-	}
-	if !r.Longitude.Set || r.Longitude.Invalid {
-		return badField("longitude", "is required and must be a number")
-	}
-	if r.Latitude.Value < -90 || r.Latitude.Value > 90 {
-		return badField("latitude", "must be between -90 and 90, got %v", r.Latitude.Value)
-	}
-	if r.Longitude.Value < -180 || r.Longitude.Value > 180 {
-		return badField("longitude", "must be between -180 and 180, got %v", r.Longitude.Value)
+	if err := coordinates("", r.Latitude, r.Longitude); err != nil {
+		return err
 	}
 	if err := maxLen("name", r.Name.Value, 1000); err != nil {
 		return err
@@ -347,6 +338,31 @@ func (r *sendRequest) validateLocation(p *sendPlan) error {
 		return err
 	}
 	p.content.Location = &openwaba.Location{Latitude: r.Latitude.Value, Longitude: r.Longitude.Value, Name: r.Name.Value, Address: r.Address.Value}
+	return nil
+}
+
+// coordinates checks a latitude and longitude: required, within -90..90
+// and -180..180. prefix names where they are
+// ("components.header[0].location.").
+func coordinates(prefix string, lat, lon flexFloat) error {
+	if err := coordinate(prefix+"latitude", lat, 90); err != nil {
+		return err
+	}
+	return coordinate(prefix+"longitude", lon, 180)
+}
+
+// coordinate checks one: a finite decimal number (flexFloat refuses NaN
+// and Inf) between -limit and limit.
+func coordinate(field string, v flexFloat, limit float64) error {
+	switch {
+	case !v.Set:
+		return badField(field, "is required and must be a number")
+	case v.Invalid:
+		return badField(field, "must be a number: a finite decimal such as 52.52 (not NaN, Inf or out of float range)")
+	// Written so that a NaN, should one get here, fails too.
+	case !(v.Value >= -limit && v.Value <= limit):
+		return badField(field, "must be between %v and %v, got %v", -limit, limit, v.Value)
+	}
 	return nil
 }
 
@@ -515,13 +531,22 @@ func (r *sendRequest) validateTemplate(p *sendPlan) error {
 	}
 	ref := &templateRef{name: name, language: lang}
 	if c := r.Components; c != nil {
-		ref.values.Header = params(c.Header)
-		ref.values.Body = params(c.Body)
+		var err error
+		if ref.values.Header, err = params("components.header", c.Header); err != nil {
+			return err
+		}
+		if ref.values.Body, err = params("components.body", c.Body); err != nil {
+			return err
+		}
 		for i, b := range c.Buttons {
 			if t := strings.ToLower(b.Type.Value); t != "" && t != "button" {
 				return badField(fmt.Sprintf("components.buttons[%d].type", i), "must be button, got %q", b.Type.Value)
 			}
-			bv := templates.ButtonValue{SubType: strings.ToLower(b.SubType.Value), Index: -1, Parameters: params(b.Parameters)}
+			bp, err := params(fmt.Sprintf("components.buttons[%d].parameters", i), b.Parameters)
+			if err != nil {
+				return err
+			}
+			bv := templates.ButtonValue{SubType: strings.ToLower(b.SubType.Value), Index: -1, Parameters: bp}
 			if b.Index.Value != "" {
 				idx, ok := templates.ParseIndex(b.Index.Value)
 				if !ok {
@@ -536,21 +561,31 @@ func (r *sendRequest) validateTemplate(p *sendPlan) error {
 	return nil
 }
 
-func params(in []requestParam) []openwaba.TemplateParam {
+// params converts template values; field names the list, for errors.
+func params(field string, in []requestParam) ([]openwaba.TemplateParam, error) {
 	out := make([]openwaba.TemplateParam, len(in))
 	for i, v := range in {
-		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: v.Location.domain()}
+		loc, err := v.Location.domain(fmt.Sprintf("%s[%d].location.", field, i))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: loc}
 	}
-	return out
+	return out, nil
 }
 
-// domain returns the location, or nil when latitude or longitude is
-// missing or not a number: the template check then names what is missing.
-func (l *requestLocation) domain() *openwaba.Location {
-	if l == nil || !l.Latitude.Set || l.Latitude.Invalid || !l.Longitude.Set || l.Longitude.Invalid {
-		return nil
+// domain returns the location, or nil when there is none or latitude or
+// longitude is missing: the template check then names what is missing. A
+// coordinate that is given but is not a finite number in range is an
+// error here (prefix names the field).
+func (l *requestLocation) domain(prefix string) (*openwaba.Location, error) {
+	if l == nil || !l.Latitude.Set || !l.Longitude.Set {
+		return nil, nil
 	}
-	return &openwaba.Location{Latitude: l.Latitude.Value, Longitude: l.Longitude.Value, Name: l.Name.Value, Address: l.Address.Value}
+	if err := coordinates(prefix, l.Latitude, l.Longitude); err != nil {
+		return nil, err
+	}
+	return &openwaba.Location{Latitude: l.Latitude.Value, Longitude: l.Longitude.Value, Name: l.Name.Value, Address: l.Address.Value}, nil
 }
 
 func maxLen(field, v string, max int) error {

@@ -39,6 +39,22 @@ func TestValidateRejects(t *testing.T) {
 		{"location missing lat", base(`,"type":"location","longitude":2`), "latitude", "is required"},
 		{"location lat range", base(`,"type":"location","latitude":91,"longitude":2`), "latitude", "between -90 and 90"},
 		{"location lat not number", base(`,"type":"location","latitude":"north","longitude":2`), "latitude", "must be a number"},
+		// strconv.ParseFloat reads all of these; NaN passed every range
+		// check and ended in a 500 when the message was encoded.
+		{"location lat NaN", base(`,"type":"location","latitude":"NaN","longitude":2`), "latitude", "must be a number"},
+		{"location lat nan", base(`,"type":"location","latitude":"nan","longitude":2`), "latitude", "must be a number"},
+		{"location lon Inf", base(`,"type":"location","latitude":1,"longitude":"Inf"`), "longitude", "must be a number"},
+		{"location lon -Infinity", base(`,"type":"location","latitude":1,"longitude":"-Infinity"`), "longitude", "must be a number"},
+		{"location lat 1e400", base(`,"type":"location","latitude":1e400,"longitude":2`), "latitude", "must be a number"},
+		{"location lat hex float", base(`,"type":"location","latitude":"0x1p4","longitude":2`), "latitude", "must be a number"},
+		{"location lat digit separator", base(`,"type":"location","latitude":"1_0","longitude":2`), "latitude", "must be a number"},
+		{"location lon range", base(`,"type":"location","latitude":1,"longitude":-180.5`), "longitude", "between -180 and 180"},
+		{"template location NaN", base(`,"type":"template","template":"t","language":"de","components":{"header":[{"type":"location","location":{"latitude":"NaN","longitude":13.4}}]}`),
+			"components.header[0].location.latitude", "must be a number"},
+		{"template location Inf", base(`,"type":"template","template":"t","language":"de","components":{"header":[{"type":"location","location":{"latitude":52.5,"longitude":"+Inf"}}]}`),
+			"components.header[0].location.longitude", "must be a number"},
+		{"template location range", base(`,"type":"template","template":"t","language":"de","components":{"header":[{"type":"location","location":{"latitude":91,"longitude":13.4}}]}`),
+			"components.header[0].location.latitude", "between -90 and 90"},
 		{"contacts empty", base(`,"type":"contacts"`), "contacts", "is required"},
 		{"contact without name", base(`,"type":"contacts","contacts":[{"phones":[{"phone":"+49"}]}]`), "contacts[0].name.first_name", "is required"},
 		{"contact without phone", base(`,"type":"contacts","contacts":[{"name":{"first_name":"J"}}]`), "contacts[0].phones", "at least one phone"},
@@ -158,6 +174,16 @@ func TestValidateAccepts(t *testing.T) {
 			v := p.template.values
 			if len(v.Body) != 2 || v.Body[0].Text != "Max" || v.Body[1].Text != "ORD" || v.Buttons[0].Index != 0 {
 				t.Errorf("values %+v", v)
+			}
+		}},
+		{"location coordinates as decimal strings", base(`,"type":"location","latitude":"+52.52","longitude":"-.5"`), func(t *testing.T, p *sendPlan) {
+			if l := p.content.Location; l.Latitude != 52.52 || l.Longitude != -0.5 {
+				t.Errorf("location %+v", l)
+			}
+		}},
+		{"location coordinates with exponent", base(`,"type":"location","latitude":5.252e1,"longitude":"1E1"`), func(t *testing.T, p *sendPlan) {
+			if l := p.content.Location; l.Latitude != 52.52 || l.Longitude != 10 {
+				t.Errorf("location %+v", l)
 			}
 		}},
 		{"template type inferred", base(`,"template":"hello_world","language":"de"`), func(t *testing.T, p *sendPlan) {

@@ -147,12 +147,17 @@ type (
 // unixSeconds reads Meta's timestamps: a string of Unix seconds, or (in
 // some payloads) a number. One it cannot read stays the zero time rather
 // than failing the batch: the caller falls back to the time of receipt,
-// while a refused batch would be redelivered by Meta for days.
+// while a refused batch would be redelivered by Meta for days. So does one
+// after the year 9999: its milliseconds overflow int64 in the store, and
+// RFC 3339 (the customer's webhooks, the API) cannot write it.
 type unixSeconds struct{ time.Time }
+
+// maxUnixSeconds is 9999-12-31T23:59:59Z.
+const maxUnixSeconds = 253402300799
 
 func (u *unixSeconds) UnmarshalJSON(b []byte) error {
 	n, err := strconv.ParseInt(string(bytes.Trim(b, `"`)), 10, 64)
-	if err == nil && n > 0 {
+	if err == nil && n > 0 && n <= maxUnixSeconds {
 		u.Time = time.Unix(n, 0).UTC()
 	}
 	return nil

@@ -198,3 +198,40 @@ func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
 		}
 	})
 }
+
+// TestTimestampBounds: a timestamp after the year 9999 is unreadable like
+// a malformed one (the zero time: the caller uses the time of receipt).
+// Found by FuzzParseWebhook: time.Unix(MaxInt64) overflows the store's
+// milliseconds and cannot be written as RFC 3339.
+func TestTimestampBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ts   string
+		want time.Time
+	}{
+		{`"1749416383"`, time.Unix(1749416383, 0).UTC()},
+		{`1749416383`, time.Unix(1749416383, 0).UTC()},
+		{`"253402300799"`, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+		{`"253402300800"`, time.Time{}},
+		{`"9223372036854775807"`, time.Time{}},
+		{`"-1"`, time.Time{}},
+		{`"0"`, time.Time{}},
+		{`"soon"`, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.ts, func(t *testing.T) {
+			t.Parallel()
+			body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
+				`"statuses":[{"id":"w","status":"sent","timestamp":` + tc.ts + `}],` +
+				`"messages":[{"from":"49","id":"m","type":"text","timestamp":` + tc.ts + `}]}}]}]}`
+			n, err := meta.ParseWebhook([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := n.Changes[0]
+			if !c.Statuses[0].At.Equal(tc.want) || !c.Messages[0].SentAt.Equal(tc.want) {
+				t.Fatalf("status at %v, message sent at %v; want %v", c.Statuses[0].At, c.Messages[0].SentAt, tc.want)
+			}
+		})
+	}
+}

@@ -192,18 +192,20 @@ func form(env Envelope) url.Values {
 	return v
 }
 
-// setHeaders adds a hook's own headers ("Name: value", one a line).
+// setHeaders adds a hook's own headers ("Name: value", one a line). Each
+// line is checked as ParseHeaders checks it at creation, so that a hook
+// stored before those checks, whose header can never be sent, is dead at
+// once (an error here is final) instead of failing every retry for days.
 func setHeaders(h http.Header, lines string) error {
 	for _, line := range strings.Split(lines, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			return fmt.Errorf("header line %q is not \"Name: value\"", line)
+		name, value, err := parseHeaderLine(line)
+		if err != nil {
+			return fmt.Errorf("hook header: %w; fix the hook's headers", err)
 		}
-		h.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+		h.Set(name, value)
 	}
 	return nil
 }
