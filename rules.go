@@ -1,6 +1,7 @@
 package openwaba
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -64,6 +65,27 @@ func Cancellable(inQueue bool, leaseUntil, now time.Time) bool {
 // needs that much on the balance; a free one passes even on a negative
 // balance (an operator's correction must not stop service messages).
 func CanDebit(balance, total Micros) bool { return total <= 0 || balance >= total }
+
+// MaxBalance bounds an account's balance either way: a thousand times the
+// largest amount an operator may book at once (MaxAmount), far below where
+// Micros overflow.
+const MaxBalance = 1000 * MaxAmount
+
+// Credited is balance after amount is booked on it, or ErrBalanceLimit
+// when that would pass MaxBalance either way (and then nothing is booked).
+func Credited(balance, amount Micros) (Micros, error) {
+	if amount > MaxAmount || amount < -MaxAmount {
+		return balance, fmt.Errorf("%w: %s is more than %s at once", ErrBalanceLimit, amount, MaxAmount)
+	}
+	b := balance + amount
+	if b > MaxBalance || b < -MaxBalance {
+		return balance, fmt.Errorf("%w: the balance would be %s", ErrBalanceLimit, b)
+	}
+	return b, nil
+}
+
+// ErrBalanceLimit is Credited's refusal.
+var ErrBalanceLimit = errors.New("beyond the balance limit")
 
 // EarlyStatusKeep is how long a status report for an unknown wamid waits
 // for its message. Meta may report a status before the dispatcher has

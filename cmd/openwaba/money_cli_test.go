@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/store/sqlite"
+	"github.com/openwaba/openwaba/internal/store/sqlstore"
 )
 
 // TestMoneyArgumentsStrict: the CLI reads amounts with the one strict
@@ -35,7 +35,7 @@ func TestMoneyArgumentsStrict(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			ctx := context.Background()
-			s, err := sqlite.Open(ctx, filepath.Join(dir, "openwaba.db"), sqlite.Options{})
+			s, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "openwaba.db"), sqlstore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

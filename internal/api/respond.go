@@ -77,6 +77,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) 
 		writeJSON(w, http.StatusConflict, errorBody{ErrorCode: http.StatusConflict, ErrorMessage: "conflicts with what is stored: " + err.Error()})
 	case errors.As(err, &fe):
 		writeBadRequest(w, fe.Error(), withSuccess)
+	case errors.Is(err, openwaba.ErrBalanceLimit):
+		writeBadRequest(w, "amount: "+openwaba.ErrBalanceLimit.Error()+" (at most "+openwaba.MaxAmount.String()+" at once, a balance within ±"+openwaba.MaxBalance.String()+")", withSuccess)
 	case errors.As(err, &te):
 		writeBadRequest(w, te.Error(), withSuccess)
 	case errors.Is(err, errInvalidSender):

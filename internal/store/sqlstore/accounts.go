@@ -105,13 +105,19 @@ func (s *Store) Ledger(ctx context.Context, accountID int64) ([]openwaba.LedgerE
 // The balance is a cache of the ledger: every change to accounts.balance is
 // made together with its ledger row, inside one write.
 
-// credit adds amount to the balance, books it and returns the new balance.
+// credit adds amount to the balance (within openwaba.Credited's limit),
+// books it and returns the new balance.
 func credit(ctx context.Context, tx *db, accountID int64, amount openwaba.Micros, reason string, messageID int64, at time.Time) (openwaba.Micros, error) {
 	var balance openwaba.Micros
-	err := tx.row(ctx, `UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance`,
-		amount, accountID).Scan(&balance)
+	err := tx.row(ctx, `SELECT balance FROM accounts WHERE id = ?`+tx.d.lockRows, accountID).Scan(&balance)
 	if err != nil {
 		return 0, notFound(err)
+	}
+	if balance, err = openwaba.Credited(balance, amount); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE accounts SET balance = ? WHERE id = ?`, balance, accountID); err != nil {
+		return 0, err
 	}
 	return balance, book(ctx, tx, accountID, amount, reason, messageID, at)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ var accountTests = []test{
 	{"CreateAndGet", testCreateAccount},
 	{"StartingBalanceIsBooked", testStartingBalance},
 	{"Credit", testCredit},
+	{"CreditWithinLimit", testCreditLimit},
 	{"LedgerIsPerAccount", testLedgerIsolation},
 	{"APIKeys", testAPIKeys},
 	{"APIKeyConflicts", testAPIKeyConflicts},
@@ -220,4 +222,31 @@ func testSigningSecret(t *testing.T, s openwaba.Store) {
 		t.Errorf("signing secret %q after turning it off", got.SigningSecret)
 	}
 	wantErr(t, "SetSigningSecret of an unknown account", s.SetSigningSecret(t.Context(), b.ID+1000, "x"), openwaba.ErrNotFound)
+}
+
+// testCreditLimit: a booking beyond openwaba.Credited's limits is refused
+// and books nothing, so the balance never overflows and stays the ledger's
+// sum (the limits themselves are tested with the rule in the root package).
+func testCreditLimit(t *testing.T, s openwaba.Store) {
+	ctx := t.Context()
+	a, err := s.CreateAccount(ctx, openwaba.Account{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Credit(ctx, a.ID, openwaba.MaxAmount, "topup"); err != nil {
+		t.Fatalf("Credit(MaxAmount): %v", err)
+	}
+	for _, amount := range []openwaba.Micros{openwaba.MaxAmount + 1, -openwaba.MaxAmount - 1, 1 << 62} {
+		if _, err := s.Credit(ctx, a.ID, amount, "topup"); !errors.Is(err, openwaba.ErrBalanceLimit) {
+			t.Errorf("Credit(%s): %v, want ErrBalanceLimit", amount, err)
+		}
+	}
+	got, err := s.Account(ctx, a.ID)
+	if err != nil || got.Balance != openwaba.MaxAmount {
+		t.Errorf("balance %v, %v; want only the first booking", got.Balance, err)
+	}
+	ledger, err := s.Ledger(ctx, a.ID)
+	if err != nil || len(ledger) != 1 {
+		t.Errorf("ledger %v, %v; want one row", ledger, err)
+	}
 }
