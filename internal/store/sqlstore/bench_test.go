@@ -33,7 +33,7 @@ func BenchmarkAccept(b *testing.B) {
 		{"one account/1 msg per request", 1, 1, 0},
 		{"one account/10 msgs per request", 1, 10, 0},
 		{"64 accounts/1 msg per request", 64, 1, 0},
-		{"one account/1 msg per request/maxbatch=1", 1, 1, 1},
+		{"one account without group commit/1 msg per request", 1, 1, 1},
 	}
 	for _, e := range engines(b) {
 		for _, bc := range cases {
