@@ -45,7 +45,7 @@ func BenchmarkAccept(b *testing.B) {
 				defer s.Close()
 				ids := make([]int64, bc.accounts)
 				for i := range ids {
-					a, err := s.CreateAccount(b.Context(), openwaba.Account{Name: fmt.Sprint("bench", i), Balance: 1 << 60})
+					a, err := s.CreateAccount(b.Context(), openwaba.Account{Name: fmt.Sprint("bench", i), Balance: openwaba.MaxAmount})
 					if err != nil {
 						b.Fatal(err)
 					}

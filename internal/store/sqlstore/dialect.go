@@ -51,6 +51,10 @@ type dialect struct {
 	// the engine with concurrent writers serialises on it where no row
 	// exists yet to lock.
 	xactLock string
+	// writableCTE: the engine takes INSERT ... RETURNING inside WITH, so a
+	// message, its journal entry, queue row and debit are one statement
+	// (one round trip) instead of four.
+	writableCTE bool
 	// sessionLock and sessionUnlock take and give back a lock held by one
 	// connection across transactions (Exclusive, migrations).
 	sessionLock, sessionUnlock string
@@ -114,6 +118,7 @@ var postgresDialect = dialect{
 		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	},
 	byteOrder: ` COLLATE "C"`,
+	writableCTE: true,
 	// A hash collision only makes two keys wait for each other.
 	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
 	// With the schema in the key: stores in different schemas of one

@@ -50,8 +50,9 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	}
 	p := newDB(pool, d)
 	// Accepts are group-committed (see the package doc); the batcher takes
-	// one pooled connection per batch.
-	b := batch.New[*sql.Tx](batch.SQL{DB: pool}, batch.Options{MaxBatch: opts.MaxBatch, Logger: log})
+	// one pooled connection per batch. Optimistic: no savepoint round trips
+	// unless an accept of the batch fails; Accept's op may run twice.
+	b := batch.New[*sql.Tx](batch.SQL{DB: pool}, batch.Options{MaxBatch: opts.MaxBatch, Logger: log, Optimistic: true})
 	s := &Store{d: d, read: p, log: log, now: utcNow(opts.Now)}
 	s.writes = retrying{w: direct{w: p, timeout: opts.WriteTimeout}, d: d, log: log}
 	s.accepts = retrying{w: batched{b: b, w: p}, d: d, log: log}
