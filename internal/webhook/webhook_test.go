@@ -288,6 +288,14 @@ func TestCheckTarget(t *testing.T) {
 		{"http://[fd00::1]/x", false, false},
 		{"http://[::ffff:127.0.0.1]/x", false, false},
 		{"http://0.0.0.0/x", false, false},
+		{"http://[::127.0.0.1]/x", false, false},
+		{"http://[64:ff9b::7f00:1]/x", false, false},
+		{"http://[2002:7f00:1::1]/x", false, false},
+		{"http://198.18.0.1/x", false, false},
+		{"http://255.255.255.255/x", false, false},
+		{"http://[fe80::1%25eth0]/x", false, false},
+		{"http://[fec0::1]/x", false, false},
+		{"http://[64:ff9b::808:808]/x", false, true},
 		{"http://127.0.0.1:8080/x", true, true},
 	}
 	for _, tc := range tests {
