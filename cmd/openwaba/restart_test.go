@@ -114,7 +114,7 @@ func startProcess(t testing.TB, bin, dataDir string, env ...string) *process {
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "OPENWABA_ADDR="+addr, "OPENWABA_DATA_DIR="+dataDir, "OPENWABA_API_KEY="+testKey,
-		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms")
+		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms", "OPENWABA_DRAIN_GRACE=50ms")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	if err := cmd.Start(); err != nil {
