@@ -179,4 +179,3 @@ func TestHeldConnectionsLeaveRoomForMeta(t *testing.T) {
 		}
 	})
 }
-
