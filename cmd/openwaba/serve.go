@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -70,6 +71,7 @@ type gateway struct {
 // Sandbox defaults: the number seven's examples send from, and the Meta
 // ids the sandbox knows it by.
 const (
+	sandboxStateFile     = "sandbox-owed.json" // in the data dir
 	sandboxNumber        = "4915112345678"
 	sandboxPhoneNumberID = "100000000000001"
 	sandboxWABAID        = "200000000000001"
@@ -202,18 +204,24 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 	sbCfg := sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
-		WindowSource: g.windowFromStore, Spec: spec,
+		WindowSource: g.windowFromStore, InboundSource: g.inboundFromStore, Spec: spec,
 	}
 	if cfg.SandboxRateLimits {
 		limits := sandbox.MetaRateLimits()
 		sbCfg.RateLimits = &limits
 	}
-	g.sandbox = sandbox.New(sbCfg)
+	// The status webhooks the sandbox owes live in the data dir, so that
+	// a restart does not leave messages queued or sent for good.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("sandbox: creating data dir: %w", err)
+	}
+	var err error
+	g.sandbox, err = sandbox.Open(sbCfg, filepath.Join(cfg.DataDir, sandboxStateFile))
+	if err != nil {
+		return "", err
+	}
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
-	var (
-		url string
-		err error
-	)
+	var url string
 	g.sandboxSrv, url, err = serveOn(cfg, cfg.SandboxAddr, g.sandbox, &g.background, log)
 	if err != nil {
 		return "", fmt.Errorf("sandbox: %w", err)
@@ -253,6 +261,24 @@ func (g *gateway) windowFromStore(phoneNumberID, waID string) time.Time {
 		g.log.Warn("sandbox: reading window", "err", err)
 	}
 	return until
+}
+
+// inboundFromStore tells the sandbox whether a number received a message
+// it has forgotten in a restart (or that another node's sandbox played),
+// from the inbound messages the gateway stored.
+func (g *gateway) inboundFromStore(ctx context.Context, phoneNumberID, wamid string) bool {
+	sender, err := g.store.SenderByPhoneNumberID(ctx, phoneNumberID)
+	if err != nil {
+		return false
+	}
+	in, err := g.store.InboundByWAMID(ctx, sender.AccountID, wamid)
+	if err != nil {
+		if !errors.Is(err, openwaba.ErrNotFound) {
+			g.log.Warn("sandbox: reading inbound message", "err", err)
+		}
+		return false
+	}
+	return in.Sender == sender.Number
 }
 
 // webhookURL is where the sandbox reaches the gateway's Meta webhook.
