@@ -47,7 +47,7 @@ type Config struct {
 	Now        func() time.Time // time.Now when nil
 	// WindowSource, when set, is asked when the sandbox has no record of a
 	// user's window: when it closes (zero if it never opened). The sandbox
-	// keeps its state in memory; Meta does not forget that a user wrote
+	// keeps windows in memory; Meta does not forget that a user wrote
 	// when the gateway restarts, so the gateway answers from its database.
 	WindowSource func(phoneNumberID, waID string) time.Time
 	// InboundSource, when set, is asked when the sandbox has no record of
