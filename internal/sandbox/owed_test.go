@@ -20,11 +20,10 @@ func openEnv(t *testing.T, stateFile string, cfg Config) *env {
 	cfg.AccessToken, cfg.AppSecret = testToken, testSecret
 	cfg.WebhookURL = rcv.srv.URL + "/webhooks/meta"
 	cfg.StatusDelay = 5 * time.Millisecond
-	sb, err := Open(cfg, stateFile)
+	sb, err := open(cfg, stateFile, func(sb *Sandbox) { sb.backoffStart = 10 * time.Millisecond })
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.backoffStart = 10 * time.Millisecond
 	sb.AddNumber(testPhoneID, testWABA, testDisplay)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)

@@ -163,11 +163,20 @@ func New(cfg Config) *Sandbox {
 // when the gateway restarts; with Open, neither does the sandbox. The file
 // is the sandbox's own: one process at a time may use it.
 func Open(cfg Config, stateFile string) (*Sandbox, error) {
+	return open(cfg, stateFile, nil)
+}
+
+// open is Open; tweak, when set, adjusts the sandbox before any webhook
+// goes out (tests shorten the backoff).
+func open(cfg Config, stateFile string, tweak func(*Sandbox)) (*Sandbox, error) {
 	l, owed, err := openLedger(stateFile)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	s := New(cfg)
+	if tweak != nil {
+		tweak(s)
+	}
 	s.owed = l
 	s.saveSoon = make(chan struct{}, 1)
 	s.spawn(s.saver)
