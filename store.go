@@ -21,6 +21,8 @@ type Store interface {
 	TrackingStore
 	PriceStore
 	GuardStore
+	// Ping checks that the database answers (readiness).
+	Ping(ctx context.Context) error
 	Close() error
 }
 

@@ -59,11 +59,42 @@ type config struct {
 	// per user), so that pacing and retries meet real refusals.
 	SandboxRateLimits bool
 
+	// Timeouts of both listeners (the API's and the sandbox's); zero does
+	// not limit, as in net/http.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// MaxConnections caps the open connections of each listener (0: no
+	// cap); MaxConnectionsPerIP those of one client on the API's, and
+	// MaxUnauthenticatedPerIP its requests in flight on the routes that
+	// take no API key (see internal/limit).
+	MaxConnections          int
+	MaxConnectionsPerIP     int
+	MaxUnauthenticatedPerIP int
+	// DrainGrace is how long /healthz and /readyz answer 503 after
+	// SIGTERM before the listener closes; ShutdownTimeout how long
+	// requests and sends in flight then have to finish.
+	DrainGrace      time.Duration
+	ShutdownTimeout time.Duration
+
 	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
 	// checks requests against; loaded at start when nil. Not a flag: it
 	// lets tests that start many gateways compile it once.
 	sandboxSpec *metaspec.Spec
 }
+
+// Defaults of the connection settings (flags; tests use them too).
+const (
+	defaultReadHeaderTimeout       = 10 * time.Second
+	defaultReadTimeout             = 30 * time.Second
+	defaultWriteTimeout            = 60 * time.Second
+	defaultIdleTimeout             = 75 * time.Second
+	defaultMaxConnectionsPerIP     = 256
+	defaultMaxUnauthenticatedPerIP = 64
+	defaultDrainGrace              = 5 * time.Second
+	defaultShutdownTimeout         = 60 * time.Second
+)
 
 // sandbox reports whether the built-in sandbox is the upstream: it is
 // unless a Meta access token is configured.
@@ -147,7 +178,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_SANDBOX_RATE_LIMITS: %w", err)
 	}
 	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", limits, "the sandbox enforces Meta's throughput and pair rate limits (OPENWABA_SANDBOX_RATE_LIMITS)")
+	if err := connectionFlags(fs, &c, getenv); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := checkConnectionFlags(c); err != nil {
 		return c, err
 	}
 	// strconv (and so the flag package) reads "NaN" and "Inf" as numbers;

@@ -48,6 +48,9 @@ func testConfig(t *testing.T) config {
 		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0",
 		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: 5 * time.Millisecond,
 		WebhookAllowPrivate: true, WebhookTimeout: 2 * time.Second, // test receivers listen on loopback
+		ReadHeaderTimeout: defaultReadHeaderTimeout, ReadTimeout: defaultReadTimeout, WriteTimeout: defaultWriteTimeout,
+		IdleTimeout: defaultIdleTimeout, MaxConnectionsPerIP: defaultMaxConnectionsPerIP,
+		MaxUnauthenticatedPerIP: defaultMaxUnauthenticatedPerIP, DrainGrace: 0, ShutdownTimeout: defaultShutdownTimeout,
 		sandboxSpec: spec,
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // account time zones resolve on hosts without zoneinfo
 )
@@ -34,10 +35,17 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "openwaba:", err)
+			fmt.Fprintln(os.Stderr, "openwaba:", oneLine(err))
 		}
 		os.Exit(1)
 	}
+}
+
+// oneLine is err's message on one line: joined errors (errors.Join) and
+// drivers' multi-line messages must not look like several failures, nor
+// break a log collector's one-line-per-event.
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 }
 
 const usage = `usage: openwaba <command> [flags]

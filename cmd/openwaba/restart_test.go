@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -114,7 +115,7 @@ func startProcess(t testing.TB, bin, dataDir string, env ...string) *process {
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "OPENWABA_ADDR="+addr, "OPENWABA_DATA_DIR="+dataDir, "OPENWABA_API_KEY="+testKey,
-		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms")
+		"OPENWABA_LOG_LEVEL=warn", "OPENWABA_SANDBOX_STATUS_DELAY=5ms", "OPENWABA_DRAIN_GRACE=50ms")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	if err := cmd.Start(); err != nil {
@@ -135,5 +136,68 @@ func startProcess(t testing.TB, bin, dataDir string, env ...string) *process {
 			t.Fatalf("gateway at %s did not become ready", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRestartWithStatusesOwed stops the gateway while the sandbox still
+// owes the status webhooks of messages it took, and after users wrote
+// messages not marked read yet. After the restart every message reaches
+// read, and read receipts and typing indicators for the users' messages
+// of before the restart are taken.
+func TestRestartWithStatusesOwed(t *testing.T) {
+	t.Parallel()
+	// Statuses a second apart: the gateway stops long before they are in.
+	g := startTestGateway(t, func(c *config) { c.SandboxStatusDelay = time.Second })
+	ctx := context.Background()
+	users := []string{"4917655500001", "4917655500002"}
+	var inbound []string
+	for _, u := range users {
+		wamid, err := g.client().SandboxInbound(ctx, u, testSender, "Hallo")
+		if err != nil {
+			t.Fatalf("sandbox inbound: %v", err)
+		}
+		inbound = append(inbound, wamid)
+	}
+	resp := g.send(`{"from":"` + testSender + `","to":"` + recipientList(30) + `","type":"template","template":"hello_world","language":"en"}`)
+	var ids []int64
+	for _, m := range resp["messages"].([]any) {
+		id, err := strconv.ParseInt(m.(map[string]any)["id"].(string), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// Wait until the sandbox took every message: each has its wamid, and
+	// its statuses are owed.
+	account := defaultAccount(t, g)
+	deadline := time.Now().Add(20 * time.Second)
+	for _, id := range ids {
+		for {
+			m, err := g.store.Message(ctx, account, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.WAMID != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("message %d was not dispatched: %+v", id, m)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	g.stop()
+
+	g2 := startWithConfig(t, g.cfg)
+	for _, id := range ids {
+		g2.waitStatus(strconv.FormatInt(id, 10), "read")
+	}
+	for i, wamid := range inbound {
+		for _, event := range []string{"read", "is_typing"} {
+			r := g2.do("POST", "/api/waba/events", `{"from":"`+testSender+`","to":"`+users[i]+`","event":"`+event+`","msg_id":"`+wamid+`"}`)
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"success":true`) {
+				t.Errorf("%s for %s, received before the restart: %d %s", event, wamid, r.Status, r.Body)
+			}
+		}
 	}
 }

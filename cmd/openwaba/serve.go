@@ -10,12 +10,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/api"
 	"github.com/openwaba/openwaba/internal/dispatch"
+	"github.com/openwaba/openwaba/internal/limit"
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/pricing"
@@ -40,8 +42,8 @@ func serveCommand(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	<-ctx.Done()
-	log.Info("shutting down: draining requests and sends in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	log.Info("shutting down: draining requests and sends in flight", "grace", cfg.DrainGrace, "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DrainGrace+cfg.ShutdownTimeout)
 	defer cancel()
 	return g.Shutdown(shutdownCtx)
 }
@@ -51,8 +53,12 @@ func serveCommand(ctx context.Context, args []string, getenv func(string) string
 type gateway struct {
 	Addr string // the address the API listens on
 	log  *slog.Logger
+	// drainGrace is how long /healthz and /readyz answer 503 before the
+	// listener closes (Shutdown).
+	drainGrace time.Duration
 
 	store      openwaba.Store
+	ln         net.Listener // the API's, until server serves it
 	server     *http.Server
 	api        *api.Server
 	sandbox    *sandbox.Sandbox
@@ -65,31 +71,36 @@ type gateway struct {
 // Sandbox defaults: the number seven's examples send from, and the Meta
 // ids the sandbox knows it by.
 const (
+	sandboxStateFile     = "sandbox-owed.json" // in the data dir
 	sandboxNumber        = "4915112345678"
 	sandboxPhoneNumberID = "100000000000001"
 	sandboxWABAID        = "200000000000001"
 	sandboxBalance       = 100 * openwaba.MicrosPerUnit
 )
 
-func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) (g *gateway, err error) {
-	g = &gateway{log: log}
+// startGateway starts a gateway, or returns why it could not with
+// everything it had opened closed again.
+func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) (*gateway, error) {
+	g := &gateway{log: log, drainGrace: cfg.DrainGrace}
+	started := false
 	defer func() {
-		if err != nil {
-			g.closeAll()
+		if !started {
+			g.abandon()
 		}
 	}()
+	// Listen before anything else: a port in use fails the start before
+	// the database is touched, and the sandbox knows where to send
+	// webhooks, even with port 0.
+	var err error
+	g.ln, err = cfg.listen(cfg.Addr, true, log)
+	if err != nil {
+		return nil, err
+	}
+	g.Addr = g.ln.Addr().String()
 	g.store, err = openConfiguredStore(ctx, cfg.store(), false, log)
 	if err != nil {
 		return nil, err
 	}
-
-	// Listen before anything else so the sandbox knows where to send
-	// webhooks, even with port 0.
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
-	}
-	g.Addr = ln.Addr().String()
 
 	metaCfg := meta.Config{GraphURL: cfg.MetaGraphURL, APIVersion: cfg.MetaAPIVersion, AccessToken: cfg.MetaAccessToken, Logger: log, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
 	appSecret, verifyToken := cfg.MetaAppSecret, cfg.MetaVerifyToken
@@ -100,7 +111,6 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		metaCfg.AccessToken = rand.Text()
 		metaCfg.GraphURL, err = g.startSandbox(cfg, metaCfg.AccessToken, appSecret, webhookURL(g.Addr), log)
 		if err != nil {
-			ln.Close()
 			return nil, err
 		}
 	}
@@ -109,7 +119,6 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if err := exclusive(ctx, g.store, "bootstrap", func(ctx context.Context) error {
 		return bootstrap(ctx, g.store, cfg, stdout, log)
 	}); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
@@ -139,6 +148,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	g.api = api.New(api.Config{
 		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
+		Unauthenticated: limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap,
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
 		},
@@ -147,7 +157,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify},
 		}),
 	})
-	g.server = &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	g.server = cfg.httpServer(g.api, log)
 
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopDispatch = cancel
@@ -164,12 +174,15 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			log.Error("dispatcher stopped", "err", err)
 		}
 	})
+	ln := g.ln
+	g.ln = nil // the server closes it from now on
 	g.background.Go(func() {
 		if err := g.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	})
 	g.api.SetReady(true)
+	started = true
 	upstreamName := "Meta at " + cfg.MetaGraphURL
 	if cfg.sandbox() {
 		upstreamName = "sandbox at " + metaCfg.GraphURL
@@ -191,33 +204,42 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 	sbCfg := sandbox.Config{
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
-		WindowSource: g.windowFromStore, Spec: spec,
+		WindowSource: g.windowFromStore, InboundSource: g.inboundFromStore, Spec: spec,
 	}
 	if cfg.SandboxRateLimits {
 		limits := sandbox.MetaRateLimits()
 		sbCfg.RateLimits = &limits
 	}
-	g.sandbox = sandbox.New(sbCfg)
+	// The status webhooks the sandbox owes live in the data dir, so that
+	// a restart does not leave messages queued or sent for good.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("sandbox: creating data dir: %w", err)
+	}
+	var err error
+	g.sandbox, err = sandbox.Open(sbCfg, filepath.Join(cfg.DataDir, sandboxStateFile))
+	if err != nil {
+		return "", err
+	}
 	g.sandbox.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
-	var (
-		url string
-		err error
-	)
-	g.sandboxSrv, url, err = serveOn(cfg.SandboxAddr, g.sandbox, &g.background, log)
+	var url string
+	g.sandboxSrv, url, err = serveOn(cfg, cfg.SandboxAddr, g.sandbox, &g.background, log)
 	if err != nil {
 		return "", fmt.Errorf("sandbox: %w", err)
 	}
 	return url, nil
 }
 
-// serveOn listens on addr and serves h in the background, tracked by wg;
-// it returns the server (to shut down) and its base URL.
-func serveOn(addr string, h http.Handler, wg *sync.WaitGroup, log *slog.Logger) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", addr)
+// serveOn listens on addr and serves h in the background, tracked by wg,
+// with the timeouts and the connection cap of cfg but no per-client caps:
+// it serves the sandbox, which only the gateway itself talks to, over as
+// many connections as it has sends in flight. It returns the server (to
+// shut down) and its base URL.
+func serveOn(cfg config, addr string, h http.Handler, wg *sync.WaitGroup, log *slog.Logger) (*http.Server, string, error) {
+	ln, err := cfg.listen(addr, false, log)
 	if err != nil {
-		return nil, "", fmt.Errorf("listening on %s: %w", addr, err)
+		return nil, "", err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := cfg.httpServer(h, log)
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("server stopped", "addr", addr, "err", err)
@@ -241,6 +263,24 @@ func (g *gateway) windowFromStore(phoneNumberID, waID string) time.Time {
 	return until
 }
 
+// inboundFromStore tells the sandbox whether a number received a message
+// it has forgotten in a restart (or that another node's sandbox played),
+// from the inbound messages the gateway stored.
+func (g *gateway) inboundFromStore(ctx context.Context, phoneNumberID, wamid string) bool {
+	sender, err := g.store.SenderByPhoneNumberID(ctx, phoneNumberID)
+	if err != nil {
+		return false
+	}
+	in, err := g.store.InboundByWAMID(ctx, sender.AccountID, wamid)
+	if err != nil {
+		if !errors.Is(err, openwaba.ErrNotFound) {
+			g.log.Warn("sandbox: reading inbound message", "err", err)
+		}
+		return false
+	}
+	return in.Sender == sender.Number
+}
+
 // webhookURL is where the sandbox reaches the gateway's Meta webhook.
 func webhookURL(addr string) string {
 	host, port, _ := net.SplitHostPort(addr)
@@ -250,10 +290,12 @@ func webhookURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port) + "/webhooks/meta"
 }
 
-// Shutdown stops taking requests, lets requests and sends in flight
-// finish, and closes the database.
+// Shutdown drains and stops the gateway: /healthz and /readyz answer 503
+// for the drain grace while every other request is still served, so that
+// load balancers take the node out first; then the listener closes,
+// requests and sends in flight finish, and the database closes.
 func (g *gateway) Shutdown(ctx context.Context) error {
-	g.api.SetReady(false)
+	g.drain(ctx)
 	err := g.server.Shutdown(ctx)
 	g.stopDispatch()
 	done := make(chan struct{})
@@ -273,6 +315,40 @@ func (g *gateway) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// drain answers 503 on the health checks for the grace (or until ctx
+// ends). Keep-alives end meanwhile: each response closes its connection,
+// so that clients reconnect, through a balancer that has taken the node
+// out, to another node, instead of racing the close of an idle connection.
+func (g *gateway) drain(ctx context.Context) {
+	g.api.SetReady(false)
+	if g.drainGrace <= 0 {
+		return
+	}
+	g.server.SetKeepAlivesEnabled(false)
+	g.log.Info("draining: /healthz and /readyz answer 503 before the listener closes", "grace", g.drainGrace)
+	t := time.NewTimer(g.drainGrace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// abandon undoes a start that failed part way: any of what it closes may
+// not have been opened yet. Only the sandbox's server can have a goroutine
+// running then.
+func (g *gateway) abandon() {
+	if g.ln != nil {
+		g.ln.Close()
+	}
+	if g.sandboxSrv != nil {
+		_ = g.sandboxSrv.Close()
+	}
+	g.background.Wait()
+	g.closeAll()
+}
+
+// closeAll closes the sandbox and the database, whichever is open.
 func (g *gateway) closeAll() {
 	if g.sandbox != nil {
 		g.sandbox.Close()

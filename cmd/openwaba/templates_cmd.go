@@ -107,7 +107,8 @@ func syncTemplatesNow(ctx context.Context, store openwaba.Store, getenv func(str
 		sb := sandbox.New(sandbox.Config{AccessToken: cfg.AccessToken, AppSecret: rand.Text(), Logger: log})
 		sb.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
 		var wg sync.WaitGroup
-		srv, url, err := serveOn("127.0.0.1:0", sb, &wg, log)
+		// A sandbox of its own on loopback, for this command only: no limits.
+		srv, url, err := serveOn(config{}, "127.0.0.1:0", sb, &wg, log)
 		if err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}

@@ -55,6 +55,11 @@ type Config struct {
 	// limit), with bursts of up to RateBurst (0: RateLimit rounded up).
 	RateLimit float64
 	RateBurst int
+	// Unauthenticated wraps the routes that take no API key (Meta's webhook,
+	// short links, /healthz, /readyz, /openapi.json, unknown paths), e.g.
+	// to bound the requests one client may have in flight on them; the
+	// routes with a key are bounded by the key's rate limit instead.
+	Unauthenticated func(http.Handler) http.Handler
 }
 
 // Server is the gateway's HTTP API.
@@ -87,17 +92,22 @@ func New(cfg Config) *Server {
 	if s.cfg.Notify == nil {
 		s.cfg.Notify = func() {}
 	}
+	unauth := s.cfg.Unauthenticated
+	if unauth == nil {
+		unauth = func(h http.Handler) http.Handler { return h }
+	}
 	s.shortener = tracking.Shortener{Base: s.cfg.PublicURL}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /openapi.json", s.openAPI)
+	mux.Handle("GET /healthz", unauth(http.HandlerFunc(s.healthz)))
+	mux.Handle("GET /readyz", unauth(http.HandlerFunc(s.readyz)))
+	mux.Handle("GET /openapi.json", unauth(http.HandlerFunc(s.openAPI)))
 	mux.Handle("POST /api/waba/messages", s.auth(openwaba.ScopeWABA, s.idempotent(s.sendMessages)))
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
 	mux.Handle("GET /api/waba/messages", s.auth(openwaba.ScopeWABA, s.listMessages))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
-	mux.HandleFunc("GET /s/{code}", s.followLink)
+	mux.Handle("GET /s/{code}", unauth(http.HandlerFunc(s.followLink)))
 	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
 	mux.Handle("GET /api/hooks", s.auth(openwaba.ScopeHooks, s.listHooks))
@@ -110,26 +120,18 @@ func New(cfg Config) *Server {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
 	}
 	if cfg.MetaWebhook != nil {
-		mux.Handle("/webhooks/meta", cfg.MetaWebhook)
+		mux.Handle("/webhooks/meta", unauth(cfg.MetaWebhook))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNotFound(w) })
+	mux.Handle("/", unauth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeNotFound(w) })))
 	s.handler = s.logRequests(mux)
 	return s
 }
 
-// SetReady makes /healthz answer 200 (or 503 again for false, while draining).
+// SetReady makes /healthz and /readyz answer 200 (or 503 again for false,
+// while draining).
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if !s.ready.Load() {
-		http.Error(w, "starting or stopping", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte("ok\n"))
-}
 
 type statusRecorder struct {
 	http.ResponseWriter

@@ -8,6 +8,11 @@
 // rate limits (Config.RateLimits). Users of the sandbox send messages of
 // every inbound type Meta delivers (InboundMessage).
 //
+// New keeps everything in memory. Open keeps the status webhooks the
+// sandbox owes in a file, so that a restart resumes them; what else a
+// restart would forget (windows, users' messages) it asks its embedder
+// for (Config.WindowSource, Config.InboundSource).
+//
 // It serves two purposes: the adapter's tests (internal/meta) run the real
 // client against it, and the gateway can run against it as a demo or test
 // upstream without a Meta account.

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -52,6 +53,18 @@ func (s *Sandbox) handleMessages(w http.ResponseWriter, r *http.Request) {
 		apiErr.write(w)
 		return
 	}
+	if out.job != nil {
+		// Saved before answering: a wamid the client was given has its
+		// statuses coming, even after a restart.
+		if err := s.owe(*out.job); err != nil {
+			s.log.Error("send refused: its status webhooks could not be saved", "err", err)
+			apiErr = &apiError{Code: 131016, Details: "Sandbox: could not save the message's status webhooks; try again."}
+			rec.Status = apiErr.status()
+			s.record(rec)
+			apiErr.write(w)
+			return
+		}
+	}
 	rec.Status, rec.WAMID = http.StatusOK, out.wamid
 	// Recorded before answering, so a client that got its answer finds
 	// its request in Sent.
@@ -90,7 +103,7 @@ func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID
 		}
 	}
 	if m.Status != "" {
-		return s.markRead(num, &m)
+		return s.markRead(r.Context(), num, &m)
 	}
 	category, e := s.validate(&m)
 	if e != nil {
@@ -138,23 +151,33 @@ func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
 
 // markRead handles {"status":"read","message_id":...}, with or without
 // typing indicator. Only messages the number received can be marked.
-func (s *Sandbox) markRead(num number, m *inMessage) (outcome, *apiError) {
+func (s *Sandbox) markRead(ctx context.Context, num number, m *inMessage) (outcome, *apiError) {
 	if m.Status != "read" {
 		return outcome{}, invalid("status", "must be read, got %q", m.Status)
 	}
 	if m.MessageID == "" {
 		return outcome{}, missing("message_id")
 	}
-	s.mu.Lock()
-	to, ok := s.inbound[m.MessageID]
-	s.mu.Unlock()
-	if !ok || to != num.PhoneNumberID {
+	if !s.received(ctx, num.PhoneNumberID, m.MessageID) {
 		return outcome{}, newError(100, "message_id: %s is not a message received by phone number %s.", m.MessageID, num.PhoneNumberID)
 	}
 	if ti := m.TypingIndicator; ti != nil && !strings.EqualFold(ti.Type, "text") {
 		return outcome{}, invalid("typing_indicator.type", "must be text, got %q", ti.Type)
 	}
 	return outcome{body: map[string]bool{"success": true}}, nil
+}
+
+// received reports whether phoneNumberID received the inbound message
+// wamid: from the sandbox's memory, else from Config.InboundSource (the
+// gateway's database knows the messages of before a restart).
+func (s *Sandbox) received(ctx context.Context, phoneNumberID, wamid string) bool {
+	s.mu.Lock()
+	to, ok := s.inbound[wamid]
+	s.mu.Unlock()
+	if ok {
+		return to == phoneNumberID
+	}
+	return s.cfg.InboundSource != nil && s.cfg.InboundSource(ctx, phoneNumberID, wamid)
 }
 
 func limitDetails(code int) string {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -46,9 +47,15 @@ type Config struct {
 	Now        func() time.Time // time.Now when nil
 	// WindowSource, when set, is asked when the sandbox has no record of a
 	// user's window: when it closes (zero if it never opened). The sandbox
-	// keeps its state in memory; Meta does not forget that a user wrote
+	// keeps windows in memory; Meta does not forget that a user wrote
 	// when the gateway restarts, so the gateway answers from its database.
 	WindowSource func(phoneNumberID, waID string) time.Time
+	// InboundSource, when set, is asked when the sandbox has no record of
+	// an inbound message a send marks as read (or types to): whether the
+	// number phoneNumberID received wamid. Like WindowSource, it lets the
+	// gateway answer from its database for messages received before a
+	// restart, or through another node's sandbox.
+	InboundSource func(ctx context.Context, phoneNumberID, wamid string) bool
 	// Spec, when set, checks every request body of the messages endpoint
 	// against Meta's OpenAPI schemas before the sandbox's own checks; a
 	// body that does not conform is refused with Graph's code 100.
@@ -87,6 +94,12 @@ type Sandbox struct {
 	inject    []int                   // error codes for the next send requests
 	limits    *limiter                // nil without Config.RateLimits
 	sent      []SentRequest
+
+	// owed keeps the status webhooks not yet taken in a file (Open); nil
+	// keeps them in memory only (New). saveSoon asks the saver goroutine
+	// to write progress that need not be waited for.
+	owed     *ledger
+	saveSoon chan struct{}
 }
 
 // number is a registered business phone number.
@@ -143,6 +156,39 @@ func New(cfg Config) *Sandbox {
 	return s
 }
 
+// Open is New with the status webhooks the sandbox owes kept in
+// stateFile: those a previous sandbox on the same file had not delivered
+// are resumed (from the first one not taken), and a send is answered only
+// once its webhooks are saved. Meta does not forget the statuses it owes
+// when the gateway restarts; with Open, neither does the sandbox. The file
+// is the sandbox's own: one process at a time may use it.
+func Open(cfg Config, stateFile string) (*Sandbox, error) {
+	return open(cfg, stateFile, nil)
+}
+
+// open is Open; tweak, when set, adjusts the sandbox before any webhook
+// goes out (tests shorten the backoff).
+func open(cfg Config, stateFile string, tweak func(*Sandbox)) (*Sandbox, error) {
+	l, owed, err := openLedger(stateFile)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	s := New(cfg)
+	if tweak != nil {
+		tweak(s)
+	}
+	s.owed = l
+	s.saveSoon = make(chan struct{}, 1)
+	s.spawn(s.saver)
+	for _, o := range owed {
+		s.schedule(o.job())
+	}
+	if len(owed) > 0 {
+		s.log.Info("resuming status webhooks owed before the restart", "messages", len(owed))
+	}
+	return s, nil
+}
+
 // ServeHTTP serves the Graph API endpoints.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
@@ -157,7 +203,8 @@ func (s *Sandbox) AddNumber(phoneNumberID, wabaID, displayNumber string) {
 }
 
 // Close stops webhook delivery and waits for its goroutines. Webhooks not
-// delivered by then are dropped with the sandbox.
+// delivered by then are dropped with the sandbox, or, opened with Open,
+// saved for the next one.
 func (s *Sandbox) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -168,6 +215,11 @@ func (s *Sandbox) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	if s.owed != nil {
+		if err := s.owed.save(s.owed.latest()); err != nil {
+			s.log.Error("status webhooks owed may be sent again after the restart", "err", err)
+		}
+	}
 }
 
 // spawn runs f in a goroutine Close waits for; false once closed.

@@ -19,6 +19,7 @@ type statusJob struct {
 	category     string // service, marketing, utility, authentication
 	inWindow     bool
 	failCode     int // when set, a single failed status instead
+	taken        int // webhooks of steps already taken (a resumed job)
 }
 
 const errorHref = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
@@ -44,7 +45,8 @@ func (s *Sandbox) runJob(j statusJob) {
 		steps = []string{"failed"}
 	}
 	conv := conversationID()
-	for _, st := range steps {
+	for i := j.taken; i < len(steps); i++ {
+		st := steps[i]
 		if !s.sleep(s.cfg.StatusDelay) {
 			return
 		}
@@ -55,6 +57,54 @@ func (s *Sandbox) runJob(j statusJob) {
 		}
 		if !s.deliver(j.wamid, st, body) {
 			return
+		}
+		j.taken = i + 1
+		s.progress(j, j.taken == len(steps))
+	}
+}
+
+// progress notes a webhook taken in the ledger, if there is one. It does
+// not wait for the save: were it lost, the webhook would be sent again
+// after a restart, which changes nothing for its receiver.
+func (s *Sandbox) progress(j statusJob, done bool) {
+	if s.owed == nil {
+		return
+	}
+	if done {
+		s.owed.drop(j.wamid)
+	} else {
+		s.owed.put(owedOf(j))
+	}
+	select {
+	case s.saveSoon <- struct{}{}:
+	default: // a save is due already and will include this
+	}
+}
+
+// owe saves a job's webhooks before its send is answered; without a
+// ledger (New) there is nothing to save.
+func (s *Sandbox) owe(j statusJob) error {
+	if s.owed == nil || s.cfg.WebhookURL == "" {
+		return nil
+	}
+	err := s.owed.save(s.owed.put(owedOf(j)))
+	if err != nil {
+		s.owed.drop(j.wamid)
+	}
+	return err
+}
+
+// saver writes the ledger's progress when asked, until Close (which
+// saves a last time itself).
+func (s *Sandbox) saver() {
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.saveSoon:
+			if err := s.owed.save(s.owed.latest()); err != nil {
+				s.log.Warn("saving the progress of status webhooks", "err", err)
+			}
 		}
 	}
 }

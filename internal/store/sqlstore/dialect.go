@@ -117,7 +117,7 @@ var postgresDialect = dialect{
 	day: func(col string) string {
 		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	},
-	byteOrder: ` COLLATE "C"`,
+	byteOrder:   ` COLLATE "C"`,
 	writableCTE: true,
 	// A hash collision only makes two keys wait for each other.
 	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
