@@ -3,40 +3,82 @@ package dispatch
 import (
 	"context"
 	"sync"
-
-	"golang.org/x/time/rate"
+	"time"
 )
 
-// pacer holds one token bucket per sender number, so that openwaba stays
-// under WhatsApp's per-number throughput and never provokes 130429.
+// pacer keeps every sender number under WhatsApp's throughput, so that
+// openwaba never provokes 130429. Meta counts messages per second; the
+// pacer guarantees that no window of one second, wherever it starts, holds
+// more than the sender's MPS, from the first second on: a token bucket
+// that starts full lets the first second carry its burst on top of the
+// rate. Steady state is exactly the MPS.
 type pacer struct {
 	defaultMPS int
 	mu         sync.Mutex
-	limiters   map[string]*rate.Limiter
+	senders    map[string]*window
 }
 
 func newPacer(defaultMPS int) *pacer {
-	return &pacer{defaultMPS: defaultMPS, limiters: map[string]*rate.Limiter{}}
+	return &pacer{defaultMPS: defaultMPS, senders: map[string]*window{}}
 }
 
-// wait blocks until sender may send one more message.
+// window remembers when the last mps sends of one sender were allowed. A
+// send may start once the one mps places before it is a second old.
+type window struct {
+	mu    sync.Mutex
+	slots []time.Time // a ring of the last len(slots) start times
+	next  int         // the oldest slot, which the next send replaces
+}
+
+// pacingWindow is the span Meta counts throughput over.
+const pacingWindow = time.Second
+
+// wait blocks until sender may send one more message, or ctx ends (then
+// the slot it reserved stays taken: pacing errs on the slow side).
 func (p *pacer) wait(ctx context.Context, sender string, mps int) error {
 	if mps <= 0 {
 		mps = p.defaultMPS
 	}
 	p.mu.Lock()
-	l, ok := p.limiters[sender]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(mps), burst(mps))
-		p.limiters[sender] = l
-	} else if l.Limit() != rate.Limit(mps) {
-		l.SetLimit(rate.Limit(mps))
-		l.SetBurst(burst(mps))
+	w, ok := p.senders[sender]
+	if !ok || len(w.slots) != mps {
+		// A new sender, or its MPS changed: start its window afresh.
+		w = &window{slots: make([]time.Time, mps)}
+		p.senders[sender] = w
 	}
 	p.mu.Unlock()
-	return l.Wait(ctx)
+	at := w.reserve(time.Now())
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-// burst is a tenth of a second's worth: enough to keep the workers busy,
-// small enough that no one-second window sees more than 1.1 × the rate.
-func burst(mps int) int { return max(1, mps/10) }
+// reserve takes the next slot and returns when its send may start: now,
+// or a second after the send mps places before it, whichever is later.
+func (w *window) reserve(now time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at := now
+	if oldest := w.slots[w.next]; !oldest.IsZero() {
+		at = maxTime(at, oldest.Add(pacingWindow))
+	}
+	w.slots[w.next] = at
+	w.next = (w.next + 1) % len(w.slots)
+	return at
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
