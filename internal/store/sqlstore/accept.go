@@ -2,10 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/openwaba/openwaba"
 )
@@ -37,6 +40,11 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 	// The op may run twice (PostgreSQL's accepts are optimistic batches,
 	// see OpenPostgres): it starts from scratch and only one run commits.
 	err := s.accepts.do(ctx, func(ctx context.Context, tx *db) error {
+		if s.inOneStatement(out) {
+			var err error
+			balance, err = s.acceptInOne(ctx, tx, accountID, total, out, contents)
+			return err
+		}
 		// Debit first, which locks the balance, and decide on the balance
 		// it had: when the money is not there, the op fails and its writes
 		// are rolled back.
@@ -61,26 +69,10 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 	return openwaba.AcceptResult{Messages: out, Balance: balance}, nil
 }
 
-// insertMessageSQL stores one message (the arguments, in this order, are
-// messageArgs'), and returns its id.
-const insertMessageSQL = `
-	INSERT INTO messages (account_id, sender, recipient, content, text, encoding, category, price,
-		label, foreign_id, performance_tracking, ttl, created_at, scheduled_at, expires_at,
-		status, status_rank, status_at, error_code, error_text)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-	RETURNING id`
-
-// insertMessageCTE is insertMessageSQL with the message's first journal
-// entry (no webhook events: see insertMessage), its queue row and its
-// debit (when it costs something), in one statement.
-const insertMessageCTE = `
-	WITH m AS (` + insertMessageSQL + `),
-	j AS (INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
-		SELECT id, ?16, ?18, 0, '' FROM m),
-	q AS (INSERT INTO dispatch_queue (message_id, due_at, sender) SELECT id, ?14, ?2 FROM m),
-	l AS (INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
-		SELECT ?1, -CAST(?8 AS BIGINT), ?21, id, ?13 FROM m WHERE CAST(?8 AS BIGINT) > 0)
-	SELECT id FROM m`
+// messageColumns20 are the columns messageArgs fills, in its order.
+const messageColumns20 = `account_id, sender, recipient, content, text, encoding, category, price,
+	label, foreign_id, performance_tracking, ttl, created_at, scheduled_at, expires_at,
+	status, status_rank, status_at, error_code, error_text`
 
 func messageArgs(m *openwaba.Message, content string) []any {
 	return []any{m.AccountID, m.Sender, m.Recipient, content, m.Text, m.Encoding, m.Category, m.Price,
@@ -91,18 +83,10 @@ func messageArgs(m *openwaba.Message, content string) []any {
 
 // insertMessage stores m with its first journal entry, its queue row, its
 // short links and its debit (the caller reduced the balance), and sets m.ID.
-// Where the engine has writable CTEs and the first status makes no webhook
-// events (queued and scheduled make none), the message, journal, queue and
-// debit rows are one statement.
 func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, content string) error {
-	args := messageArgs(m, content)
-	if s.d.writableCTE && len(m.Status.HookEvents()) == 0 {
-		if err := tx.row(ctx, insertMessageCTE, append(args, openwaba.ReasonDebit)...).Scan(&m.ID); err != nil {
-			return s.sentinel(err)
-		}
-		return s.insertLinks(ctx, tx, m)
-	}
-	if err := tx.row(ctx, insertMessageSQL, args...).Scan(&m.ID); err != nil {
+	if err := tx.row(ctx, `INSERT INTO messages (`+messageColumns20+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		messageArgs(m, content)...).Scan(&m.ID); err != nil {
 		return s.sentinel(err)
 	}
 	if err := s.insertLinks(ctx, tx, m); err != nil {
@@ -119,6 +103,90 @@ func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, 
 		return book(ctx, tx, m.AccountID, -m.Price, openwaba.ReasonDebit, m.ID, m.CreatedAt)
 	}
 	return nil
+}
+
+// maxInOne bounds the messages of one accept statement (20 arguments
+// each; PostgreSQL takes 65,535).
+const maxInOne = 1000
+
+// inOneStatement reports whether msgs can be accepted in one statement:
+// the engine has writable CTEs (PostgreSQL, where each statement is a
+// round trip), and no message's first status makes webhook events, whose
+// hooks Go must choose (queued and scheduled make none).
+func (s *Store) inOneStatement(msgs []openwaba.Message) bool {
+	if !s.d.writableCTE || len(msgs) == 0 || len(msgs) > maxInOne {
+		return false
+	}
+	for _, m := range msgs {
+		if len(m.Status.HookEvents()) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// acceptInOne is Accept's write in one statement: the debit, the messages,
+// their first journal entries, queue rows and ledger rows, in one round
+// trip (short links, which are rare, follow one statement each). It
+// decides on the balance the debit returns, like the statements it stands
+// for; a refusal's writes are rolled back with the op. Identity values are
+// drawn in the order of the VALUES rows, so the ids, sorted, are the
+// messages' in order.
+func (s *Store) acceptInOne(ctx context.Context, tx *db, accountID int64, total openwaba.Micros, out []openwaba.Message, contents []string) (openwaba.Micros, error) {
+	var q strings.Builder
+	q.WriteString(`WITH a AS (UPDATE accounts SET balance = balance - CAST(?1 AS BIGINT) WHERE id = ?2 RETURNING balance),
+	m AS (INSERT INTO messages (` + messageColumns20 + `) VALUES `)
+	args := make([]any, 0, 3+20*len(out))
+	args = append(args, total, accountID)
+	for i := range out {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for c := range 20 {
+			if c > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?" + strconv.Itoa(3+20*i+c))
+		}
+		q.WriteByte(')')
+		args = append(args, messageArgs(&out[i], contents[i])...)
+	}
+	reason := "?" + strconv.Itoa(len(args)+1)
+	args = append(args, openwaba.ReasonDebit)
+	q.WriteString(` RETURNING id, status, status_at, scheduled_at, sender, price, account_id, created_at),
+	j AS (INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
+		SELECT id, status, status_at, 0, '' FROM m),
+	d AS (INSERT INTO dispatch_queue (message_id, due_at, sender) SELECT id, scheduled_at, sender FROM m),
+	l AS (INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
+		SELECT account_id, -price, ` + reason + `, id, created_at FROM m WHERE price > 0)
+	SELECT (SELECT balance FROM a), id FROM m ORDER BY id`)
+	type row struct {
+		balance sql.NullInt64
+		id      int64
+	}
+	rows, err := all(ctx, tx, func(sc scanner) (row, error) {
+		var r row
+		err := sc.Scan(&r.balance, &r.id)
+		return r, err
+	}, q.String(), args...)
+	if err != nil {
+		return 0, s.sentinel(err)
+	}
+	if len(rows) != len(out) || !rows[0].balance.Valid {
+		return 0, fmt.Errorf("accept: %d rows for %d messages: %w", len(rows), len(out), openwaba.ErrNotFound)
+	}
+	balance := openwaba.Micros(rows[0].balance.Int64)
+	if !openwaba.CanDebit(balance+total, total) {
+		return 0, openwaba.ErrInsufficientBalance
+	}
+	for i := range out {
+		out[i].ID = rows[i].id
+		if err := s.insertLinks(ctx, tx, &out[i]); err != nil {
+			return 0, err
+		}
+	}
+	return balance, nil
 }
 
 // insertLinks stores m's short links.

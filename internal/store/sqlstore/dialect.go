@@ -51,9 +51,9 @@ type dialect struct {
 	// the engine with concurrent writers serialises on it where no row
 	// exists yet to lock.
 	xactLock string
-	// writableCTE: the engine takes INSERT ... RETURNING inside WITH, so a
-	// message, its journal entry, queue row and debit are one statement
-	// (one round trip) instead of four.
+	// writableCTE: the engine takes INSERT ... RETURNING inside WITH, so an
+	// accept (debit, messages, journal entries, queue and ledger rows) is
+	// one statement, one round trip, instead of four per message.
 	writableCTE bool
 	// sessionLock and sessionUnlock take and give back a lock held by one
 	// connection across transactions (Exclusive, migrations).
