@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,16 +12,18 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-// Accept stores and queues msgs and debits their total price in one write,
-// or nothing with ErrInsufficientBalance (openwaba.CanDebit decides). Each
-// message is stored as openwaba.NewMessage makes it. It returns once the
-// commit is durable: group-committed with the other accepts waiting at
-// that moment on both engines (see the package doc).
+// Accept stores and queues msgs and debits their total price, or nothing
+// with ErrInsufficientBalance (openwaba.CanDebit decides). Each message is
+// stored as openwaba.NewMessage makes it. It returns once the commit is
+// durable.
+//
+// Accepts are written in groups (batch.Group): the requests that arrive
+// while one group is written form the next, and a group is one write. On
+// PostgreSQL that is a handful of statements for the whole group; on
+// SQLite one op of the single writer.
 func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Message) (openwaba.AcceptResult, error) {
 	now := s.now()
-	out := make([]openwaba.Message, len(msgs))
-	contents := make([]string, len(msgs))
-	var total openwaba.Micros
+	r := &acceptReq{accountID: accountID, msgs: make([]openwaba.Message, len(msgs)), contents: make([]string, len(msgs))}
 	for i, m := range msgs {
 		m, err := openwaba.NewMessage(m, accountID, now)
 		if err != nil {
@@ -32,41 +33,128 @@ func (s *Store) Accept(ctx context.Context, accountID int64, msgs []openwaba.Mes
 		if err != nil {
 			return openwaba.AcceptResult{}, fmt.Errorf("accept: message %d: %w", i, err)
 		}
-		out[i], contents[i] = m, storedJSON(c)
-		total += m.Price
+		r.msgs[i], r.contents[i] = m, storedJSON(c)
+		r.total += m.Price
 	}
+	if err := s.acceptGroup.Do(ctx, r); err != nil {
+		return openwaba.AcceptResult{}, fmt.Errorf("accept for account %d: %w", accountID, err)
+	}
+	return openwaba.AcceptResult{Messages: r.msgs, Balance: r.balance}, nil
+}
 
-	var balance openwaba.Micros
-	// The op may run twice (PostgreSQL's accepts are optimistic batches,
-	// see OpenPostgres): it starts from scratch and only one run commits.
-	err := s.accepts.do(ctx, func(ctx context.Context, tx *db) error {
-		if s.inOneStatement(out) {
-			var err error
-			balance, err = s.acceptInOne(ctx, tx, accountID, total, out, contents)
-			return err
+// acceptReq is one Accept in a group.
+type acceptReq struct {
+	accountID int64
+	total     openwaba.Micros
+	msgs      []openwaba.Message // with IDs once written
+	contents  []string
+	balance   openwaba.Micros // after this request's debit
+}
+
+// flushAccepts writes a group of accepts in one write. If that write fails
+// for another reason than a refusal (a value the database refuses, a short
+// link code that is taken), each request runs alone, so that one bad
+// request cannot fail the others. The write may run more than once (a
+// retried deadlock, PostgreSQL's optimistic batch): it starts from scratch.
+func (s *Store) flushAccepts(reqs []*acceptReq) []error {
+	errs := make([]error, len(reqs))
+	err := s.accepts.do(context.Background(), func(ctx context.Context, tx *db) error {
+		clear(errs)
+		return s.writeAccepts(ctx, tx, reqs, errs)
+	})
+	if err != nil && len(reqs) > 1 {
+		for i, r := range reqs {
+			errs[i] = s.flushAccepts([]*acceptReq{r})[0]
 		}
-		// Debit first, which locks the balance, and decide on the balance
-		// it had: when the money is not there, the op fails and its writes
-		// are rolled back.
-		err := tx.row(ctx, `UPDATE accounts SET balance = balance - ? WHERE id = ? RETURNING balance`,
-			total, accountID).Scan(&balance)
-		if err != nil {
-			return notFound(err)
+		return errs
+	}
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
 		}
-		if !openwaba.CanDebit(balance+total, total) {
-			return openwaba.ErrInsufficientBalance
+	}
+	return errs
+}
+
+// writeAccepts locks the accounts of reqs in id order (so that groups of
+// several nodes wait for each other but cannot deadlock), decides each
+// request against the balance the ones before it left, and writes the
+// accepted ones and their debits; errs gets each refusal, which writes
+// nothing.
+func (s *Store) writeAccepts(ctx context.Context, tx *db, reqs []*acceptReq, errs []error) error {
+	var ids []int64
+	for _, r := range reqs {
+		ids = append(ids, r.accountID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	list, err := s.list(ids)
+	if err != nil {
+		return err
+	}
+	type account struct {
+		id      int64
+		balance openwaba.Micros
+	}
+	locked, err := all(ctx, tx, func(sc scanner) (account, error) {
+		var a account
+		err := sc.Scan(&a.id, &a.balance)
+		return a, err
+	}, `SELECT id, balance FROM accounts WHERE id `+s.d.in("?")+` ORDER BY id`+s.d.lockRows, list)
+	if err != nil {
+		return err
+	}
+	balances := map[int64]openwaba.Micros{}
+	for _, a := range locked {
+		balances[a.id] = a.balance
+	}
+	debits := map[int64]openwaba.Micros{}
+	var accepted []*acceptReq
+	for i, r := range reqs {
+		balance, ok := balances[r.accountID]
+		switch {
+		case !ok:
+			errs[i] = openwaba.ErrNotFound
+			continue
+		case !openwaba.CanDebit(balance, r.total):
+			errs[i] = openwaba.ErrInsufficientBalance
+			continue
 		}
-		for i := range out {
-			if err := s.insertMessage(ctx, tx, &out[i], contents[i]); err != nil {
+		balances[r.accountID] = balance - r.total
+		debits[r.accountID] += r.total
+		r.balance = balance - r.total
+		accepted = append(accepted, r)
+	}
+	for _, id := range ids {
+		if d := debits[id]; d != 0 {
+			if _, err := tx.exec(ctx, `UPDATE accounts SET balance = balance - ? WHERE id = ?`, d, id); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return openwaba.AcceptResult{}, fmt.Errorf("accept for account %d: %w", accountID, err)
 	}
-	return openwaba.AcceptResult{Messages: out, Balance: balance}, nil
+	var msgs []*openwaba.Message
+	var contents []string
+	for _, r := range accepted {
+		for i := range r.msgs {
+			msgs, contents = append(msgs, &r.msgs[i]), append(contents, r.contents[i])
+		}
+	}
+	if s.d.writableCTE && noEvents(msgs) {
+		for len(msgs) > 0 {
+			n := min(len(msgs), maxInOne)
+			if err := s.insertMany(ctx, tx, msgs[:n], contents[:n]); err != nil {
+				return err
+			}
+			msgs, contents = msgs[n:], contents[n:]
+		}
+		return nil
+	}
+	for i, m := range msgs {
+		if err := s.insertMessage(ctx, tx, m, contents[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // messageColumns20 are the columns messageArgs fills, in its order.
@@ -105,18 +193,13 @@ func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, 
 	return nil
 }
 
-// maxInOne bounds the messages of one accept statement (20 arguments
+// maxInOne bounds the messages of one insert statement (20 arguments
 // each; PostgreSQL takes 65,535).
 const maxInOne = 1000
 
-// inOneStatement reports whether msgs can be accepted in one statement:
-// the engine has writable CTEs (PostgreSQL, where each statement is a
-// round trip), and no message's first status makes webhook events, whose
-// hooks Go must choose (queued and scheduled make none).
-func (s *Store) inOneStatement(msgs []openwaba.Message) bool {
-	if !s.d.writableCTE || len(msgs) == 0 || len(msgs) > maxInOne {
-		return false
-	}
+// noEvents reports whether no message's first status makes webhook events,
+// whose hooks Go must choose (queued and scheduled make none).
+func noEvents(msgs []*openwaba.Message) bool {
 	for _, m := range msgs {
 		if len(m.Status.HookEvents()) > 0 {
 			return false
@@ -125,20 +208,16 @@ func (s *Store) inOneStatement(msgs []openwaba.Message) bool {
 	return true
 }
 
-// acceptInOne is Accept's write in one statement: the debit, the messages,
-// their first journal entries, queue rows and ledger rows, in one round
-// trip (short links, which are rare, follow one statement each). It
-// decides on the balance the debit returns, like the statements it stands
-// for; a refusal's writes are rolled back with the op. Identity values are
-// drawn in the order of the VALUES rows, so the ids, sorted, are the
-// messages' in order.
-func (s *Store) acceptInOne(ctx context.Context, tx *db, accountID int64, total openwaba.Micros, out []openwaba.Message, contents []string) (openwaba.Micros, error) {
+// insertMany stores msgs with their first journal entries, queue rows and
+// ledger rows in one statement, where the engine has writable CTEs
+// (PostgreSQL, where each statement is a round trip); short links, which
+// are rare, follow one statement each. Identity values are drawn in the
+// order of the VALUES rows, so the ids, sorted, are the messages' in order.
+func (s *Store) insertMany(ctx context.Context, tx *db, msgs []*openwaba.Message, contents []string) error {
 	var q strings.Builder
-	q.WriteString(`WITH a AS (UPDATE accounts SET balance = balance - CAST(?1 AS BIGINT) WHERE id = ?2 RETURNING balance),
-	m AS (INSERT INTO messages (` + messageColumns20 + `) VALUES `)
-	args := make([]any, 0, 3+20*len(out))
-	args = append(args, total, accountID)
-	for i := range out {
+	q.WriteString(`WITH m AS (INSERT INTO messages (` + messageColumns20 + `) VALUES `)
+	args := make([]any, 0, 1+20*len(msgs))
+	for i, m := range msgs {
 		if i > 0 {
 			q.WriteString(", ")
 		}
@@ -147,10 +226,10 @@ func (s *Store) acceptInOne(ctx context.Context, tx *db, accountID int64, total 
 			if c > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("?" + strconv.Itoa(3+20*i+c))
+			q.WriteString("?" + strconv.Itoa(1+20*i+c))
 		}
 		q.WriteByte(')')
-		args = append(args, messageArgs(&out[i], contents[i])...)
+		args = append(args, messageArgs(m, contents[i])...)
 	}
 	reason := "?" + strconv.Itoa(len(args)+1)
 	args = append(args, openwaba.ReasonDebit)
@@ -160,33 +239,21 @@ func (s *Store) acceptInOne(ctx context.Context, tx *db, accountID int64, total 
 	d AS (INSERT INTO dispatch_queue (message_id, due_at, sender) SELECT id, scheduled_at, sender FROM m),
 	l AS (INSERT INTO ledger (account_id, amount, reason, message_id, created_at)
 		SELECT account_id, -price, ` + reason + `, id, created_at FROM m WHERE price > 0)
-	SELECT (SELECT balance FROM a), id FROM m ORDER BY id`)
-	type row struct {
-		balance sql.NullInt64
-		id      int64
-	}
-	rows, err := all(ctx, tx, func(sc scanner) (row, error) {
-		var r row
-		err := sc.Scan(&r.balance, &r.id)
-		return r, err
-	}, q.String(), args...)
+	SELECT id FROM m ORDER BY id`)
+	ids, err := all(ctx, tx, scanValue[int64], q.String(), args...)
 	if err != nil {
-		return 0, s.sentinel(err)
+		return s.sentinel(err)
 	}
-	if len(rows) != len(out) || !rows[0].balance.Valid {
-		return 0, fmt.Errorf("accept: %d rows for %d messages: %w", len(rows), len(out), openwaba.ErrNotFound)
+	if len(ids) != len(msgs) {
+		return fmt.Errorf("accept: %d ids for %d messages", len(ids), len(msgs))
 	}
-	balance := openwaba.Micros(rows[0].balance.Int64)
-	if !openwaba.CanDebit(balance+total, total) {
-		return 0, openwaba.ErrInsufficientBalance
-	}
-	for i := range out {
-		out[i].ID = rows[i].id
-		if err := s.insertLinks(ctx, tx, &out[i]); err != nil {
-			return 0, err
+	for i, m := range msgs {
+		m.ID = ids[i]
+		if err := s.insertLinks(ctx, tx, m); err != nil {
+			return err
 		}
 	}
-	return balance, nil
+	return nil
 }
 
 // insertLinks stores m's short links.

@@ -57,7 +57,7 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.writes = retrying{w: direct{w: p, timeout: opts.WriteTimeout}, d: d, log: log}
 	s.accepts = retrying{w: batched{b: b, w: p}, d: d, log: log}
 	s.closers = []func() error{b.Close, pool.Close}
-	return s, nil
+	return s.start(), nil
 }
 
 // defaultMaxConns sizes the pool for a gateway rather than one connection

@@ -83,7 +83,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		write.Close,
 		read.Close,
 	}
-	return s, nil
+	return s.start(), nil
 }
 
 func sqliteDSN(path string, pragmas []string, extra ...string) string {

@@ -20,8 +20,8 @@
 //     message row), SELECT ... FOR UPDATE SKIP LOCKED for claims, and
 //     transaction-scoped advisory locks where no row exists yet to lock.
 //     Accepts of one account all wait for its balance row until the commit's
-//     WAL flush, so they go through the same group-committing batcher as
-//     SQLite's writes: one flush for all that wait.
+//     WAL flush, so they are written in groups (batch.Group): the accepts
+//     waiting at one moment are one transaction of a few statements.
 package sqlstore
 
 import (
@@ -72,6 +72,7 @@ type Store struct {
 	// writes run every write but Accept; accepts runs Accept. On SQLite
 	// both are the single writer.
 	writes, accepts writer
+	acceptGroup     *batch.Group[*acceptReq]
 	log             *slog.Logger
 	now             func() time.Time
 
@@ -180,6 +181,12 @@ func ignoreDone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// start finishes a store the engine's Open made.
+func (s *Store) start() *Store {
+	s.acceptGroup = batch.NewGroup(s.flushAccepts)
+	return s
 }
 
 // write runs fn as one write.
