@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -11,6 +12,7 @@ import (
 // under WhatsApp's per-number throughput and never provokes 130429.
 type pacer struct {
 	defaultMPS int
+	observe    func(time.Duration) // how long each wait took, when set
 	mu         sync.Mutex
 	limiters   map[string]*rate.Limiter
 }
@@ -34,7 +36,12 @@ func (p *pacer) wait(ctx context.Context, sender string, mps int) error {
 		l.SetBurst(burst(mps))
 	}
 	p.mu.Unlock()
-	return l.Wait(ctx)
+	start := time.Now()
+	err := l.Wait(ctx)
+	if p.observe != nil {
+		p.observe(time.Since(start))
+	}
+	return err
 }
 
 // burst is a tenth of a second's worth: enough to keep the workers busy,
