@@ -141,7 +141,7 @@ func New(cfg Config) *Metrics {
 		}),
 		statusReports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openwaba_status_reports_total",
-			Help: "Status reports received from WhatsApp through Meta's webhook and stored, by status.",
+			Help: "Status reports received from WhatsApp through Meta's webhook and taken (applied, or about an unknown message), by status.",
 		}, []string{"status"}),
 		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openwaba_inbound_messages_total",

@@ -5,7 +5,8 @@ import "github.com/openwaba/openwaba"
 // Metrics is told what the sink stored (internal/metrics implements it);
 // nil counts nothing.
 type Metrics interface {
-	// StatusReport counts a status report of WhatsApp's, stored.
+	// StatusReport counts a status report of WhatsApp's, taken: applied,
+	// or about a message the store does not know.
 	StatusReport(status openwaba.Status)
 	// Inbound counts a message a user wrote, stored for the first time.
 	Inbound(msgType string)
