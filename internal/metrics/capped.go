@@ -8,7 +8,7 @@ import "sync"
 type capped struct {
 	max int
 
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	seen map[string]struct{}
 }
 
@@ -16,6 +16,12 @@ func newCapped(max int) *capped { return &capped{max: max, seen: map[string]stru
 
 // value is v, or Other once max other values were seen.
 func (c *capped) value(v string) string {
+	c.mu.RLock()
+	_, ok := c.seen[v]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.seen[v]; ok {

@@ -137,7 +137,7 @@ func New(cfg Config) *Metrics {
 		}),
 		senderLeases: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "openwaba_dispatch_sender_leases",
-			Help: "Senders this node paces, with several nodes on one PostgreSQL database (not reported by a single node, which paces every sender).",
+			Help: "Senders this node holds the lease of, with several nodes on one PostgreSQL database; 0 on a single node, which paces every sender without leases.",
 		}),
 		statusReports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openwaba_status_reports_total",
@@ -232,8 +232,12 @@ var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 // Accepted counts messages the store committed (api.Metrics).
 func (m *Metrics) Accepted(accountID int64, msgs []openwaba.Message) {
 	account := m.accounts.value(strconv.FormatInt(accountID, 10))
+	byType := map[openwaba.MessageType]int{}
 	for _, msg := range msgs {
-		m.accepted.WithLabelValues(account, m.types.value(string(msg.Content.Type))).Inc()
+		byType[msg.Content.Type]++
+	}
+	for t, n := range byType {
+		m.accepted.WithLabelValues(account, m.types.value(string(t))).Add(float64(n))
 	}
 }
 
