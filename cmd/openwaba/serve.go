@@ -347,8 +347,8 @@ func (g *gateway) drain(ctx context.Context) {
 }
 
 // abandon undoes a start that failed part way: any of what it closes may
-// not have been opened yet. Only the sandbox's server can have a goroutine
-// running then.
+// not have been opened yet. Only the sandbox's and the debug servers can
+// have a goroutine running then.
 func (g *gateway) abandon() {
 	if g.ln != nil {
 		g.ln.Close()
