@@ -21,6 +21,7 @@ type Store interface {
 	TrackingStore
 	PriceStore
 	GuardStore
+	StatsStore
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
 	Close() error

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -77,6 +76,8 @@ type config struct {
 	// requests and sends in flight then have to finish.
 	DrainGrace      time.Duration
 	ShutdownTimeout time.Duration
+
+	observeConfig // --log-format, --metrics-allow, --debug-addr
 
 	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
 	// checks requests against; loaded at start when nil. Not a flag: it
@@ -181,6 +182,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if err := connectionFlags(fs, &c, getenv); err != nil {
 		return c, err
 	}
+	if err := observeFlags(fs, &c, getenv); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -199,14 +203,6 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("OPENWABA_META_APP_SECRET is required with a Meta access token: without it webhooks cannot be verified")
 	}
 	return c, nil
-}
-
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // parseBool reads a boolean setting: true/false, 1/0, yes/no.

@@ -17,6 +17,7 @@ import (
 	"github.com/openwaba/openwaba/client"
 	"github.com/openwaba/openwaba/internal/api/openapitest"
 	"github.com/openwaba/openwaba/internal/metaspec"
+	"github.com/openwaba/openwaba/internal/metrics"
 )
 
 const (
@@ -51,7 +52,7 @@ func testConfig(t *testing.T) config {
 		ReadHeaderTimeout: defaultReadHeaderTimeout, ReadTimeout: defaultReadTimeout, WriteTimeout: defaultWriteTimeout,
 		IdleTimeout: defaultIdleTimeout, MaxConnectionsPerIP: defaultMaxConnectionsPerIP,
 		MaxUnauthenticatedPerIP: defaultMaxUnauthenticatedPerIP, DrainGrace: 0, ShutdownTimeout: defaultShutdownTimeout,
-		sandboxSpec: spec,
+		sandboxSpec: spec, observeConfig: observeConfig{MetricsAllow: metrics.Loopback},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/openwaba/openwaba/internal/limit"
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/metaspec"
+	"github.com/openwaba/openwaba/internal/metrics"
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
@@ -33,7 +34,7 @@ func serveCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.LogLevel, stderr)
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -63,6 +64,9 @@ type gateway struct {
 	api        *api.Server
 	sandbox    *sandbox.Sandbox
 	sandboxSrv *http.Server
+	metrics    *metrics.Metrics
+	debugSrv   *http.Server // pprof's, with --debug-addr
+	DebugAddr  string       // the address pprof listens on
 
 	stopDispatch context.CancelFunc
 	background   sync.WaitGroup
@@ -97,10 +101,14 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		return nil, err
 	}
 	g.Addr = g.ln.Addr().String()
+	if err := g.startDebug(cfg); err != nil {
+		return nil, err
+	}
 	g.store, err = openConfiguredStore(ctx, cfg.store(), false, log)
 	if err != nil {
 		return nil, err
 	}
+	g.metrics = g.newMetrics()
 
 	metaCfg := meta.Config{GraphURL: cfg.MetaGraphURL, APIVersion: cfg.MetaAPIVersion, AccessToken: cfg.MetaAccessToken, Logger: log, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
 	appSecret, verifyToken := cfg.MetaAppSecret, cfg.MetaVerifyToken
@@ -131,6 +139,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		dcfg.Node = nodeName()
 		log.Info("sharing senders with other nodes", "node", dcfg.Node)
 	}
+	dcfg.Metrics = g.metrics
 	d := dispatch.New(dcfg)
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
@@ -140,6 +149,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		Store: g.store, Logger: log.With("component", "webhooks"),
 		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
 		Secret: accountSigningSecret(g.store), LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
+		Metrics: g.metrics,
 	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {
@@ -149,15 +159,16 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
 		Unauthenticated: limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap,
+		Metrics:         g.metrics, MetricsHandler: g.metricsHandler(cfg),
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
 		},
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
-			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify},
+			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify, Metrics: g.metrics},
 		}),
 	})
-	g.server = cfg.httpServer(g.api, log)
+	g.server = cfg.httpServer(g.observed(g.api), log)
 
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopDispatch = cancel
@@ -298,6 +309,7 @@ func (g *gateway) Shutdown(ctx context.Context) error {
 	g.drain(ctx)
 	err := g.server.Shutdown(ctx)
 	g.stopDispatch()
+	g.stopDebug()
 	done := make(chan struct{})
 	go func() {
 		if g.sandboxSrv != nil {
@@ -335,8 +347,8 @@ func (g *gateway) drain(ctx context.Context) {
 }
 
 // abandon undoes a start that failed part way: any of what it closes may
-// not have been opened yet. Only the sandbox's server can have a goroutine
-// running then.
+// not have been opened yet. Only the sandbox's and the debug servers can
+// have a goroutine running then.
 func (g *gateway) abandon() {
 	if g.ln != nil {
 		g.ln.Close()
@@ -344,6 +356,7 @@ func (g *gateway) abandon() {
 	if g.sandboxSrv != nil {
 		_ = g.sandboxSrv.Close()
 	}
+	g.stopDebug()
 	g.background.Wait()
 	g.closeAll()
 }

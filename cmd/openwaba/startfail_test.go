@@ -35,6 +35,8 @@ func TestStartFailureIsOneLine(t *testing.T) {
 	}{
 		{"API port in use", []string{"OPENWABA_ADDR=" + taken.Addr().String()}, "address already in use"},
 		{"sandbox port in use", []string{"OPENWABA_SANDBOX_ADDR=" + taken.Addr().String()}, "address already in use"},
+		{"debug port in use", []string{"OPENWABA_DEBUG_ADDR=" + taken.Addr().String()}, "debug listener"},
+		{"bad metrics network", []string{"OPENWABA_METRICS_ALLOW=10.0.0.0/40"}, "OPENWABA_METRICS_ALLOW"},
 		{"database unreachable", []string{"OPENWABA_DATABASE_URL=postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, "opening database"},
 	}
 	for _, tc := range tests {

@@ -169,12 +169,14 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 	default:
 		res, err := s.cfg.Store.Accept(ctx, accountID, accepted)
 		if errors.Is(err, openwaba.ErrInsufficientBalance) {
+			s.metrics().BalanceRefused(accountID, len(accepted))
 			return insufficient(ctx, s, accountID, results, resp)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("storing messages: %w", err)
 		}
 		s.cfg.Notify()
+		s.metrics().Accepted(accountID, accepted)
 		for j, m := range res.Messages {
 			results[acceptedIdx[j]].ID = nullable(strconv.FormatInt(m.ID, 10))
 		}

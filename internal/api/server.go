@@ -60,6 +60,11 @@ type Config struct {
 	// to bound the requests one client may have in flight on them; the
 	// routes with a key are bounded by the key's rate limit instead.
 	Unauthenticated func(http.Handler) http.Handler
+	// Metrics counts accepted and balance-refused messages (nil: none).
+	Metrics Metrics
+	// MetricsHandler serves GET /metrics when set (a route without a key,
+	// so behind Unauthenticated; it checks the client's network itself).
+	MetricsHandler http.Handler
 }
 
 // Server is the gateway's HTTP API.
@@ -122,8 +127,11 @@ func New(cfg Config) *Server {
 	if cfg.MetaWebhook != nil {
 		mux.Handle("/webhooks/meta", unauth(cfg.MetaWebhook))
 	}
+	if cfg.MetricsHandler != nil {
+		mux.Handle("GET /metrics", unauth(cfg.MetricsHandler))
+	}
 	mux.Handle("/", unauth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeNotFound(w) })))
-	s.handler = s.logRequests(mux)
+	s.handler = mux
 	return s
 }
 
@@ -132,28 +140,3 @@ func New(cfg Config) *Server {
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// logRequests logs method, path, status and duration at debug level. It
-// never logs headers: they carry API keys.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
-	})
-}

@@ -57,6 +57,8 @@ type Config struct {
 	// lease ends. The sends in flight (at most the HTTP client's timeout)
 	// and this grace should fit in the shutdown timeout.
 	RecordGrace time.Duration
+	// Metrics counts sends, pacing waits and sender leases (nil: none).
+	Metrics Metrics
 }
 
 // Dispatcher moves messages from the queue to WhatsApp.
@@ -105,6 +107,7 @@ func New(cfg Config) *Dispatcher {
 		d.now = time.Now
 	}
 	d.pacer = newPacer(cfg.DefaultMPS)
+	d.pacer.observe = d.metrics().PacingWait
 	return d
 }
 
@@ -136,6 +139,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			if err := d.cfg.Store.ReleaseSenders(context.WithoutCancel(ctx), d.cfg.Node); err != nil {
 				d.log.Warn("releasing senders; other nodes take them when the leases end", "err", err)
 			}
+			d.metrics().SenderLeases(0)
 		}()
 		go d.renewSenders(renewCtx)
 	}
@@ -195,6 +199,7 @@ func (d *Dispatcher) claimOwn(ctx context.Context, now time.Time, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
+	d.metrics().SenderLeases(len(senders))
 	return d.cfg.Store.ClaimDueFor(ctx, now, d.cfg.Lease, limit, senders)
 }
 

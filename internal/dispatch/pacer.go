@@ -14,6 +14,7 @@ import (
 // rate. Steady state is exactly the MPS.
 type pacer struct {
 	defaultMPS int
+	observe    func(time.Duration) // how long each send waits for its slot, when set
 	mu         sync.Mutex
 	senders    map[string]*window
 }
@@ -49,6 +50,9 @@ func (p *pacer) wait(ctx context.Context, sender string, mps int) error {
 	p.mu.Unlock()
 	at := w.reserve(time.Now())
 	d := time.Until(at)
+	if p.observe != nil {
+		p.observe(max(d, 0)) // the wait this send's slot asks for
+	}
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -68,6 +68,7 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
 	wamid, err := d.cfg.Upstream.Send(ctx, sender, m)
+	d.metrics().Sent(sendOutcome(err))
 	if err == nil {
 		return d.submitted(m, wamid), nil
 	}

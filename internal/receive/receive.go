@@ -24,6 +24,9 @@ type Sink struct {
 	// Applied, when set, is called after a notification was stored: its
 	// statuses and messages may have put webhooks in the outbox.
 	Applied func()
+	// Metrics counts the status reports and inbound messages stored (nil:
+	// none).
+	Metrics Metrics
 }
 
 // HandleNotification applies every change of one webhook.
@@ -48,6 +51,7 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
 			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
 		}
+		s.metrics().StatusReport(u.Status)
 	}
 	if len(ch.Messages) == 0 {
 		return nil
@@ -66,8 +70,12 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		if m.SentAt.IsZero() {
 			m.SentAt = now
 		}
-		if _, err := s.Store.RecordInbound(ctx, m); err != nil {
+		duplicate, err := s.Store.RecordInbound(ctx, m)
+		if err != nil {
 			return fmt.Errorf("storing inbound message %s: %w", m.WAMID, err)
+		}
+		if !duplicate {
+			s.metrics().Inbound(m.Type)
 		}
 	}
 	return nil

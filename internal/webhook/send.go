@@ -33,19 +33,23 @@ func (d *Deliverer) attempt(ctx context.Context, del openwaba.Delivery) {
 	switch {
 	case out.done:
 		err = d.cfg.Store.DeliveryDone(ctx, del.ID)
+		d.metrics().Delivery(del.Event, OutcomeDelivered)
 		log.Debug("webhook delivered")
 	case out.final:
 		err = d.cfg.Store.KillDelivery(ctx, del.ID, out.reason)
+		d.metrics().Delivery(del.Event, OutcomeRefused)
 		log.Warn("webhook refused; dead-lettered, replay it once the receiver is fixed", "target", del.Hook.TargetURL, "reason", out.reason)
 	default:
 		wait, ok := retryWait(d.cfg.Retries, del.Attempts, out.retryAfter)
 		if !ok {
 			reason := fmt.Sprintf("gave up after %d attempts: %s", del.Attempts, out.reason)
 			err = d.cfg.Store.KillDelivery(ctx, del.ID, reason)
+			d.metrics().Delivery(del.Event, OutcomeDead)
 			log.Warn("webhook dead-lettered", "target", del.Hook.TargetURL, "reason", reason)
 			break
 		}
 		err = d.cfg.Store.RetryDelivery(ctx, del.ID, d.now().Add(wait), out.reason)
+		d.metrics().Delivery(del.Event, OutcomeRetry)
 		log.Info("webhook not delivered; will retry", "target", del.Hook.TargetURL, "reason", out.reason, "in", wait.Round(time.Second))
 	}
 	if err != nil && !errors.Is(err, openwaba.ErrNotFound) { // NotFound: the hook was deleted meanwhile

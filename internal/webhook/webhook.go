@@ -53,6 +53,8 @@ type Config struct {
 	// LinkURL is the public URL of a short link's code, for tracking
 	// events' tracking_url ("/s/" + code when nil).
 	LinkURL func(code string) string
+	// Metrics counts the attempts by outcome (nil: none).
+	Metrics Metrics
 }
 
 // Deliverer sends the outbox's deliveries.
