@@ -23,8 +23,14 @@ type Message struct {
 	ID        int64
 	AccountID int64
 	Sender    string
+	// Recipient is who the message was sent to, as the request named
+	// them: a phone number, or a BSUID (sent to Meta as recipient).
 	Recipient string
-	Content   Content
+	// User is what WhatsApp's status reports said of the recipient: their
+	// BSUID (recipient_user_id) and username, and their number when the
+	// message went to a BSUID and Meta shares it.
+	User    User
+	Content Content
 	// Text is the text shown back by the API: the message text, or for
 	// other types a JSON description (for templates with rendered text).
 	Text     string
@@ -61,10 +67,15 @@ func (m Message) Pending() bool {
 
 // InboundMessage is a message a WhatsApp user sent to one of our numbers.
 type InboundMessage struct {
-	ID          int64
-	AccountID   int64
-	Sender      string // our number the user wrote to
-	From        string // the user's number (wa_id)
+	ID        int64
+	AccountID int64
+	Sender    string // our number the user wrote to
+	// From is the user: their number, or their BSUID when Meta withholds
+	// the number (User.Key). The store sets it from User.
+	From string
+	// User is who wrote, as Meta named them (wa_id, BSUID, parent BSUID,
+	// username), completed by the store with the ids it linked before.
+	User        User
 	WAMID       string
 	Type        string // text, image, ..., reaction, button, interactive, system, unsupported
 	Text        string // text body, caption, button text or reply title, when there is one

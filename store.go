@@ -21,6 +21,7 @@ type Store interface {
 	TrackingStore
 	PriceStore
 	GuardStore
+	UserStore
 	Close() error
 }
 
@@ -138,14 +139,18 @@ type DispatchStore interface {
 
 // InboundStore keeps what users wrote and the conversation windows it opens.
 type InboundStore interface {
-	// RecordInbound stores an inbound message and opens or refreshes the
-	// window for (Sender, From). A message seen before (same WAMID) is
-	// ignored and reported as duplicate.
+	// RecordInbound stores an inbound message from m.User (From is set
+	// from it: see User.Key), links the user's ids (LinkUser), and opens
+	// or refreshes the window for Sender and every id of the user. A
+	// message seen before (same WAMID) is ignored and reported as
+	// duplicate.
 	RecordInbound(ctx context.Context, m InboundMessage) (duplicate bool, err error)
-	// WindowOpenUntil returns when the window for (sender, user) closes;
-	// the zero time if there never was one.
+	// WindowOpenUntil returns when the window for (sender, user) closes,
+	// user being any id of the user (number, BSUID, parent BSUID); the
+	// zero time if there never was one.
 	WindowOpenUntil(ctx context.Context, sender, user string) (time.Time, error)
-	// LastInbound returns the newest message from user to sender.
+	// LastInbound returns the newest message from user (any of their ids)
+	// to sender.
 	LastInbound(ctx context.Context, accountID int64, sender, user string) (InboundMessage, error)
 	// InboundByWAMID finds an inbound message of the account.
 	InboundByWAMID(ctx context.Context, accountID int64, wamid string) (InboundMessage, error)

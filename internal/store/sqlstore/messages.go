@@ -14,7 +14,8 @@ import (
 const messageColumns = `m.id, m.account_id, m.sender, m.recipient, m.content, m.text, m.encoding,
 	m.category, m.price, m.label, m.foreign_id, m.performance_tracking, m.ttl,
 	m.created_at, m.scheduled_at, m.expires_at, m.status, m.status_at,
-	coalesce(m.wamid, ''), m.error_code, m.error_text, m.attempts, m.refunded`
+	coalesce(m.wamid, ''), m.error_code, m.error_text, m.attempts, m.refunded,
+	m.user_wa_id, m.user_id, m.parent_user_id, m.username`
 
 func scanMessage(sc scanner) (openwaba.Message, error) {
 	var m openwaba.Message
@@ -23,7 +24,8 @@ func scanMessage(sc scanner) (openwaba.Message, error) {
 	err := sc.Scan(&m.ID, &m.AccountID, &m.Sender, &m.Recipient, &content, &m.Text, &m.Encoding,
 		&m.Category, &m.Price, &m.Label, &m.ForeignID, &m.PerformanceTracking, &ttl,
 		&created, &scheduled, &expires, &m.Status, &statusAt,
-		&m.WAMID, &m.ErrorCode, &m.ErrorText, &m.Attempts, &m.Refunded)
+		&m.WAMID, &m.ErrorCode, &m.ErrorText, &m.Attempts, &m.Refunded,
+		&m.User.WaID, &m.User.UserID, &m.User.ParentUserID, &m.User.Username)
 	if err != nil {
 		return openwaba.Message{}, err
 	}

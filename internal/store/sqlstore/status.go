@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -134,7 +135,7 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 		if err != nil {
 			return err
 		}
-		changed, err = applyStatus(ctx, tx, id, u, now)
+		changed, err = s.applyStatus(ctx, tx, id, u, now)
 		return err
 	})
 	if err != nil {
@@ -144,7 +145,10 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 }
 
 // applyStatus records u for message id.
-func applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+	if err := s.recordRecipient(ctx, tx, id, u.User, now); err != nil {
+		return false, err
+	}
 	if err := journal(ctx, tx, id, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
 		return false, err
 	}
@@ -187,30 +191,82 @@ func keepEarly(ctx context.Context, tx *db, u openwaba.StatusUpdate, now time.Ti
 		ms(now.Add(-openwaba.EarlyStatusKeep))); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `
-		INSERT INTO early_statuses (wamid, status, at, error_code, error_text, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
-		u.WAMID, u.Status, ms(u.At), u.ErrorCode, u.ErrorText, ms(now))
+	details, err := json.Marshal(statusDetails{User: u.User})
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `
+		INSERT INTO early_statuses (wamid, status, at, error_code, error_text, details, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
+		u.WAMID, u.Status, ms(u.At), u.ErrorCode, u.ErrorText, storedJSON(details), ms(now))
 	return err
+}
+
+// statusDetails is what a report set aside keeps besides its status.
+type statusDetails struct {
+	User openwaba.User `json:",omitzero"`
 }
 
 // applyEarly applies the reports that arrived for wamid before message id
 // had it, and removes them. The caller holds the wamid's lock.
-func applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
+func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
 	early, err := all(ctx, tx, func(sc scanner) (openwaba.StatusUpdate, error) {
 		u := openwaba.StatusUpdate{WAMID: wamid}
 		var at int64
-		err := sc.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText)
+		var details string
+		err := sc.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText, &details)
 		u.At = fromMS(at)
+		if err == nil && details != "" {
+			var d statusDetails
+			if err := json.Unmarshal([]byte(details), &d); err != nil {
+				return u, fmt.Errorf("details of an early %s report of %s: %w", u.Status, wamid, err)
+			}
+			u.User = d.User
+		}
 		return u, err
-	}, `DELETE FROM early_statuses WHERE wamid = ? RETURNING status, at, error_code, error_text`, wamid)
+	}, `DELETE FROM early_statuses WHERE wamid = ? RETURNING status, at, error_code, error_text, details`, wamid)
 	if err != nil {
 		return err
 	}
 	for _, u := range early {
-		if _, err := applyStatus(ctx, tx, id, u, now); err != nil {
+		if _, err := s.applyStatus(ctx, tx, id, u, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recordRecipient keeps what a status report said of the recipient of
+// message id (its BSUID, number, username) on the message, and links the
+// ids it names together with the one the message was sent to.
+func (s *Store) recordRecipient(ctx context.Context, tx *db, id int64, seen openwaba.User, now time.Time) error {
+	if seen.Zero() {
+		return nil
+	}
+	var accountID int64
+	var sender, recipient string
+	if err := tx.row(ctx, `SELECT account_id, sender, recipient FROM messages WHERE id = ?`, id).Scan(&accountID, &sender, &recipient); err != nil {
+		return err
+	}
+	// The message went to one of the user's ids.
+	sent := openwaba.UserOf(recipient)
+	switch {
+	case sent.WaID != "" && seen.WaID == "":
+		seen.WaID = sent.WaID
+	case sent.UserID != "" && seen.UserID == "":
+		seen.UserID = sent.UserID
+	case sent.ParentUserID != "" && seen.ParentUserID == "":
+		seen.ParentUserID = sent.ParentUserID
+	}
+	waba, err := scopeOf(ctx, tx, accountID, sender)
+	if err != nil {
+		return err
+	}
+	u, err := s.linkUser(ctx, tx, accountID, waba, seen, now)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE messages SET user_wa_id = ?, user_id = ?, parent_user_id = ?, username = ? WHERE id = ?`,
+		u.WaID, u.UserID, u.ParentUserID, openwaba.StoredText(u.Username), id)
+	return err
 }
