@@ -156,11 +156,11 @@ func TestTemplatesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := runCLI(t, dir, "templates", "sync")
-	if err != nil || !strings.Contains(out, "account 1: 9 templates synced") {
+	if err != nil || !strings.Contains(out, "account 1: 10 templates synced") {
 		t.Fatalf("sync: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, dir, "templates", "list")
-	if err != nil || !hasRow(out, "delivery_update en UTILITY APPROVED NAMED") || strings.Count(out, "\n") != 10 {
+	if err != nil || !hasRow(out, "delivery_update en UTILITY APPROVED NAMED") || strings.Count(out, "\n") != 11 {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, dir, "templates", "show", "product_available", "--language", "en")
