@@ -57,7 +57,9 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 type MessageStatus struct {
 	ID         string        `json:"id"`
 	Sender     string        `json:"sender"`
-	Recipient  string        `json:"recipient"`
+	Recipient  string        `json:"recipient"` // a number, or a BSUID
+	UserID     string        `json:"user_id"`   // the recipient's BSUID, as WhatsApp reported it
+	Username   string        `json:"username"`
 	Type       string        `json:"type"`
 	Text       string        `json:"text"`
 	Label      string        `json:"label"`

@@ -92,7 +92,9 @@ type StatusEvent struct {
 	ForeignID  string  `json:"foreign_id"`
 	Label      string  `json:"label"`
 	Sender     string  `json:"sender"`
-	Recipient  string  `json:"recipient"`
+	Recipient  string  `json:"recipient"` // a number, or a business-scoped user ID (BSUID)
+	UserID     string  `json:"user_id"`   // the recipient's BSUID, once WhatsApp reported it
+	Username   string  `json:"username"`  // the recipient's username, if they have one
 	WAMID      string  `json:"wamid"`
 	Channel    string  `json:"channel"`
 	Price      float64 `json:"price"`
@@ -105,8 +107,10 @@ type StatusEvent struct {
 type InboundEvent struct {
 	ID          string          `json:"id"`
 	WAMID       string          `json:"wamid"`     // use it with Read (MsgID) and React
-	Sender      string          `json:"sender"`    // the user who wrote
+	Sender      string          `json:"sender"`    // the user who wrote: their number, or their BSUID when WhatsApp withholds it
 	Recipient   string          `json:"recipient"` // your number
+	UserID      string          `json:"user_id"`   // the user's business-scoped user ID (BSUID)
+	Username    string          `json:"username"`  // the user's username, if they have one
 	Time        string          `json:"time"`      // "YYYY-MM-DD hh:mm:ss", UTC
 	Type        string          `json:"type"`      // text, image, reaction, interactive, ...
 	Text        string          `json:"text"`

@@ -129,8 +129,8 @@ func TestTemplatesEndpoint(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &all); err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Templates) != 9 {
-		t.Fatalf("%d templates, want the sandbox's 9", len(all.Templates))
+	if len(all.Templates) != 10 {
+		t.Fatalf("%d templates, want the sandbox's 10", len(all.Templates))
 	}
 	r = g.do("GET", "/api/waba/templates?name=appointment_reminder&language=de", "")
 	if err := json.Unmarshal(r.Body, &all); err != nil || len(all.Templates) != 1 {

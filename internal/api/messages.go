@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 // messageID parses the {id} path value; anything but decimal digits cannot
@@ -26,6 +27,8 @@ type messageView struct {
 	ID         string          `json:"id"`
 	Sender     string          `json:"sender"`
 	Recipient  string          `json:"recipient"`
+	UserID     *string         `json:"user_id"`
+	Username   *string         `json:"username"`
 	Type       string          `json:"type"`
 	Text       string          `json:"text"`
 	Label      *string         `json:"label"`
@@ -46,6 +49,7 @@ type messageView struct {
 func viewOf(m openwaba.Message, history []openwaba.StatusEvent) messageView {
 	v := messageView{
 		ID: strconv.FormatInt(m.ID, 10), Sender: m.Sender, Recipient: m.Recipient, Type: string(m.Content.Type),
+		UserID: nullable(webhook.RecipientUserID(m)), Username: nullable(m.User.Username),
 		Text: m.Text, Label: nullable(m.Label), ForeignID: nullable(m.ForeignID), Price: m.Price.Float(),
 		Status: m.Status, StatusTime: timeString(m.StatusAt), WAMID: nullable(m.WAMID),
 		Created: timeString(m.CreatedAt), Scheduled: timeString(m.ScheduledAt), Expires: timeString(m.ExpiresAt),

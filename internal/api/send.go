@@ -95,6 +95,11 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		plan.content.Template = send
 		category = t.PriceCategory()
+		if category == openwaba.CategoryAuthentication {
+			if err := s.phoneRecipients(ctx, accountID, plan); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	text := displayText(plan.content)
@@ -249,6 +254,28 @@ func (s *Server) template(ctx context.Context, accountID int64, ref *templateRef
 		return t, badField("template", "%q is not a registered template of this account", ref.name)
 	}
 	return t, badField("language", "template %q is not registered in language %q; it is in: %s", ref.name, ref.language, strings.Join(langs, ", "))
+}
+
+// phoneRecipients sends authentication templates, which WhatsApp delivers
+// only to phone numbers (error 131062 for a BSUID), to the number of each
+// recipient named by BSUID, when openwaba has linked one; a BSUID without
+// a known number is refused.
+func (s *Server) phoneRecipients(ctx context.Context, accountID int64, plan *sendPlan) error {
+	for i, rcpt := range plan.recipients {
+		if !openwaba.IsBSUID(rcpt) {
+			continue
+		}
+		u, err := s.cfg.Store.User(ctx, accountID, plan.from, rcpt)
+		switch {
+		case errors.Is(err, openwaba.ErrNotFound) || (err == nil && u.WaID == ""):
+			return badField("to", "authentication templates need the user's phone number: WhatsApp does not deliver them to "+
+				"a business-scoped user ID, and no number is known for %s", rcpt)
+		case err != nil:
+			return fmt.Errorf("looking up user %s: %w", rcpt, err)
+		}
+		plan.recipients[i] = u.WaID
+	}
+	return nil
 }
 
 func nullable(s string) *string {

@@ -28,7 +28,9 @@ type StatusReport struct {
 	ForeignID  *string `json:"foreign_id"`
 	Label      *string `json:"label"`
 	Sender     string  `json:"sender"`
-	Recipient  string  `json:"recipient"`
+	Recipient  string  `json:"recipient"` // the number or BSUID the message was sent to
+	UserID     *string `json:"user_id"`   // the recipient's BSUID, once WhatsApp reported it
+	Username   *string `json:"username"`  // the recipient's username, if they have one
 	WAMID      *string `json:"wamid"`
 	Channel    string  `json:"channel"`
 	Price      float64 `json:"price"`
@@ -40,8 +42,10 @@ type StatusReport struct {
 type InboundReport struct {
 	ID          string          `json:"id"`
 	WAMID       string          `json:"wamid"`
-	Sender      string          `json:"sender"`    // the WhatsApp user who wrote
+	Sender      string          `json:"sender"`    // the WhatsApp user who wrote: their number, or their BSUID when WhatsApp withholds it
 	Recipient   string          `json:"recipient"` // our number they wrote to
+	UserID      *string         `json:"user_id"`   // the user's BSUID
+	Username    *string         `json:"username"`  // the user's username, if they have one
 	Time        string          `json:"time"`
 	Type        string          `json:"type"`
 	Text        *string         `json:"text"`
@@ -98,6 +102,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			MsgID: strconv.FormatInt(m.ID, 10), Status: string(del.Status), WAStatus: string(del.Status),
 			StatusTime: del.StatusAt.UTC().Format(TimeLayout), ForeignID: nullable(m.ForeignID), Label: nullable(m.Label),
 			Sender: m.Sender, Recipient: m.Recipient, WAMID: nullable(m.WAMID), Channel: "WA", Price: m.Price.Float(),
+			UserID: nullable(RecipientUserID(m)), Username: nullable(m.User.Username),
 		}
 		if del.Event == openwaba.HookDLR {
 			r.Status = DLRStatus(del.Status, m.WAMID != "")
@@ -121,6 +126,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		}
 		data = InboundReport{
 			ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
+			UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
 			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
 			Content: content,
 		}
@@ -152,6 +158,18 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 	raw, err := json.Marshal(data)
 	env.Data = raw
 	return env, err
+}
+
+// RecipientUserID is the BSUID of a message's recipient: as WhatsApp's
+// status reports gave it, or the BSUID the message was sent to.
+func RecipientUserID(m openwaba.Message) string {
+	if m.User.UserID != "" {
+		return m.User.UserID
+	}
+	if openwaba.IsBSUID(m.Recipient) && !openwaba.IsParentBSUID(m.Recipient) {
+		return m.Recipient
+	}
+	return ""
 }
 
 func nullable(s string) *string {
