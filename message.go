@@ -36,7 +36,20 @@ type Message struct {
 	Text     string
 	Encoding string // gsm or ucs2
 	Category PriceCategory
-	Price    Micros
+	// Price is what the message was charged at accept: its list price,
+	// or nothing when a free rule applied (FreeRule).
+	Price Micros
+	// ListPrice is the price of its category to its recipient's country,
+	// before free rules: what Meta charges if it bills the message.
+	ListPrice Micros
+	// Charge is what the message costs now: Price until WhatsApp's
+	// reports settle it (Charge), then the settled price. Settled says
+	// whether they did, or the message was refunded.
+	Charge  Micros
+	Settled bool
+	// Pricing is what WhatsApp's status reports said of the price; nil
+	// until one did.
+	Pricing *Pricing
 
 	Label               string
 	ForeignID           string

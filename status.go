@@ -70,6 +70,9 @@ type StatusUpdate struct {
 	// and from the notification's contacts their number and username.
 	User         User
 	CallbackData string // biz_opaque_callback_data echoed by Meta
-	ErrorCode    int
-	ErrorText    string
+	// Pricing is the report's pricing object (sent and delivered reports
+	// have one); nil when it had none.
+	Pricing   *Pricing
+	ErrorCode int
+	ErrorText string
 }

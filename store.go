@@ -20,6 +20,7 @@ type Store interface {
 	OutboxStore
 	TrackingStore
 	PriceStore
+	PricingRuleStore
 	GuardStore
 	UserStore
 	Close() error
@@ -96,8 +97,10 @@ type MessageStore interface {
 	// sent is ErrAlreadySent.
 	Cancel(ctx context.Context, accountID int64, id int64, now time.Time) (Message, error)
 	// ApplyStatus records a status report from WhatsApp. It never moves a
-	// message backwards; a failed message that never reached sent is
-	// refunded once. It reports whether the message's status changed.
+	// message backwards. It settles the message by Charge: a report's
+	// pricing sets what it costs (a ledger row for the difference), and a
+	// failed message that was never delivered is refunded once. It
+	// reports whether the message's status changed.
 	ApplyStatus(ctx context.Context, u StatusUpdate) (bool, error)
 }
 

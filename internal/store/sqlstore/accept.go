@@ -70,14 +70,14 @@ func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, 
 		INSERT INTO messages (account_id, sender, recipient, content, text, encoding, category, price,
 			label, foreign_id, performance_tracking, ttl, created_at, scheduled_at, expires_at,
 			status, status_rank, status_at, error_code, error_text,
-			user_wa_id, user_id, parent_user_id, username)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			user_wa_id, user_id, parent_user_id, username, list_price, charge)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		m.AccountID, m.Sender, m.Recipient, content, m.Text, m.Encoding, m.Category, m.Price,
 		m.Label, m.ForeignID, m.PerformanceTracking, m.TTL.Milliseconds(),
 		ms(m.CreatedAt), ms(m.ScheduledAt), ms(m.ExpiresAt),
 		m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText,
-		m.User.WaID, m.User.UserID, m.User.ParentUserID, m.User.Username).Scan(&m.ID)
+		m.User.WaID, m.User.UserID, m.User.ParentUserID, m.User.Username, m.ListPrice, m.Charge).Scan(&m.ID)
 	if err != nil {
 		return err
 	}
