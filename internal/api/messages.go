@@ -24,25 +24,31 @@ type statusView struct {
 }
 
 type messageView struct {
-	ID         string          `json:"id"`
-	Sender     string          `json:"sender"`
-	Recipient  string          `json:"recipient"`
-	UserID     *string         `json:"user_id"`
-	Username   *string         `json:"username"`
-	Type       string          `json:"type"`
-	Text       string          `json:"text"`
-	Label      *string         `json:"label"`
-	ForeignID  *string         `json:"foreign_id"`
-	Price      float64         `json:"price"`
-	Status     openwaba.Status `json:"status"`
-	StatusTime string          `json:"status_time"`
-	WAMID      *string         `json:"wamid"`
-	Created    string          `json:"created"`
-	Scheduled  string          `json:"scheduled"`
-	Expires    string          `json:"expires"`
-	ErrorCode  *int            `json:"error_code"`
-	ErrorText  *string         `json:"error_text"`
-	Statuses   []statusView    `json:"statuses,omitempty"`
+	ID        string  `json:"id"`
+	Sender    string  `json:"sender"`
+	Recipient string  `json:"recipient"`
+	UserID    *string `json:"user_id"`
+	Username  *string `json:"username"`
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Label     *string `json:"label"`
+	ForeignID *string `json:"foreign_id"`
+	Price     float64 `json:"price"`
+	// What WhatsApp's status reports said of the price, and what the
+	// message costs once they did (or it was refunded).
+	Billable        *bool           `json:"billable"`
+	PricingCategory *string         `json:"pricing_category"`
+	PricingType     *string         `json:"pricing_type"`
+	SettledPrice    *float64        `json:"settled_price"`
+	Status          openwaba.Status `json:"status"`
+	StatusTime      string          `json:"status_time"`
+	WAMID           *string         `json:"wamid"`
+	Created         string          `json:"created"`
+	Scheduled       string          `json:"scheduled"`
+	Expires         string          `json:"expires"`
+	ErrorCode       *int            `json:"error_code"`
+	ErrorText       *string         `json:"error_text"`
+	Statuses        []statusView    `json:"statuses,omitempty"`
 }
 
 // viewOf shows a message; with its journal when history is not nil.
@@ -55,6 +61,7 @@ func viewOf(m openwaba.Message, history []openwaba.StatusEvent) messageView {
 		Created: timeString(m.CreatedAt), Scheduled: timeString(m.ScheduledAt), Expires: timeString(m.ExpiresAt),
 		ErrorCode: intPtr(m.ErrorCode), ErrorText: nullable(m.ErrorText),
 	}
+	v.Billable, v.PricingCategory, v.PricingType, v.SettledPrice = webhook.Settlement(m)
 	if history != nil {
 		v.Statuses = []statusView{}
 	}

@@ -102,6 +102,12 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 	}
 
+	// The rules that make a message free (Meta's: service messages, and
+	// utility templates inside the window), as data with their dates.
+	rules, err := s.cfg.Store.FreeRules(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the free rules: %w", err)
+	}
 	text := displayText(plan.content)
 	enc := encoding(readableText(plan.content))
 	scheduled := now
@@ -122,21 +128,28 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 			text = displayText(content)
 		}
 		results[i] = messageResult{Sender: plan.from, Recipient: rcpt, Text: text, Encoding: enc, Label: nullable(plan.label), Parts: 1, Channel: "WA", Success: true}
-		if plan.content.Type != openwaba.TypeTemplate {
+		inWindow := false
+		if plan.content.Type != openwaba.TypeTemplate || openwaba.WindowMatters(rules, category) {
 			until, err := s.cfg.Store.WindowOpenUntil(ctx, plan.from, rcpt)
 			if err != nil {
 				return nil, fmt.Errorf("checking conversation window: %w", err)
 			}
-			if !now.Before(until) {
+			if plan.content.Type != openwaba.TypeTemplate && !now.Before(until) {
 				results[i].Success = false
 				results[i].Error = nullable(strconv.Itoa(openwaba.CodeNotInWindow))
 				results[i].ErrorText = nullable(openwaba.TextNotInWindow)
 				continue
 			}
+			// A template is priced by the window when it goes out.
+			inWindow = scheduled.Before(until)
 		}
-		price, err := s.cfg.Pricer.Price(ctx, accountID, category, rcpt)
+		list, err := s.cfg.Pricer.Price(ctx, accountID, category, rcpt)
 		if err != nil {
 			return nil, fmt.Errorf("pricing: %w", err)
+		}
+		price := list
+		if openwaba.Free(rules, category, inWindow, scheduled) {
+			price = 0
 		}
 		results[i].Price = price.Float()
 		status := openwaba.StatusQueued
@@ -145,7 +158,7 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		accepted = append(accepted, openwaba.Message{
 			AccountID: accountID, Sender: plan.from, Recipient: rcpt, Links: links,
-			Content: content, Text: text, Encoding: enc, Category: category, Price: price,
+			Content: content, Text: text, Encoding: enc, Category: category, Price: price, ListPrice: list,
 			Label: plan.label, ForeignID: plan.foreignID, PerformanceTracking: plan.tracking, TTL: plan.ttl,
 			CreatedAt: now, ScheduledAt: scheduled, ExpiresAt: scheduled.Add(plan.ttl), Status: status, StatusAt: now,
 		})

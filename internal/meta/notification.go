@@ -94,14 +94,24 @@ type (
 	}
 
 	wireStatus struct {
-		ID                    string      `json:"id"`
-		Status                string      `json:"status"`
-		Timestamp             unixSeconds `json:"timestamp"`
-		RecipientID           string      `json:"recipient_id"`
-		RecipientUserID       string      `json:"recipient_user_id"`
-		RecipientParentUserID string      `json:"recipient_parent_user_id"`
-		CallbackData          string      `json:"biz_opaque_callback_data"`
-		Errors                []wireError `json:"errors"`
+		ID                    string       `json:"id"`
+		Status                string       `json:"status"`
+		Timestamp             unixSeconds  `json:"timestamp"`
+		RecipientID           string       `json:"recipient_id"`
+		RecipientUserID       string       `json:"recipient_user_id"`
+		RecipientParentUserID string       `json:"recipient_parent_user_id"`
+		CallbackData          string       `json:"biz_opaque_callback_data"`
+		Pricing               *wirePricing `json:"pricing"`
+		Errors                []wireError  `json:"errors"`
+	}
+
+	// wirePricing is the pricing object of sent and delivered reports
+	// (per-message pricing since 2025-07-01).
+	wirePricing struct {
+		Billable     *bool  `json:"billable"`
+		PricingModel string `json:"pricing_model"`
+		Type         string `json:"type"`
+		Category     string `json:"category"`
 	}
 
 	// wireUserIDUpdate is one entry of a user_id_update webhook: the
@@ -291,7 +301,23 @@ func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 		u.ErrorCode = e.Code
 		u.ErrorText = errorText(e)
 	}
+	u.Pricing = s.Pricing.domain()
 	return u, true
+}
+
+// domain maps a pricing object. Some client libraries call billable
+// deprecated; when it is missing, type tells: only regular is charged.
+func (p *wirePricing) domain() *openwaba.Pricing {
+	if p == nil || (p.Type == "" && p.Category == "" && p.Billable == nil) {
+		return nil
+	}
+	out := &openwaba.Pricing{Model: p.PricingModel, Type: p.Type, Category: p.Category}
+	if p.Billable != nil {
+		out.Billable = *p.Billable
+	} else {
+		out.Billable = p.Type == openwaba.PricingRegular
+	}
+	return out
 }
 
 // errorText is "title: details", or the message when there is no title.

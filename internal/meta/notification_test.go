@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -111,14 +112,49 @@ func equalInbound(a, b openwaba.InboundMessage) bool {
 		a.ProfileName == b.ProfileName && a.SentAt.Equal(b.SentAt)
 }
 
+var (
+	marketingPricing = &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}
+	sentPricing      = &openwaba.Pricing{Model: "PMP", Type: "free_customer_service", Category: "service"}
+)
+
+// The pricing object of status reports; without billable (which some
+// libraries call deprecated) its type tells.
+func TestParsePricing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pricing string
+		want    *openwaba.Pricing
+	}{
+		{`{"billable":false,"pricing_model":"PMP","category":"utility","type":"free_customer_service"}`, &openwaba.Pricing{Model: "PMP", Type: "free_customer_service", Category: "utility"}},
+		{`{"billable":true,"pricing_model":"PMP","category":"authentication_international","type":"regular"}`, &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "authentication_international"}},
+		{`{"pricing_model":"PMP","category":"marketing","type":"regular"}`, &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}},
+		{`{"pricing_model":"PMP","category":"utility","type":"free_entry_point"}`, &openwaba.Pricing{Model: "PMP", Type: "free_entry_point", Category: "utility"}},
+		{`{}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pricing, func(t *testing.T) {
+			t.Parallel()
+			body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},` +
+				`"statuses":[{"id":"wamid.P","status":"sent","timestamp":"1698266945","recipient_id":"491701234567","pricing":` + tt.pricing + `}]}}]}]}`
+			n, err := meta.ParseWebhook([]byte(body))
+			if err != nil || len(n.Changes) != 1 || len(n.Changes[0].Statuses) != 1 {
+				t.Fatalf("ParseWebhook = %+v, %v", n, err)
+			}
+			if got := n.Changes[0].Statuses[0].Pricing; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("pricing %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseStatuses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file string
 		want []openwaba.StatusUpdate
 	}{
-		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "order-4711"}}},
-		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
+		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "order-4711", Pricing: sentPricing}}},
+		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, Pricing: marketingPricing}}},
 		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
 		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
 		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "x-9",
@@ -142,6 +178,10 @@ func TestParseStatuses(t *testing.T) {
 					t.Errorf("At = %v, want %v", g.At, w.At)
 				}
 				g.At, w.At = time.Time{}, time.Time{}
+				if !reflect.DeepEqual(g.Pricing, w.Pricing) {
+					t.Errorf("pricing %+v, want %+v", g.Pricing, w.Pricing)
+				}
+				g.Pricing, w.Pricing = nil, nil
 				if g != w {
 					t.Errorf("got  %+v\nwant %+v", g, w)
 				}

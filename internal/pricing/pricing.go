@@ -66,10 +66,17 @@ func (p Stored) Price(ctx context.Context, accountID int64, c openwaba.PriceCate
 	if err != nil {
 		return 0, fmt.Errorf("price table: %w", err)
 	}
-	if row, ok := Match(rows, c, recipient); ok {
+	return Lookup(rows, p.Fallback, c, recipient)
+}
+
+// Lookup is the price of category c to recipient (a number, or a BSUID:
+// see Country) by the rows of one currency's price table, or fallback's
+// when no row matches.
+func Lookup(rows []openwaba.Price, fallback Table, c openwaba.PriceCategory, recipient string) (openwaba.Micros, error) {
+	if row, ok := Match(rows, c, Country(recipient)); ok {
 		return row.Amount, nil
 	}
-	return p.Fallback.Price(ctx, accountID, c, recipient)
+	return fallback.Price(context.Background(), 0, c, recipient)
 }
 
 // Country is what a recipient is priced by: a number as it is, a BSUID as

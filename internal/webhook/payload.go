@@ -33,9 +33,16 @@ type StatusReport struct {
 	Username   *string `json:"username"`  // the recipient's username, if they have one
 	WAMID      *string `json:"wamid"`
 	Channel    string  `json:"channel"`
-	Price      float64 `json:"price"`
-	ErrorCode  *int    `json:"error_code"`
-	ErrorText  *string `json:"error_text"`
+	Price      float64 `json:"price"` // charged at accept
+	// Billable, PricingCategory and PricingType are the pricing object of
+	// WhatsApp's status reports; SettledPrice what the message costs once
+	// they reported it (or it was refunded). All null until then.
+	Billable        *bool    `json:"billable"`
+	PricingCategory *string  `json:"pricing_category"`
+	PricingType     *string  `json:"pricing_type"`
+	SettledPrice    *float64 `json:"settled_price"`
+	ErrorCode       *int     `json:"error_code"`
+	ErrorText       *string  `json:"error_text"`
 }
 
 // InboundReport is the data of a wa_mo event.
@@ -104,6 +111,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			Sender: m.Sender, Recipient: m.Recipient, WAMID: nullable(m.WAMID), Channel: "WA", Price: m.Price.Float(),
 			UserID: nullable(RecipientUserID(m)), Username: nullable(m.User.Username),
 		}
+		r.Billable, r.PricingCategory, r.PricingType, r.SettledPrice = Settlement(m)
 		if del.Event == openwaba.HookDLR {
 			r.Status = DLRStatus(del.Status, m.WAMID != "")
 		}
@@ -158,6 +166,21 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 	raw, err := json.Marshal(data)
 	env.Data = raw
 	return env, err
+}
+
+// Settlement is what WhatsApp reported of a message's price (billable,
+// category, type: nil until a report did) and what it costs once settled
+// (nil until then).
+func Settlement(m openwaba.Message) (billable *bool, category, typ *string, settled *float64) {
+	if p := m.Pricing; p != nil {
+		b := p.Billable
+		billable, category, typ = &b, nullable(p.Category), nullable(p.Type)
+	}
+	if m.Settled {
+		f := m.Charge.Float()
+		settled = &f
+	}
+	return billable, category, typ, settled
 }
 
 // RecipientUserID is the BSUID of a message's recipient: as WhatsApp's

@@ -73,10 +73,7 @@ func listPrice(ctx context.Context, tx *db, accountID int64, c openwaba.PriceCat
 	if err != nil {
 		return 0, err
 	}
-	if row, ok := pricing.Match(rows, c, pricing.Country(recipient)); ok {
-		return row.Amount, nil
-	}
-	return pricing.Default().Price(ctx, accountID, c, recipient)
+	return pricing.Lookup(rows, pricing.Default(), c, recipient)
 }
 
 // FreeRules lists the rules that make messages free, by category, window
