@@ -259,4 +259,3 @@ func (s *Server) adminDeleteFreeRule(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 }
-
