@@ -97,9 +97,15 @@ type StatusEvent struct {
 	Username   string  `json:"username"`  // the recipient's username, if they have one
 	WAMID      string  `json:"wamid"`
 	Channel    string  `json:"channel"`
-	Price      float64 `json:"price"`
-	ErrorCode  int     `json:"error_code"`
-	ErrorText  string  `json:"error_text"`
+	Price      float64 `json:"price"` // charged at accept
+	// What WhatsApp's status reports said of the price, and what the
+	// message costs once they did (see docs/pricing.md).
+	Billable        *bool    `json:"billable"`
+	PricingCategory string   `json:"pricing_category"`
+	PricingType     string   `json:"pricing_type"`
+	SettledPrice    *float64 `json:"settled_price"`
+	ErrorCode       int      `json:"error_code"`
+	ErrorText       string   `json:"error_text"`
 }
 
 // InboundEvent is the data of a wa_mo event: a message a user sent to one
