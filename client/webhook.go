@@ -144,7 +144,11 @@ func (e *Event) Inbound() (*InboundEvent, error) {
 
 // numericFields are the data fields that are numbers; the form and query
 // encodings of POST and GET hooks send them as strings.
-var numericFields = map[string]bool{"price": true, "error_code": true}
+var numericFields = map[string]bool{"price": true, "error_code": true, "settled_price": true}
+
+// boolFields are the data fields that are booleans, sent as "true" or
+// "false" (or "" for null) by the form and query encodings.
+var boolFields = map[string]bool{"billable": true}
 
 // decodeData reads data leniently: numbers may come as strings and ids as
 // numbers; nested objects may come as JSON text (form encodings).
@@ -162,6 +166,14 @@ func decodeData(data json.RawMessage, v any) error {
 				m[k] = x.String()
 			}
 		case string:
+			if boolFields[k] {
+				if b, err := strconv.ParseBool(x); err == nil {
+					m[k] = b
+				} else {
+					delete(m, k)
+				}
+				continue
+			}
 			if numericFields[k] {
 				if x == "" {
 					delete(m, k)
