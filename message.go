@@ -23,14 +23,33 @@ type Message struct {
 	ID        int64
 	AccountID int64
 	Sender    string
+	// Recipient is who the message was sent to, as the request named
+	// them: a phone number, or a BSUID (sent to Meta as recipient).
 	Recipient string
-	Content   Content
+	// User is what WhatsApp's status reports said of the recipient: their
+	// BSUID (recipient_user_id) and username, and their number when the
+	// message went to a BSUID and Meta shares it.
+	User    User
+	Content Content
 	// Text is the text shown back by the API: the message text, or for
 	// other types a JSON description (for templates with rendered text).
 	Text     string
 	Encoding string // gsm or ucs2
 	Category PriceCategory
-	Price    Micros
+	// Price is what the message was charged at accept: its list price,
+	// or nothing when a free rule applied (FreeRule).
+	Price Micros
+	// ListPrice is the price of its category to its recipient's country,
+	// before free rules: what Meta charges if it bills the message.
+	ListPrice Micros
+	// Charge is what the message costs now: Price until WhatsApp's
+	// reports settle it (Charge), then the settled price. Settled says
+	// whether they did, or the message was refunded.
+	Charge  Micros
+	Settled bool
+	// Pricing is what WhatsApp's status reports said of the price; nil
+	// until one did.
+	Pricing *Pricing
 
 	Label               string
 	ForeignID           string
@@ -61,10 +80,15 @@ func (m Message) Pending() bool {
 
 // InboundMessage is a message a WhatsApp user sent to one of our numbers.
 type InboundMessage struct {
-	ID          int64
-	AccountID   int64
-	Sender      string // our number the user wrote to
-	From        string // the user's number (wa_id)
+	ID        int64
+	AccountID int64
+	Sender    string // our number the user wrote to
+	// From is the user: their number, or their BSUID when Meta withholds
+	// the number (User.Key). The store sets it from User.
+	From string
+	// User is who wrote, as Meta named them (wa_id, BSUID, parent BSUID,
+	// username), completed by the store with the ids it linked before.
+	User        User
 	WAMID       string
 	Type        string // text, image, ..., reaction, button, interactive, system, unsupported
 	Text        string // text body, caption, button text or reply title, when there is one

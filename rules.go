@@ -17,8 +17,9 @@ import (
 func (to Status) Follows(from Status) bool { return to.Rank() > from.Rank() }
 
 // ReachedWhatsApp reports whether a message with s in its journal was
-// accepted by WhatsApp for delivery: it was sent, delivered or read. Such
-// a message is never refunded, whatever is reported after.
+// accepted by WhatsApp for delivery: it was sent, delivered or read. What
+// such a message costs is what WhatsApp reports (Charge): Meta bills
+// delivered messages only, so one that fails after sent is refunded.
 func (s Status) ReachedWhatsApp() bool {
 	switch s {
 	case StatusSent, StatusDelivered, StatusRead:
@@ -47,11 +48,6 @@ func (s Status) Ends() bool {
 // failed (WhatsApp or the gateway refused it) or expired (its validity ran
 // out). deleted is the customer's, through Cancel.
 func (s Status) CanFail() bool { return s == StatusFailed || s == StatusExpired }
-
-// RefundOnReport reports whether a status report s makes the store refund
-// the message, given whether its journal shows it reached WhatsApp: a
-// failure that came before WhatsApp took the message costs nothing.
-func RefundOnReport(s Status, reached bool) bool { return s == StatusFailed && !reached }
 
 // Cancellable reports whether a customer may still cancel a message: it is
 // in the dispatch queue and no dispatcher holds it (its lease, if it ever
@@ -94,7 +90,8 @@ var ErrBalanceLimit = errors.New("beyond the balance limit")
 const EarlyStatusKeep = 24 * time.Hour
 
 // NewMessage is a message as Accept stores it: for the account, with an
-// ID and the fields of a fresh message (no WAMID, attempts or refund).
+// ID and the fields of a fresh message (no WAMID, attempts, refund or
+// settlement; Charge is Price, ListPrice at least Price).
 // CreatedAt defaults to now and ScheduledAt to CreatedAt; Status is queued,
 // or scheduled when ScheduledAt is after CreatedAt, unless the caller set
 // one; StatusAt is CreatedAt. Times are truncated to milliseconds, as
@@ -123,6 +120,10 @@ func NewMessage(m Message, accountID int64, now time.Time) (Message, error) {
 	m.ID, m.AccountID = 0, accountID
 	m.StatusAt = m.CreatedAt
 	m.WAMID, m.Attempts, m.Refunded = "", 0, false
+	if m.ListPrice < m.Price {
+		m.ListPrice = m.Price // a caller that knows no list price
+	}
+	m.Charge, m.Settled, m.Pricing = m.Price, false, nil
 	return m, nil
 }
 

@@ -52,9 +52,6 @@ func TestStatusRules(t *testing.T) {
 	if !CanDebit(-5, 0) || CanDebit(5, 6) || !CanDebit(6, 6) {
 		t.Error("CanDebit: free passes on a negative balance, a priced one needs the money")
 	}
-	if !RefundOnReport(StatusFailed, false) || RefundOnReport(StatusFailed, true) || RefundOnReport(StatusRead, false) {
-		t.Error("RefundOnReport: a failure before WhatsApp took the message is refunded, nothing else")
-	}
 }
 
 func TestStoredText(t *testing.T) {

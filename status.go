@@ -62,11 +62,17 @@ type StatusEvent struct {
 // StatusUpdate is a status report from WhatsApp about a message it knows by
 // its WhatsApp id (wamid).
 type StatusUpdate struct {
-	WAMID        string
-	Status       Status // sent, delivered, read or failed
-	At           time.Time
-	Recipient    string
+	WAMID     string
+	Status    Status // sent, delivered, read or failed
+	At        time.Time
+	Recipient string
+	// User is what the report says of the recipient: recipient_user_id,
+	// and from the notification's contacts their number and username.
+	User         User
 	CallbackData string // biz_opaque_callback_data echoed by Meta
-	ErrorCode    int
-	ErrorText    string
+	// Pricing is the report's pricing object (sent and delivered reports
+	// have one); nil when it had none.
+	Pricing   *Pricing
+	ErrorCode int
+	ErrorText string
 }

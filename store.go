@@ -20,10 +20,12 @@ type Store interface {
 	OutboxStore
 	TrackingStore
 	PriceStore
+	PricingRuleStore
 	GuardStore
 	StatsStore
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
+	UserStore
 	Close() error
 }
 
@@ -98,8 +100,10 @@ type MessageStore interface {
 	// sent is ErrAlreadySent.
 	Cancel(ctx context.Context, accountID int64, id int64, now time.Time) (Message, error)
 	// ApplyStatus records a status report from WhatsApp. It never moves a
-	// message backwards; a failed message that never reached sent is
-	// refunded once. It reports whether the message's status changed.
+	// message backwards. It settles the message by Charge: a report's
+	// pricing sets what it costs (a ledger row for the difference), and a
+	// failed message that was never delivered is refunded once. It
+	// reports whether the message's status changed.
 	ApplyStatus(ctx context.Context, u StatusUpdate) (bool, error)
 }
 
@@ -141,14 +145,18 @@ type DispatchStore interface {
 
 // InboundStore keeps what users wrote and the conversation windows it opens.
 type InboundStore interface {
-	// RecordInbound stores an inbound message and opens or refreshes the
-	// window for (Sender, From). A message seen before (same WAMID) is
-	// ignored and reported as duplicate.
+	// RecordInbound stores an inbound message from m.User (From is set
+	// from it: see User.Key), links the user's ids (LinkUser), and opens
+	// or refreshes the window for Sender and every id of the user. A
+	// message seen before (same WAMID) is ignored and reported as
+	// duplicate.
 	RecordInbound(ctx context.Context, m InboundMessage) (duplicate bool, err error)
-	// WindowOpenUntil returns when the window for (sender, user) closes;
-	// the zero time if there never was one.
+	// WindowOpenUntil returns when the window for (sender, user) closes,
+	// user being any id of the user (number, BSUID, parent BSUID); the
+	// zero time if there never was one.
 	WindowOpenUntil(ctx context.Context, sender, user string) (time.Time, error)
-	// LastInbound returns the newest message from user to sender.
+	// LastInbound returns the newest message from user (any of their ids)
+	// to sender.
 	LastInbound(ctx context.Context, accountID int64, sender, user string) (InboundMessage, error)
 	// InboundByWAMID finds an inbound message of the account.
 	InboundByWAMID(ctx context.Context, accountID int64, wamid string) (InboundMessage, error)

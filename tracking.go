@@ -54,7 +54,7 @@ type AnalyticsRow struct {
 	Read      int
 	Failed    int
 	Expired   int
-	Cost      Micros // the price of the messages not refunded
+	Cost      Micros // what the messages cost: their charge after settlement and refunds
 	Clicks    int    // clicks by people on their short links
 	Views     int    // link previews
 }

@@ -55,23 +55,32 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 // MessageStatus is a message with its status and journal (openwaba's
 // GET /waba/messages/{id}; seven.io has no such endpoint).
 type MessageStatus struct {
-	ID         string        `json:"id"`
-	Sender     string        `json:"sender"`
-	Recipient  string        `json:"recipient"`
-	Type       string        `json:"type"`
-	Text       string        `json:"text"`
-	Label      string        `json:"label"`
-	ForeignID  string        `json:"foreign_id"`
-	Price      float64       `json:"price"`
-	Status     string        `json:"status"` // queued, scheduled, sent, delivered, read, failed, expired, deleted
-	StatusTime time.Time     `json:"status_time"`
-	WAMID      string        `json:"wamid"`
-	Created    time.Time     `json:"created"`
-	Scheduled  time.Time     `json:"scheduled"`
-	Expires    time.Time     `json:"expires"`
-	ErrorCode  int           `json:"error_code"`
-	ErrorText  string        `json:"error_text"`
-	Statuses   []StatusEntry `json:"statuses"`
+	ID        string  `json:"id"`
+	Sender    string  `json:"sender"`
+	Recipient string  `json:"recipient"` // a number, or a BSUID
+	UserID    string  `json:"user_id"`   // the recipient's BSUID, as WhatsApp reported it
+	Username  string  `json:"username"`
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Label     string  `json:"label"`
+	ForeignID string  `json:"foreign_id"`
+	Price     float64 `json:"price"` // charged at accept
+	// Billable, PricingCategory and PricingType are what WhatsApp's status
+	// reports said of the price; SettledPrice what the message costs once
+	// they did (or it was refunded). Nil or empty until then.
+	Billable        *bool         `json:"billable"`
+	PricingCategory string        `json:"pricing_category"`
+	PricingType     string        `json:"pricing_type"`
+	SettledPrice    *float64      `json:"settled_price"`
+	Status          string        `json:"status"` // queued, scheduled, sent, delivered, read, failed, expired, deleted
+	StatusTime      time.Time     `json:"status_time"`
+	WAMID           string        `json:"wamid"`
+	Created         time.Time     `json:"created"`
+	Scheduled       time.Time     `json:"scheduled"`
+	Expires         time.Time     `json:"expires"`
+	ErrorCode       int           `json:"error_code"`
+	ErrorText       string        `json:"error_text"`
+	Statuses        []StatusEntry `json:"statuses"`
 }
 
 // StatusEntry is one step of a message's journal.

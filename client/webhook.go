@@ -92,12 +92,20 @@ type StatusEvent struct {
 	ForeignID  string  `json:"foreign_id"`
 	Label      string  `json:"label"`
 	Sender     string  `json:"sender"`
-	Recipient  string  `json:"recipient"`
+	Recipient  string  `json:"recipient"` // a number, or a business-scoped user ID (BSUID)
+	UserID     string  `json:"user_id"`   // the recipient's BSUID, once WhatsApp reported it
+	Username   string  `json:"username"`  // the recipient's username, if they have one
 	WAMID      string  `json:"wamid"`
 	Channel    string  `json:"channel"`
-	Price      float64 `json:"price"`
-	ErrorCode  int     `json:"error_code"`
-	ErrorText  string  `json:"error_text"`
+	Price      float64 `json:"price"` // charged at accept
+	// What WhatsApp's status reports said of the price, and what the
+	// message costs once they did (see docs/pricing.md).
+	Billable        *bool    `json:"billable"`
+	PricingCategory string   `json:"pricing_category"`
+	PricingType     string   `json:"pricing_type"`
+	SettledPrice    *float64 `json:"settled_price"`
+	ErrorCode       int      `json:"error_code"`
+	ErrorText       string   `json:"error_text"`
 }
 
 // InboundEvent is the data of a wa_mo event: a message a user sent to one
@@ -105,8 +113,10 @@ type StatusEvent struct {
 type InboundEvent struct {
 	ID          string          `json:"id"`
 	WAMID       string          `json:"wamid"`     // use it with Read (MsgID) and React
-	Sender      string          `json:"sender"`    // the user who wrote
+	Sender      string          `json:"sender"`    // the user who wrote: their number, or their BSUID when WhatsApp withholds it
 	Recipient   string          `json:"recipient"` // your number
+	UserID      string          `json:"user_id"`   // the user's business-scoped user ID (BSUID)
+	Username    string          `json:"username"`  // the user's username, if they have one
 	Time        string          `json:"time"`      // "YYYY-MM-DD hh:mm:ss", UTC
 	Type        string          `json:"type"`      // text, image, reaction, interactive, ...
 	Text        string          `json:"text"`
@@ -134,7 +144,11 @@ func (e *Event) Inbound() (*InboundEvent, error) {
 
 // numericFields are the data fields that are numbers; the form and query
 // encodings of POST and GET hooks send them as strings.
-var numericFields = map[string]bool{"price": true, "error_code": true}
+var numericFields = map[string]bool{"price": true, "error_code": true, "settled_price": true}
+
+// boolFields are the data fields that are booleans, sent as "true" or
+// "false" (or "" for null) by the form and query encodings.
+var boolFields = map[string]bool{"billable": true}
 
 // decodeData reads data leniently: numbers may come as strings and ids as
 // numbers; nested objects may come as JSON text (form encodings).
@@ -152,6 +166,14 @@ func decodeData(data json.RawMessage, v any) error {
 				m[k] = x.String()
 			}
 		case string:
+			if boolFields[k] {
+				if b, err := strconv.ParseBool(x); err == nil {
+					m[k] = b
+				} else {
+					delete(m, k)
+				}
+				continue
+			}
 			if numericFields[k] {
 				if x == "" {
 					delete(m, k)

@@ -83,6 +83,19 @@ func TestWebhookVerifier(t *testing.T) {
 			},
 		},
 		{
+			name: "form-encoded settlement (POST hooks)",
+			req: func() *http.Request {
+				return signedWebhook(secret, "POST", target, "application/x-www-form-urlencoded", "webhook_event=dlr&webhook_timestamp=x&data%5Bmsg_id%5D=7&data%5Bbillable%5D=false&data%5Bpricing_category%5D=utility&data%5Bpricing_type%5D=free_customer_service&data%5Bsettled_price%5D=0&data%5Buser_id%5D=DE.135&data%5Busername%5D=", now, nonce)
+			},
+			check: func(t *testing.T, e *client.Event) {
+				s, err := e.Status()
+				if err != nil || s.Billable == nil || *s.Billable || s.PricingCategory != "utility" || s.PricingType != "free_customer_service" ||
+					s.SettledPrice == nil || *s.SettledPrice != 0 || s.UserID != "DE.135" || s.Username != "" {
+					t.Fatalf("dlr %+v, %v", s, err)
+				}
+			},
+		},
+		{
 			name: "query-encoded inbound (GET hooks)",
 			req: func() *http.Request {
 				return signedWebhook(secret, "GET", target+"&data%5Bcontent%5D=%7B%22type%22%3A%22text%22%7D&data%5Bid%5D=17&data%5Btext%5D=Hi&webhook_event=wa_mo&webhook_timestamp=x", "", "", now, nonce)

@@ -129,8 +129,8 @@ func TestTemplatesEndpoint(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &all); err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Templates) != 9 {
-		t.Fatalf("%d templates, want the sandbox's 9", len(all.Templates))
+	if len(all.Templates) != 10 {
+		t.Fatalf("%d templates, want the sandbox's 10", len(all.Templates))
 	}
 	r = g.do("GET", "/api/waba/templates?name=appointment_reminder&language=de", "")
 	if err := json.Unmarshal(r.Body, &all); err != nil || len(all.Templates) != 1 {
@@ -156,11 +156,11 @@ func TestTemplatesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := runCLI(t, dir, "templates", "sync")
-	if err != nil || !strings.Contains(out, "account 1: 9 templates synced") {
+	if err != nil || !strings.Contains(out, "account 1: 10 templates synced") {
 		t.Fatalf("sync: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, dir, "templates", "list")
-	if err != nil || !hasRow(out, "delivery_update en UTILITY APPROVED NAMED") || strings.Count(out, "\n") != 10 {
+	if err != nil || !hasRow(out, "delivery_update en UTILITY APPROVED NAMED") || strings.Count(out, "\n") != 11 {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, dir, "templates", "show", "product_available", "--language", "en")

@@ -33,6 +33,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	admin("GET /api/admin/prices", s.adminListPrices)
 	admin("PUT /api/admin/prices", s.adminSetPrice)
 	admin("DELETE /api/admin/prices", s.adminDeletePrice)
+	admin("GET /api/admin/free-rules", s.adminListFreeRules)
+	admin("PUT /api/admin/free-rules", s.adminSetFreeRule)
+	admin("DELETE /api/admin/free-rules", s.adminDeleteFreeRule)
 }
 
 // NewKeySecret returns a new random API key ("owk_" and 26 base32

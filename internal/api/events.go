@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/phone"
 )
 
 type eventRequest struct {
@@ -71,9 +70,9 @@ func (s *Server) readEvent(ctx context.Context, req *eventRequest, typing bool) 
 			return badField("msg_id", "message %s was not sent to %s", msgID, sender.Number)
 		}
 	case to != "":
-		user, perr := phone.Normalize(to)
+		user, perr := userID("to", to) // a number or a BSUID
 		if perr != nil {
-			return badField("to", "%v; got %q", perr, to)
+			return perr
 		}
 		in, err = s.cfg.Store.LastInbound(ctx, accountID, sender.Number, user)
 		if errors.Is(err, openwaba.ErrNotFound) {

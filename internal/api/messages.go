@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 // messageID parses the {id} path value; anything but decimal digits cannot
@@ -23,34 +24,44 @@ type statusView struct {
 }
 
 type messageView struct {
-	ID         string          `json:"id"`
-	Sender     string          `json:"sender"`
-	Recipient  string          `json:"recipient"`
-	Type       string          `json:"type"`
-	Text       string          `json:"text"`
-	Label      *string         `json:"label"`
-	ForeignID  *string         `json:"foreign_id"`
-	Price      float64         `json:"price"`
-	Status     openwaba.Status `json:"status"`
-	StatusTime string          `json:"status_time"`
-	WAMID      *string         `json:"wamid"`
-	Created    string          `json:"created"`
-	Scheduled  string          `json:"scheduled"`
-	Expires    string          `json:"expires"`
-	ErrorCode  *int            `json:"error_code"`
-	ErrorText  *string         `json:"error_text"`
-	Statuses   []statusView    `json:"statuses,omitempty"`
+	ID        string  `json:"id"`
+	Sender    string  `json:"sender"`
+	Recipient string  `json:"recipient"`
+	UserID    *string `json:"user_id"`
+	Username  *string `json:"username"`
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Label     *string `json:"label"`
+	ForeignID *string `json:"foreign_id"`
+	Price     float64 `json:"price"`
+	// What WhatsApp's status reports said of the price, and what the
+	// message costs once they did (or it was refunded).
+	Billable        *bool           `json:"billable"`
+	PricingCategory *string         `json:"pricing_category"`
+	PricingType     *string         `json:"pricing_type"`
+	SettledPrice    *float64        `json:"settled_price"`
+	Status          openwaba.Status `json:"status"`
+	StatusTime      string          `json:"status_time"`
+	WAMID           *string         `json:"wamid"`
+	Created         string          `json:"created"`
+	Scheduled       string          `json:"scheduled"`
+	Expires         string          `json:"expires"`
+	ErrorCode       *int            `json:"error_code"`
+	ErrorText       *string         `json:"error_text"`
+	Statuses        []statusView    `json:"statuses,omitempty"`
 }
 
 // viewOf shows a message; with its journal when history is not nil.
 func viewOf(m openwaba.Message, history []openwaba.StatusEvent) messageView {
 	v := messageView{
 		ID: strconv.FormatInt(m.ID, 10), Sender: m.Sender, Recipient: m.Recipient, Type: string(m.Content.Type),
+		UserID: nullable(webhook.RecipientUserID(m)), Username: nullable(m.User.Username),
 		Text: m.Text, Label: nullable(m.Label), ForeignID: nullable(m.ForeignID), Price: m.Price.Float(),
 		Status: m.Status, StatusTime: timeString(m.StatusAt), WAMID: nullable(m.WAMID),
 		Created: timeString(m.CreatedAt), Scheduled: timeString(m.ScheduledAt), Expires: timeString(m.ExpiresAt),
 		ErrorCode: intPtr(m.ErrorCode), ErrorText: nullable(m.ErrorText),
 	}
+	v.Billable, v.PricingCategory, v.PricingType, v.SettledPrice = webhook.Settlement(m)
 	if history != nil {
 		v.Statuses = []statusView{}
 	}

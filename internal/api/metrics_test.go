@@ -50,6 +50,17 @@ func TestMetricsOfSends(t *testing.T) {
 	f.key(poor, "key-poor", nil, openwaba.ScopeWABA)
 	ctx := context.Background()
 	now := f.clock.Now()
+	// Service messages are free by Meta's rules; without the rules every
+	// message costs fixedPrice, so the poor account's is refused.
+	rules, err := f.store.FreeRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if err := f.store.DeleteFreeRule(ctx, r.Category, r.Window, r.EffectiveFrom); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, s := range []openwaba.Sender{
 		{Number: "4915112345678", AccountID: 1, PhoneNumberID: "p1", WABAID: "w1"},
 		{Number: "4915199999999", AccountID: poor, PhoneNumberID: "p2", WABAID: "w2"},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/sandbox"
@@ -32,6 +33,7 @@ type sandboxInboundRequest struct {
 	Emoji       flexString `json:"emoji"`
 	MsgID       flexString `json:"msg_id"`
 	NewWaID     flexString `json:"new_wa_id"`
+	Username    flexString `json:"username"`
 }
 
 // sandboxInbound answers POST /api/sandbox/inbound: the sandbox plays a
@@ -44,7 +46,7 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	from, err := requiredPhone("from", req.From)
+	from, err := sandboxUser(req.From)
 	if err != nil {
 		s.writeError(w, err, false)
 		return
@@ -75,6 +77,18 @@ func (s *Server) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "msg_id": wamid})
 }
 
+// sandboxUser is the user who writes: a number, or the BSUID of a user
+// who writes by username (whose number WhatsApp withholds).
+func sandboxUser(v flexString) (string, error) {
+	switch {
+	case v.Invalid:
+		return "", badField("from", "must be a string")
+	case strings.TrimSpace(v.Value) == "":
+		return "", badField("from", "is required")
+	}
+	return userID("from", v.Value)
+}
+
 // userMessage checks the request's type and fields and resolves msg_id to
 // the wamid WhatsApp knows the message by.
 func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboundRequest) (sandbox.UserMessage, error) {
@@ -87,6 +101,9 @@ func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboun
 	}
 	if typ == sandbox.InboundText && strings.TrimSpace(req.Text.Value) == "" {
 		return sandbox.UserMessage{}, badField("text", "is required")
+	}
+	if n := utf8.RuneCountInString(req.Username.Value); n > 64 {
+		return sandbox.UserMessage{}, badField("username", "must be at most 64 characters, got %d", n)
 	}
 	// Coordinates may be left out (the sandbox makes them up), but one
 	// that is given must be a finite number in range.
@@ -105,7 +122,7 @@ func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboun
 		Type: typ, Text: req.Text.Value, ID: req.ID.Value, Description: req.Description.Value,
 		Filename: req.Filename.Value, Latitude: req.Latitude.Value, Longitude: req.Longitude.Value,
 		Name: req.Name.Value, Address: req.Address.Value, Phone: req.Phone.Value,
-		Emoji: req.Emoji.Value, NewWaID: req.NewWaID.Value,
+		Emoji: req.Emoji.Value, NewWaID: req.NewWaID.Value, Username: strings.TrimSpace(req.Username.Value),
 	}
 	switch typ {
 	case sandbox.InboundButton, sandbox.InboundButtonReply, sandbox.InboundListReply, sandbox.InboundReaction:

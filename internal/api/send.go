@@ -95,8 +95,19 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		plan.content.Template = send
 		category = t.PriceCategory()
+		if category == openwaba.CategoryAuthentication {
+			if err := s.phoneRecipients(ctx, accountID, plan); err != nil {
+				return nil, err
+			}
+		}
 	}
 
+	// The rules that make a message free (Meta's: service messages, and
+	// utility templates inside the window), as data with their dates.
+	rules, err := s.cfg.Store.FreeRules(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the free rules: %w", err)
+	}
 	text := displayText(plan.content)
 	enc := encoding(readableText(plan.content))
 	scheduled := now
@@ -117,21 +128,28 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 			text = displayText(content)
 		}
 		results[i] = messageResult{Sender: plan.from, Recipient: rcpt, Text: text, Encoding: enc, Label: nullable(plan.label), Parts: 1, Channel: "WA", Success: true}
-		if plan.content.Type != openwaba.TypeTemplate {
+		inWindow := false
+		if plan.content.Type != openwaba.TypeTemplate || openwaba.WindowMatters(rules, category) {
 			until, err := s.cfg.Store.WindowOpenUntil(ctx, plan.from, rcpt)
 			if err != nil {
 				return nil, fmt.Errorf("checking conversation window: %w", err)
 			}
-			if !now.Before(until) {
+			if plan.content.Type != openwaba.TypeTemplate && !now.Before(until) {
 				results[i].Success = false
 				results[i].Error = nullable(strconv.Itoa(openwaba.CodeNotInWindow))
 				results[i].ErrorText = nullable(openwaba.TextNotInWindow)
 				continue
 			}
+			// A template is priced by the window when it goes out.
+			inWindow = scheduled.Before(until)
 		}
-		price, err := s.cfg.Pricer.Price(ctx, accountID, category, rcpt)
+		list, err := s.cfg.Pricer.Price(ctx, accountID, category, rcpt)
 		if err != nil {
 			return nil, fmt.Errorf("pricing: %w", err)
+		}
+		price := list
+		if openwaba.Free(rules, category, inWindow, scheduled) {
+			price = 0
 		}
 		results[i].Price = price.Float()
 		status := openwaba.StatusQueued
@@ -140,7 +158,7 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		accepted = append(accepted, openwaba.Message{
 			AccountID: accountID, Sender: plan.from, Recipient: rcpt, Links: links,
-			Content: content, Text: text, Encoding: enc, Category: category, Price: price,
+			Content: content, Text: text, Encoding: enc, Category: category, Price: price, ListPrice: list,
 			Label: plan.label, ForeignID: plan.foreignID, PerformanceTracking: plan.tracking, TTL: plan.ttl,
 			CreatedAt: now, ScheduledAt: scheduled, ExpiresAt: scheduled.Add(plan.ttl), Status: status, StatusAt: now,
 		})
@@ -251,6 +269,28 @@ func (s *Server) template(ctx context.Context, accountID int64, ref *templateRef
 		return t, badField("template", "%q is not a registered template of this account", ref.name)
 	}
 	return t, badField("language", "template %q is not registered in language %q; it is in: %s", ref.name, ref.language, strings.Join(langs, ", "))
+}
+
+// phoneRecipients sends authentication templates, which WhatsApp delivers
+// only to phone numbers (error 131062 for a BSUID), to the number of each
+// recipient named by BSUID, when openwaba has linked one; a BSUID without
+// a known number is refused.
+func (s *Server) phoneRecipients(ctx context.Context, accountID int64, plan *sendPlan) error {
+	for i, rcpt := range plan.recipients {
+		if !openwaba.IsBSUID(rcpt) {
+			continue
+		}
+		u, err := s.cfg.Store.User(ctx, accountID, plan.from, rcpt)
+		switch {
+		case errors.Is(err, openwaba.ErrNotFound) || (err == nil && u.WaID == ""):
+			return badField("to", "authentication templates need the user's phone number: WhatsApp does not deliver them to "+
+				"a business-scoped user ID, and no number is known for %s", rcpt)
+		case err != nil:
+			return fmt.Errorf("looking up user %s: %w", rcpt, err)
+		}
+		plan.recipients[i] = u.WaID
+	}
+	return nil
 }
 
 func nullable(s string) *string {

@@ -120,6 +120,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /api/hooks/dead", s.auth(openwaba.ScopeHooks, s.deadDeliveries))
 	mux.Handle("POST /api/hooks/dead/{id}/replay", s.auth(openwaba.ScopeHooks, s.replayDelivery))
 	mux.Handle("GET /api/balance", s.auth("", s.balance))
+	mux.Handle("GET /api/pricing", s.auth("", s.prices))
 	s.adminRoutes(mux)
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))

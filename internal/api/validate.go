@@ -146,9 +146,9 @@ func recipients(v flexString) ([]string, error) {
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		n, err := phone.Normalize(part)
+		n, err := userID("to", part) // a number or a BSUID (bsuid.go)
 		if err != nil {
-			return nil, badField("to", "%v; got %q", err, strings.TrimSpace(part))
+			return nil, err
 		}
 		out = append(out, n)
 	}

@@ -67,7 +67,7 @@ func FuzzParseWebhook(f *testing.F) {
 					t.Fatalf("payload %q is not compact JSON: %v", m.Payload, err)
 				}
 				again := reparse(t, m.Payload)
-				again.ProfileName = m.ProfileName
+				again.ProfileName, again.User.Username = m.ProfileName, m.User.Username // both from contacts[]
 				if !reflect.DeepEqual(again, m) {
 					t.Fatalf("the payload parses to %+v, the notification gave %+v", again, m)
 				}

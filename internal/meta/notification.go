@@ -24,7 +24,7 @@ type Notification struct {
 // Empty reports whether the notification carries nothing to act on.
 func (n Notification) Empty() bool {
 	for _, c := range n.Changes {
-		if len(c.Statuses)+len(c.Messages)+len(c.Errors) > 0 {
+		if len(c.Statuses)+len(c.Messages)+len(c.Errors)+len(c.UserIDChanges) > 0 {
 			return false
 		}
 	}
@@ -40,6 +40,9 @@ type Change struct {
 	Statuses           []openwaba.StatusUpdate
 	Messages           []openwaba.InboundMessage
 	Errors             []WebhookError
+	// UserIDChanges are user_id_update webhooks (and system messages of
+	// type user_changed_user_id): a user's BSUID changed.
+	UserIDChanges []openwaba.UserIDChange
 }
 
 // WebhookError is an error Meta reports in a webhook, not tied to a
@@ -70,24 +73,54 @@ type (
 			DisplayPhoneNumber string `json:"display_phone_number"`
 			PhoneNumberID      string `json:"phone_number_id"`
 		} `json:"metadata"`
-		Contacts []struct {
-			Profile *struct {
-				Name string `json:"name"`
-			} `json:"profile"`
-			WaID string `json:"wa_id"`
-		} `json:"contacts"`
-		Messages []json.RawMessage `json:"messages"`
-		Statuses []wireStatus      `json:"statuses"`
-		Errors   []wireError       `json:"errors"`
+		Contacts     []wireContact      `json:"contacts"`
+		Messages     []json.RawMessage  `json:"messages"`
+		Statuses     []wireStatus       `json:"statuses"`
+		Errors       []wireError        `json:"errors"`
+		UserIDUpdate []wireUserIDUpdate `json:"user_id_update"`
+	}
+
+	// wireContact names a user: by wa_id when Meta shares the number, by
+	// user_id (BSUID) always since 2026, by parent_user_id when parent
+	// BSUIDs are on; the profile has the username of users who set one.
+	wireContact struct {
+		Profile *struct {
+			Name     string `json:"name"`
+			Username string `json:"username"`
+		} `json:"profile"`
+		WaID         string `json:"wa_id"`
+		UserID       string `json:"user_id"`
+		ParentUserID string `json:"parent_user_id"`
 	}
 
 	wireStatus struct {
-		ID           string      `json:"id"`
-		Status       string      `json:"status"`
+		ID                    string       `json:"id"`
+		Status                string       `json:"status"`
+		Timestamp             unixSeconds  `json:"timestamp"`
+		RecipientID           string       `json:"recipient_id"`
+		RecipientUserID       string       `json:"recipient_user_id"`
+		RecipientParentUserID string       `json:"recipient_parent_user_id"`
+		CallbackData          string       `json:"biz_opaque_callback_data"`
+		Pricing               *wirePricing `json:"pricing"`
+		Errors                []wireError  `json:"errors"`
+	}
+
+	// wirePricing is the pricing object of sent and delivered reports
+	// (per-message pricing since 2025-07-01).
+	wirePricing struct {
+		Billable     *bool  `json:"billable"`
+		PricingModel string `json:"pricing_model"`
+		Type         string `json:"type"`
+		Category     string `json:"category"`
+	}
+
+	// wireUserIDUpdate is one entry of a user_id_update webhook: the
+	// BSUID (and parent BSUID) before and after.
+	wireUserIDUpdate struct {
+		WaID         string      `json:"wa_id"`
+		UserID       idChange    `json:"user_id"`
+		ParentUserID idChange    `json:"parent_user_id"`
 		Timestamp    unixSeconds `json:"timestamp"`
-		RecipientID  string      `json:"recipient_id"`
-		CallbackData string      `json:"biz_opaque_callback_data"`
-		Errors       []wireError `json:"errors"`
 	}
 
 	wireError struct {
@@ -103,11 +136,13 @@ type (
 	// wireInbound holds the fields of an inbound message we lift out; the
 	// whole object is kept raw in the Payload.
 	wireInbound struct {
-		From      string      `json:"from"`
-		ID        string      `json:"id"`
-		Timestamp unixSeconds `json:"timestamp"`
-		Type      string      `json:"type"`
-		Text      *struct {
+		From             string      `json:"from"`
+		FromUserID       string      `json:"from_user_id"`
+		FromParentUserID string      `json:"from_parent_user_id"`
+		ID               string      `json:"id"`
+		Timestamp        unixSeconds `json:"timestamp"`
+		Type             string      `json:"type"`
+		Text             *struct {
 			Body string `json:"body"`
 		} `json:"text"`
 		Image    *captioned `json:"image"`
@@ -135,7 +170,9 @@ type (
 			Text string `json:"text"`
 		} `json:"order"`
 		System *struct {
-			Body string `json:"body"`
+			Body   string `json:"body"`
+			Type   string `json:"type"`
+			UserID string `json:"user_id"`
 		} `json:"system"`
 	}
 
@@ -165,8 +202,9 @@ func (u *unixSeconds) UnmarshalJSON(b []byte) error {
 
 // ParseWebhook parses a webhook body of a WhatsApp Business Account. It
 // keeps the changes of field "messages" (statuses, inbound messages and
-// errors) and skips other fields (template status updates, account
-// updates) that the app may be subscribed to as well.
+// errors) and "user_id_update" (a user's BSUID changed), and skips other
+// fields (template status updates, account updates) that the app may be
+// subscribed to as well.
 func ParseWebhook(body []byte) (Notification, error) {
 	var w wireNotification
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -178,7 +216,7 @@ func ParseWebhook(body []byte) (Notification, error) {
 	var n Notification
 	for _, e := range w.Entry {
 		for _, ch := range e.Changes {
-			if ch.Field != "messages" {
+			if ch.Field != "messages" && ch.Field != "user_id_update" {
 				continue
 			}
 			c, err := parseChange(e.ID, ch.Value)
@@ -203,13 +241,8 @@ func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
 	}
 	for _, s := range v.Statuses {
 		if u, ok := s.domain(); ok {
+			u.User = s.recipient(v.Contacts)
 			c.Statuses = append(c.Statuses, u)
-		}
-	}
-	profiles := make(map[string]string, len(v.Contacts))
-	for _, ct := range v.Contacts {
-		if ct.Profile != nil {
-			profiles[ct.WaID] = ct.Profile.Name
 		}
 	}
 	for _, rm := range v.Messages {
@@ -217,8 +250,26 @@ func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
 		if err != nil {
 			return Change{}, err
 		}
-		m.ProfileName = profiles[m.From]
+		if ct, ok := contactOf(v.Contacts, m.User); ok {
+			m.User = ct.user(m.User)
+			if ct.Profile != nil {
+				m.ProfileName = ct.Profile.Name
+			}
+		}
+		m.From = m.User.Key()
 		c.Messages = append(c.Messages, m)
+		if ch, ok := changedUserID(rm, m); ok {
+			c.UserIDChanges = append(c.UserIDChanges, ch)
+		}
+	}
+	for _, u := range v.UserIDUpdate {
+		if u.UserID.Current == "" {
+			continue // nothing to apply
+		}
+		c.UserIDChanges = append(c.UserIDChanges, openwaba.UserIDChange{
+			WaID: u.WaID, Previous: u.UserID.Previous, Current: u.UserID.Current,
+			PreviousParent: u.ParentUserID.Previous, Parent: u.ParentUserID.Current, At: u.Timestamp.Time,
+		})
 	}
 	for _, e := range v.Errors {
 		c.Errors = append(c.Errors, WebhookError{Code: e.Code, Title: e.Title, Message: e.Message, Details: e.ErrorData.Details, Href: e.Href})
@@ -255,7 +306,23 @@ func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 		u.ErrorCode = e.Code
 		u.ErrorText = errorText(e)
 	}
+	u.Pricing = s.Pricing.domain()
 	return u, true
+}
+
+// domain maps a pricing object. Some client libraries call billable
+// deprecated; when it is missing, type tells: only regular is charged.
+func (p *wirePricing) domain() *openwaba.Pricing {
+	if p == nil || (p.Type == "" && p.Category == "" && p.Billable == nil) {
+		return nil
+	}
+	out := &openwaba.Pricing{Model: p.PricingModel, Type: p.Type, Category: p.Category}
+	if p.Billable != nil {
+		out.Billable = *p.Billable
+	} else {
+		out.Billable = p.Type == openwaba.PricingRegular
+	}
+	return out
 }
 
 // errorText is "title: details", or the message when there is no title.
@@ -282,8 +349,10 @@ func inbound(raw json.RawMessage) (openwaba.InboundMessage, error) {
 	if err := json.Compact(&payload, raw); err != nil {
 		return openwaba.InboundMessage{}, err
 	}
+	user := openwaba.User{WaID: w.From, UserID: w.FromUserID, ParentUserID: w.FromParentUserID}
 	return openwaba.InboundMessage{
-		From:    w.From,
+		From:    user.Key(),
+		User:    user,
 		WAMID:   w.ID,
 		Type:    w.Type,
 		Text:    w.text(),
@@ -322,4 +391,100 @@ func (w wireInbound) text() string {
 		return w.System.Body
 	}
 	return ""
+}
+
+// contactOf finds the contact of the user a message or status names: by
+// BSUID, else parent BSUID, else number. A notification with one contact
+// and one message has it for that message even if Meta left the ids out
+// of the message (system messages have no contact at all).
+func contactOf(cs []wireContact, u openwaba.User) (wireContact, bool) {
+	for _, match := range []func(wireContact) bool{
+		func(c wireContact) bool { return u.UserID != "" && c.UserID == u.UserID },
+		func(c wireContact) bool { return u.ParentUserID != "" && c.ParentUserID == u.ParentUserID },
+		func(c wireContact) bool { return u.WaID != "" && c.WaID == u.WaID },
+	} {
+		for _, c := range cs {
+			if match(c) {
+				return c, true
+			}
+		}
+	}
+	if len(cs) == 1 && u.Zero() {
+		return cs[0], true
+	}
+	return wireContact{}, false
+}
+
+// user completes u with what the contact says: its ids where u has none,
+// and the username.
+func (c wireContact) user(u openwaba.User) openwaba.User {
+	if u.WaID == "" {
+		u.WaID = c.WaID
+	}
+	if u.UserID == "" {
+		u.UserID = c.UserID
+	}
+	if u.ParentUserID == "" {
+		u.ParentUserID = c.ParentUserID
+	}
+	if c.Profile != nil && c.Profile.Username != "" {
+		u.Username = c.Profile.Username
+	}
+	return u
+}
+
+// recipient is who a status report names: recipient_id (the number, when
+// Meta shares it), recipient_user_id, recipient_parent_user_id, completed
+// from the notification's contacts (delivered and read reports carry the
+// username there; failed ones have no contacts).
+func (s wireStatus) recipient(cs []wireContact) openwaba.User {
+	u := openwaba.User{WaID: s.RecipientID, UserID: s.RecipientUserID, ParentUserID: s.RecipientParentUserID}
+	if openwaba.IsBSUID(u.WaID) {
+		// Sent to a BSUID, Meta may echo it as the recipient.
+		if u.UserID == "" {
+			u.UserID = u.WaID
+		}
+		u.WaID = ""
+	}
+	if u.Zero() {
+		return u
+	}
+	if c, ok := contactOf(cs, u); ok {
+		u = c.user(u)
+	}
+	return u
+}
+
+// changedUserID reads a system message of type user_changed_user_id: the
+// user who wrote (from_user_id) is known by system.user_id from now on.
+func changedUserID(raw json.RawMessage, m openwaba.InboundMessage) (openwaba.UserIDChange, bool) {
+	var w wireInbound
+	if json.Unmarshal(raw, &w) != nil || w.System == nil || w.System.Type != "user_changed_user_id" {
+		return openwaba.UserIDChange{}, false
+	}
+	if !openwaba.IsBSUID(w.System.UserID) || w.System.UserID == m.User.UserID {
+		return openwaba.UserIDChange{}, false
+	}
+	return openwaba.UserIDChange{WaID: m.User.WaID, Previous: m.User.UserID, Current: w.System.UserID, At: m.SentAt}, true
+}
+
+// idChange reads {"previous": …, "current": …}, or a bare string (the
+// current id).
+type idChange struct{ Previous, Current string }
+
+func (c *idChange) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		c.Current = s
+		return nil
+	}
+	var o struct {
+		Previous string `json:"previous"`
+		Current  string `json:"current"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return err
+	}
+	c.Previous, c.Current = o.Previous, o.Current
+	return nil
 }

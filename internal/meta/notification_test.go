@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -104,8 +105,46 @@ func withoutPayload(m openwaba.InboundMessage) openwaba.InboundMessage {
 }
 
 func equalInbound(a, b openwaba.InboundMessage) bool {
-	return a.From == b.From && a.WAMID == b.WAMID && a.Type == b.Type && a.Text == b.Text &&
+	if b.User.Zero() {
+		b.User = openwaba.UserOf(b.From)
+	}
+	return a.From == b.From && a.User == b.User && a.WAMID == b.WAMID && a.Type == b.Type && a.Text == b.Text &&
 		a.ProfileName == b.ProfileName && a.SentAt.Equal(b.SentAt)
+}
+
+var (
+	marketingPricing = &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}
+	sentPricing      = &openwaba.Pricing{Model: "PMP", Type: "free_customer_service", Category: "service"}
+)
+
+// The pricing object of status reports; without billable (which some
+// libraries call deprecated) its type tells.
+func TestParsePricing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pricing string
+		want    *openwaba.Pricing
+	}{
+		{`{"billable":false,"pricing_model":"PMP","category":"utility","type":"free_customer_service"}`, &openwaba.Pricing{Model: "PMP", Type: "free_customer_service", Category: "utility"}},
+		{`{"billable":true,"pricing_model":"PMP","category":"authentication_international","type":"regular"}`, &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "authentication_international"}},
+		{`{"pricing_model":"PMP","category":"marketing","type":"regular"}`, &openwaba.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}},
+		{`{"pricing_model":"PMP","category":"utility","type":"free_entry_point"}`, &openwaba.Pricing{Model: "PMP", Type: "free_entry_point", Category: "utility"}},
+		{`{}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pricing, func(t *testing.T) {
+			t.Parallel()
+			body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},` +
+				`"statuses":[{"id":"wamid.P","status":"sent","timestamp":"1698266945","recipient_id":"491701234567","pricing":` + tt.pricing + `}]}}]}]}`
+			n, err := meta.ParseWebhook([]byte(body))
+			if err != nil || len(n.Changes) != 1 || len(n.Changes[0].Statuses) != 1 {
+				t.Fatalf("ParseWebhook = %+v, %v", n, err)
+			}
+			if got := n.Changes[0].Statuses[0].Pricing; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("pricing %+v, want %+v", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestParseStatuses(t *testing.T) {
@@ -114,14 +153,14 @@ func TestParseStatuses(t *testing.T) {
 		file string
 		want []openwaba.StatusUpdate
 	}{
-		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, CallbackData: "order-4711"}}},
-		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user}}},
-		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user}}},
-		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user}}},
-		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, CallbackData: "x-9",
+		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "order-4711", Pricing: sentPricing}}},
+		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, Pricing: marketingPricing}}},
+		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
+		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
+		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "x-9",
 			ErrorCode: 131047, ErrorText: "Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}},
 		// An unknown status is skipped; a numeric timestamp is read.
-		{"status_unknown.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT3", Status: openwaba.StatusDelivered, At: time.Unix(1698266951, 0).UTC(), Recipient: user}}},
+		{"status_unknown.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT3", Status: openwaba.StatusDelivered, At: time.Unix(1698266951, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -139,6 +178,10 @@ func TestParseStatuses(t *testing.T) {
 					t.Errorf("At = %v, want %v", g.At, w.At)
 				}
 				g.At, w.At = time.Time{}, time.Time{}
+				if !reflect.DeepEqual(g.Pricing, w.Pricing) {
+					t.Errorf("pricing %+v, want %+v", g.Pricing, w.Pricing)
+				}
+				g.Pricing, w.Pricing = nil, nil
 				if g != w {
 					t.Errorf("got  %+v\nwant %+v", g, w)
 				}
@@ -231,6 +274,57 @@ func TestTimestampBounds(t *testing.T) {
 			c := n.Changes[0]
 			if !c.Statuses[0].At.Equal(tc.want) || !c.Messages[0].SentAt.Equal(tc.want) {
 				t.Fatalf("status at %v, message sent at %v; want %v", c.Statuses[0].At, c.Messages[0].SentAt, tc.want)
+			}
+		})
+	}
+}
+
+// Since 2026 Meta names users by business-scoped user IDs: always in
+// contacts[].user_id and from_user_id, and for users with a username
+// without their number.
+func TestParseUsers(t *testing.T) {
+	t.Parallel()
+	const bsuid, parent = "US.13491208655302741918", "US.ENT.11815799212886844830"
+	tests := []struct {
+		file     string
+		from     string
+		user     openwaba.User
+		profile  string
+		statuses []openwaba.User
+		changes  []openwaba.UserIDChange
+	}{
+		{file: "text_username.json", from: bsuid, profile: "Sheena",
+			user: openwaba.User{UserID: bsuid, ParentUserID: parent, Username: "sheena.n"}},
+		{file: "text_bsuid_and_phone.json", from: user, profile: "Jürgen",
+			user: openwaba.User{WaID: user, UserID: "DE.1502576394655843"}},
+		{file: "status_bsuid.json", statuses: []openwaba.User{{UserID: bsuid, Username: "sheena.n"}}},
+		{file: "user_id_update.json", changes: []openwaba.UserIDChange{{
+			WaID: user, Previous: "DE.1502576394655843", Current: "DE.9902576394655843", At: time.Unix(1749416500, 0).UTC()}}},
+		{file: "system_user_id.json", from: "DE.1502576394655843", user: openwaba.User{UserID: "DE.1502576394655843"},
+			changes: []openwaba.UserIDChange{{Previous: "DE.1502576394655843", Current: "DE.9902576394655843", At: time.Unix(1749416501, 0).UTC()}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			c := parseOne(t, tt.file)
+			if tt.from != "" {
+				if len(c.Messages) != 1 {
+					t.Fatalf("%d messages, want 1", len(c.Messages))
+				}
+				m := c.Messages[0]
+				if m.From != tt.from || m.User != tt.user || m.ProfileName != tt.profile {
+					t.Errorf("from %q, user %+v, profile %q; want %q, %+v, %q", m.From, m.User, m.ProfileName, tt.from, tt.user, tt.profile)
+				}
+			}
+			var got []openwaba.User
+			for _, s := range c.Statuses {
+				got = append(got, s.User)
+			}
+			if len(got) != len(tt.statuses) || (len(got) > 0 && got[0] != tt.statuses[0]) {
+				t.Errorf("status recipients %+v, want %+v", got, tt.statuses)
+			}
+			if len(c.UserIDChanges) != len(tt.changes) || (len(tt.changes) > 0 && c.UserIDChanges[0] != tt.changes[0]) {
+				t.Errorf("user id changes %+v, want %+v", c.UserIDChanges, tt.changes)
 			}
 		})
 	}

@@ -18,10 +18,10 @@ func buildMessage(m openwaba.Message) (outMessage, error) {
 	out := outMessage{
 		MessagingProduct:      "whatsapp",
 		RecipientType:         "individual",
-		To:                    m.Recipient,
 		Type:                  string(m.Content.Type),
 		BizOpaqueCallbackData: m.ForeignID,
 	}
+	address(&out, m.Recipient)
 	c := m.Content
 	switch c.Type {
 	case openwaba.TypeText:
@@ -54,6 +54,17 @@ func buildMessage(m openwaba.Message) (outMessage, error) {
 		return out, fmt.Errorf("%w: type %q", errUnsupported, c.Type)
 	}
 	return out, nil
+}
+
+// address names the recipient: a phone number as to, a BSUID or parent
+// BSUID as recipient (Meta: "to" takes numbers; if both are given, "to"
+// wins, so only one is sent).
+func address(out *outMessage, to string) {
+	if openwaba.IsBSUID(to) {
+		out.Recipient = to
+		return
+	}
+	out.To = to
 }
 
 // setMedia fills the media object. Meta refuses a caption on audio and

@@ -52,7 +52,7 @@ func (c *Client) MarkRead(ctx context.Context, from openwaba.Sender, wamid strin
 }
 
 // React sends emoji as a reaction to the message wamid in the chat with
-// user to; an empty emoji removes the reaction.
+// user to (a number or a BSUID); an empty emoji removes the reaction.
 func (c *Client) React(ctx context.Context, from openwaba.Sender, to, wamid, emoji string) error {
 	if err := checkSender(from); err != nil {
 		return fmt.Errorf("meta: react: %w", err)
@@ -60,10 +60,10 @@ func (c *Client) React(ctx context.Context, from openwaba.Sender, to, wamid, emo
 	body := outMessage{
 		MessagingProduct: "whatsapp",
 		RecipientType:    "individual",
-		To:               to,
 		Type:             "reaction",
 		Reaction:         &outReaction{MessageID: wamid, Emoji: emoji},
 	}
+	address(&body, to)
 	var resp sendResponse
 	return c.do(ctx, "react", http.MethodPost, c.endpoint(from.PhoneNumberID, "messages"), body, &resp)
 }

@@ -163,3 +163,32 @@ func TestReact(t *testing.T) {
 		})
 	}
 }
+
+// A user known only by their BSUID is sent to as recipient, not to.
+func TestSendToBSUID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct{ recipient, golden string }{
+		{"US.13491208655302741918", "text_bsuid.json"},
+		{"US.ENT.11815799212886844830", "text_parent_bsuid.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			m := openwaba.Message{ID: 1, Recipient: tt.recipient, Content: openwaba.Content{Type: openwaba.TypeText, Text: "Hi"}}
+			if _, err := e.client.Send(context.Background(), sender, m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			body := e.lastBody(t)
+			if err := loadSpec(t).ValidateMessage(body); err != nil {
+				t.Errorf("request does not conform to Meta's OpenAPI (with errata): %v", err)
+			}
+			assertGolden(t, "send/"+tt.golden, body)
+		})
+	}
+	// Reactions name the chat the same way. Only the body matters here:
+	// the sandbox keeps the requests it refuses too.
+	_ = e.client.React(context.Background(), sender, "US.13491208655302741918", "wamid.X", "👍")
+	if body := string(e.lastBody(t)); !strings.Contains(body, `"recipient":"US.13491208655302741918"`) || strings.Contains(body, `"to"`) {
+		t.Errorf("reaction to a BSUID: %s", body)
+	}
+}

@@ -36,8 +36,8 @@ func TestTemplatesFollowsPaging(t *testing.T) {
 		wantPages int32
 	}{
 		{"built-ins fit one page", 0, 1},
-		{"exactly one full page", 91, 1},
-		{"two pages", 92, 2},
+		{"exactly one full page", 90, 1},
+		{"two pages", 91, 2},
 		{"three pages", 250, 3},
 	}
 	for _, tt := range tests {

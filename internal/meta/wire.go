@@ -7,7 +7,10 @@ type outMessage struct {
 	MessagingProduct string `json:"messaging_product"`
 	RecipientType    string `json:"recipient_type,omitempty"`
 	To               string `json:"to,omitempty"`
-	Type             string `json:"type,omitempty"`
+	// Recipient is a BSUID or parent BSUID, for users Meta names only so
+	// (usernames, 2026); a send has either To or Recipient.
+	Recipient string `json:"recipient,omitempty"`
+	Type      string `json:"type,omitempty"`
 
 	Text        *outText        `json:"text,omitempty"`
 	Image       *outMedia       `json:"image,omitempty"`

@@ -118,6 +118,51 @@ func errata(doc any) error {
 		{"reply context: referred_product is only there for product inquiries, as the schema's own description says", func() error {
 			return setRequired(s, []string{"ContextObject"}, "from", "id")
 		}},
+		{"sends to business-scoped user IDs (2026): Meta's business-scoped user IDs page adds recipient, a BSUID or parent BSUID, which a send gives instead of to (if both are given, to wins); the v23.0 yaml predates it", func() error {
+			base, err := lookup(s, "BaseMessageProperties")
+			if err != nil {
+				return err
+			}
+			b := base.(map[string]any)
+			props, err := lookup(b, "properties")
+			if err != nil {
+				return err
+			}
+			props.(map[string]any)["recipient"] = map[string]any{
+				"type":        "string",
+				"description": "The user's business-scoped user ID (BSUID) or parent BSUID.",
+				"pattern":     `^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$`,
+			}
+			b["required"] = []any{"messaging_product", "recipient_type", "type"}
+			b["anyOf"] = []any{
+				map[string]any{"required": []any{"to"}},
+				map[string]any{"required": []any{"recipient"}},
+			}
+			return nil
+		}},
+		{"inbound messages of users with a username (2026): from (the number) is left out when Meta withholds it; from_user_id (the BSUID) and from_parent_user_id name the user instead", func() error {
+			base, err := lookup(s, "BaseMessageProperties_1")
+			if err != nil {
+				return err
+			}
+			b := base.(map[string]any)
+			props, err := lookup(b, "properties")
+			if err != nil {
+				return err
+			}
+			bsuid := map[string]any{"type": "string", "pattern": `^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$`}
+			props.(map[string]any)["from_user_id"] = bsuid
+			props.(map[string]any)["from_parent_user_id"] = bsuid
+			b["required"] = []any{"id", "timestamp"}
+			b["anyOf"] = []any{
+				map[string]any{"required": []any{"from"}},
+				map[string]any{"required": []any{"from_user_id"}},
+			}
+			return nil
+		}},
+		{"system messages: Meta's system messages webhook reference adds type user_changed_user_id (the user's BSUID changed)", func() error {
+			return extendEnum(s, []string{"SystemMessage", "allOf", "1", "properties", "system", "properties", "type"}, "user_changed_user_id")
+		}},
 		{"unsupported message errors are webhook errors (ErrorObject_2), not Graph API errors", func() error {
 			items, err := lookup(s, "UnsupportedMessage", "allOf", "1", "properties", "errors", "items")
 			if err != nil {

@@ -51,6 +51,16 @@ func TestWebhookFixturesConform(t *testing.T) {
 	}
 }
 
+// A user with a username writes without their number: from_user_id
+// (errata.go).
+func TestUsernameInboundConforms(t *testing.T) {
+	t.Parallel()
+	msg := `{"from_user_id":"US.13491208655302741918","from_parent_user_id":"US.ENT.11815799212886844830","id":"wamid.X","timestamp":"1749416390","type":"text","text":{"body":"hi"}}`
+	if err := loadSpec(t).ValidateInbound([]byte(msg)); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestNonConformingInbound(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
@@ -61,6 +71,8 @@ func TestNonConformingInbound(t *testing.T) {
 		{"button without context", `{` + base + `,"type":"button","button":{"payload":"p","text":"t"}}`, "context"},
 		{"list reply without id", `{` + base + `,"type":"interactive","context":{"from":"1","id":"wamid.Y"},"interactive":{"type":"list_reply","list_reply":{"title":"t","description":"d"}}}`, "id"},
 		{"unknown type", `{` + base + `,"type":"hologram"}`, "hologram"},
+		{"neither from nor from_user_id", `{"id":"wamid.X","timestamp":"1749416390","type":"text","text":{"body":"x"}}`, "from"},
+		{"from_user_id that is not a BSUID", `{"from_user_id":"491701234567","id":"wamid.X","timestamp":"1749416390","type":"text","text":{"body":"x"}}`, "from_user_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,7 @@ var envelopeFields = map[string]bool{
 	"messaging_product":        true,
 	"recipient_type":           true,
 	"to":                       true,
+	"recipient":                true, // a BSUID instead of to (errata.go)
 	"context":                  true,
 	"biz_opaque_callback_data": true,
 }

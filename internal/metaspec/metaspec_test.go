@@ -73,6 +73,7 @@ func TestNonConformingRequests(t *testing.T) {
 		{"read without message_id", `{"messaging_product":"whatsapp","status":"read"}`, "message_id"},
 		{"typing indicator of another kind", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x","typing_indicator":{"type":"voice"}}`, "typing_indicator"},
 		{"not an object", `[1]`, "object"},
+		{"recipient that is not a BSUID", `{"messaging_product":"whatsapp","recipient_type":"individual","recipient":"491701234567","type":"text","text":{"body":"x"}}`, "recipient"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +86,13 @@ func TestNonConformingRequests(t *testing.T) {
 				t.Errorf("error %q does not name %q", err, tt.want)
 			}
 		})
+	}
+	// A BSUID or parent BSUID instead of to (errata.go).
+	for _, r := range []string{"US.13491208655302741918", "US.ENT.11815799212886844830"} {
+		body := `{"messaging_product":"whatsapp","recipient_type":"individual","recipient":"` + r + `","type":"text","text":{"body":"x"}}`
+		if err := spec.ValidateMessage([]byte(body)); err != nil {
+			t.Errorf("a send to %s does not conform: %v", r, err)
+		}
 	}
 	if err := spec.ValidateMessage([]byte(`{` + env + `,"type":"text"}`)); !errors.Is(err, metaspec.ErrNonConforming) {
 		t.Errorf("schema violation %v is not ErrNonConforming", err)

@@ -4,6 +4,7 @@ package phone
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -76,4 +77,33 @@ func ValidPrefix(p string) bool {
 		}
 	}
 	return false
+}
+
+// Region returns the ISO 3166 region of a normalised number ("DE" for
+// 4917612345678): the number's own, or for a number libphonenumber does
+// not know to be valid (test ranges) the main region of its calling code;
+// "" for an unknown calling code.
+func Region(normalized string) string {
+	num, err := phonenumbers.Parse("+"+normalized, "")
+	if err != nil {
+		return ""
+	}
+	r := phonenumbers.GetRegionCodeForNumber(num)
+	if r == "" || r == "ZZ" {
+		r = phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode()))
+	}
+	if r == "ZZ" {
+		return ""
+	}
+	return r
+}
+
+// CallingCode returns the calling code of an ISO 3166 region ("49" for
+// DE), or "" for a region libphonenumber does not know.
+func CallingCode(region string) string {
+	cc := phonenumbers.GetCountryCodeForRegion(strings.ToUpper(region))
+	if cc == 0 {
+		return ""
+	}
+	return strconv.Itoa(cc)
 }

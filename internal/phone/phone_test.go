@@ -58,3 +58,32 @@ func TestValidPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionAndCallingCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ number, region, code string }{
+		{"4917612345678", "DE", "49"},
+		{"12025550123", "US", "1"},
+		{"447700900123", "GB", "44"},
+		{"15550100001", "US", "1"}, // Meta's test numbers: the calling code's main region
+		{"99912345678", "", ""},
+	}
+	for _, tt := range tests {
+		if got := Region(tt.number); got != tt.region {
+			t.Errorf("Region(%s) = %q, want %q", tt.number, got, tt.region)
+		}
+		if tt.region != "" {
+			if got := CallingCode(tt.region); got != tt.code {
+				t.Errorf("CallingCode(%s) = %q, want %q", tt.region, got, tt.code)
+			}
+		}
+	}
+	for _, r := range []string{"", "XX", "ZZ"} {
+		if got := CallingCode(r); got != "" {
+			t.Errorf("CallingCode(%q) = %q, want none", r, got)
+		}
+	}
+	if got := CallingCode("de"); got != "49" {
+		t.Errorf(`CallingCode("de") = %q, want 49`, got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/phone"
 )
 
 // Table is a fixed price per category, the same for every recipient
@@ -52,8 +53,11 @@ type Stored struct {
 }
 
 // Price returns the price of one message of category c to recipient, a
-// number in international format (digits only).
+// number in international format (digits only) or a BSUID: Meta charges
+// by the user's country, and a BSUID begins with it, so a BSUID is priced
+// as the calling code of its country (US.1349… as 1).
 func (p Stored) Price(ctx context.Context, accountID int64, c openwaba.PriceCategory, recipient string) (openwaba.Micros, error) {
+	recipient = Country(recipient)
 	acct, err := p.Source.Account(ctx, accountID)
 	if err != nil {
 		return 0, fmt.Errorf("account: %w", err)
@@ -62,10 +66,27 @@ func (p Stored) Price(ctx context.Context, accountID int64, c openwaba.PriceCate
 	if err != nil {
 		return 0, fmt.Errorf("price table: %w", err)
 	}
-	if row, ok := Match(rows, c, recipient); ok {
+	return Lookup(rows, p.Fallback, c, recipient)
+}
+
+// Lookup is the price of category c to recipient (a number, or a BSUID:
+// see Country) by the rows of one currency's price table, or fallback's
+// when no row matches.
+func Lookup(rows []openwaba.Price, fallback Table, c openwaba.PriceCategory, recipient string) (openwaba.Micros, error) {
+	if row, ok := Match(rows, c, Country(recipient)); ok {
 		return row.Amount, nil
 	}
-	return p.Fallback.Price(ctx, accountID, c, recipient)
+	return fallback.Price(context.Background(), 0, c, recipient)
+}
+
+// Country is what a recipient is priced by: a number as it is, a BSUID as
+// the calling code of the country it starts with ("" when unknown: the
+// default row).
+func Country(recipient string) string {
+	if c := openwaba.BSUIDCountry(recipient); c != "" {
+		return phone.CallingCode(c)
+	}
+	return recipient
 }
 
 // Match finds the row of category c with the longest prefix of recipient.

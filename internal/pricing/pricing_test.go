@@ -45,6 +45,9 @@ func TestStoredLongestPrefix(t *testing.T) {
 		{"other category, country row", eur.ID, openwaba.CategoryUtility, "12025550123", 5_000},
 		{"no row: built-in default", eur.ID, openwaba.CategoryUtility, "4917612345678", 45_600},
 		{"account currency", usd.ID, openwaba.CategoryMarketing, "4917612345678", 20_000},
+		{"BSUID: its country's row", eur.ID, openwaba.CategoryMarketing, "DE.1350000000000000001", 130_000},
+		{"BSUID of a country without a row", eur.ID, openwaba.CategoryMarketing, "FR.1350000000000000001", 100_000},
+		{"parent BSUID", eur.ID, openwaba.CategoryUtility, "US.ENT.1350000000000000001", 5_000},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

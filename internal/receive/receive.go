@@ -1,6 +1,7 @@
 // Package receive applies what WhatsApp reports through Meta's webhooks:
-// status reports move messages along, and inbound messages are stored and
-// open the conversation window.
+// status reports move messages along, inbound messages are stored and
+// open the conversation window, and user_id_update webhooks move a user
+// to their new BSUID.
 package receive
 
 import (
@@ -53,7 +54,7 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		}
 		s.metrics().StatusReport(u.Status)
 	}
-	if len(ch.Messages) == 0 {
+	if len(ch.Messages) == 0 && len(ch.UserIDChanges) == 0 {
 		return nil
 	}
 	sender, err := s.Store.SenderByPhoneNumberID(ctx, ch.PhoneNumberID)
@@ -65,6 +66,17 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		return fmt.Errorf("looking up phone number id %s: %w", ch.PhoneNumberID, err)
 	}
 	now := s.now()
+	// A changed BSUID first: the messages of the same notification may
+	// already name the user by the new one.
+	for _, c := range ch.UserIDChanges {
+		if !openwaba.IsBSUID(c.Current) || (c.Previous != "" && !openwaba.IsBSUID(c.Previous)) {
+			s.log().Warn("user_id_update without a valid BSUID; dropped", "previous", c.Previous, "current", c.Current)
+			continue
+		}
+		if err := s.Store.ChangeUserID(ctx, sender.AccountID, sender.Number, c); err != nil {
+			return fmt.Errorf("applying user_id_update %s → %s: %w", c.Previous, c.Current, err)
+		}
+	}
 	for _, m := range ch.Messages {
 		m.AccountID, m.Sender, m.ReceivedAt = sender.AccountID, sender.Number, now
 		if m.SentAt.IsZero() {

@@ -36,16 +36,24 @@ type metadata struct {
 	PhoneNumberID      string `json:"phone_number_id"`
 }
 
+// whContact names a user: wa_id only when the business may see the
+// number, user_id (the BSUID) always, the profile's username for users
+// who have one.
 type whContact struct {
-	Profile struct {
-		Name string `json:"name"`
-	} `json:"profile"`
-	WaID string `json:"wa_id"`
+	Profile *whProfile `json:"profile,omitempty"`
+	WaID    string     `json:"wa_id,omitempty"`
+	UserID  string     `json:"user_id,omitempty"`
+}
+
+type whProfile struct {
+	Name     string `json:"name,omitempty"`
+	Username string `json:"username,omitempty"`
 }
 
 // whMessage is an inbound message; exactly one of the type objects is set.
 type whMessage struct {
-	From        string          `json:"from"`
+	From        string          `json:"from,omitempty"`         // the number; withheld for username users
+	FromUserID  string          `json:"from_user_id,omitempty"` // the BSUID
 	ID          string          `json:"id"`
 	Timestamp   string          `json:"timestamp"`
 	Type        string          `json:"type"`
@@ -146,7 +154,8 @@ type whStatus struct {
 	ID                    string          `json:"id"`
 	Status                string          `json:"status"`
 	Timestamp             string          `json:"timestamp"`
-	RecipientID           string          `json:"recipient_id"`
+	RecipientID           string          `json:"recipient_id,omitempty"`
+	RecipientUserID       string          `json:"recipient_user_id,omitempty"`
 	BizOpaqueCallbackData string          `json:"biz_opaque_callback_data,omitempty"`
 	Conversation          *whConversation `json:"conversation,omitempty"`
 	Pricing               *whPricing      `json:"pricing,omitempty"`

@@ -15,9 +15,12 @@ type sendResponse struct {
 	Messages         []respMessage `json:"messages"`
 }
 
+// respContact echoes the recipient: wa_id for a send to a number,
+// user_id for one to a BSUID (recipient).
 type respContact struct {
-	Input string `json:"input"`
-	WaID  string `json:"wa_id"`
+	Input  string `json:"input"`
+	WaID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
 }
 
 type respMessage struct {
@@ -109,19 +112,24 @@ func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID
 	if e != nil {
 		return outcome{}, e
 	}
+	if m.To == "" && category == "authentication" {
+		// One-tap, zero-tap and copy-code authentication templates need a
+		// phone number (Meta's business-scoped user IDs page).
+		return outcome{}, &apiError{Code: 131062, Details: "Authentication templates cannot be sent to a business-scoped user ID; send them to the user's phone number."}
+	}
+	u := s.recipientUser(num, m.To, m.Recipient)
 	// Limits count what Meta would send, so only valid messages.
-	if code, ok := s.limits.allow(num.PhoneNumberID, digits(m.To), s.now()); !ok {
+	if code, ok := s.limits.allow(num.PhoneNumberID, u.key(), s.now()); !ok {
 		return outcome{}, &apiError{Code: code, Details: "Sandbox rate limit: " + limitDetails(code)}
 	}
-	return s.accept(num, &m, category), nil
+	return s.accept(num, &m, u, category), nil
 }
 
 // accept answers a valid send and plans its status webhooks. Outside the
 // customer service window only templates get through: anything else is
 // accepted now and fails later with 131047, as Meta does it.
-func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
+func (s *Sandbox) accept(num number, m *inMessage, u user, category string) outcome {
 	wamid := newWAMID()
-	waID := digits(m.To)
 	msg := respMessage{ID: wamid}
 	isTemplate := m.Type == "template"
 	if isTemplate {
@@ -130,18 +138,23 @@ func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
 	job := statusJob{
 		num:          num,
 		wamid:        wamid,
-		waID:         waID,
+		user:         u,
+		toBSUID:      m.To == "",
 		callbackData: m.BizOpaqueCallbackData,
 		category:     category,
-		inWindow:     s.inWindow(num.PhoneNumberID, waID, s.now()),
+		inWindow:     s.inWindow(num.PhoneNumberID, u.key(), s.now()),
 	}
 	if !isTemplate && !job.inWindow {
 		job.failCode = 131047
 	}
+	contact := respContact{Input: m.To, WaID: u.waID}
+	if job.toBSUID {
+		contact = respContact{Input: m.Recipient, UserID: u.userID}
+	}
 	return outcome{
 		body: sendResponse{
 			MessagingProduct: "whatsapp",
-			Contacts:         []respContact{{Input: m.To, WaID: waID}},
+			Contacts:         []respContact{contact},
 			Messages:         []respMessage{msg},
 		},
 		wamid: wamid,

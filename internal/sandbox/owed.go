@@ -21,6 +21,9 @@ type owedJob struct {
 	Display       string `json:"display_phone_number"`
 	WAMID         string `json:"wamid"`
 	WaID          string `json:"wa_id"`
+	UserID        string `json:"user_id,omitempty"`
+	Username      string `json:"username,omitempty"`
+	ToBSUID       bool   `json:"to_bsuid,omitempty"`
 	CallbackData  string `json:"biz_opaque_callback_data,omitempty"`
 	Category      string `json:"category"`
 	InWindow      bool   `json:"in_window,omitempty"`
@@ -31,7 +34,8 @@ type owedJob struct {
 func owedOf(j statusJob) owedJob {
 	return owedJob{
 		PhoneNumberID: j.num.PhoneNumberID, WABAID: j.num.WABAID, Display: j.num.Display,
-		WAMID: j.wamid, WaID: j.waID, CallbackData: j.callbackData, Category: j.category,
+		WAMID: j.wamid, WaID: j.user.waID, UserID: j.user.userID, Username: j.user.username, ToBSUID: j.toBSUID,
+		CallbackData: j.callbackData, Category: j.category,
 		InWindow: j.inWindow, FailCode: j.failCode, Taken: j.taken,
 	}
 }
@@ -39,7 +43,8 @@ func owedOf(j statusJob) owedJob {
 func (o owedJob) job() statusJob {
 	return statusJob{
 		num:   number{PhoneNumberID: o.PhoneNumberID, WABAID: o.WABAID, Display: o.Display},
-		wamid: o.WAMID, waID: o.WaID, callbackData: o.CallbackData, category: o.Category,
+		wamid: o.WAMID, user: user{waID: o.WaID, userID: o.UserID, username: o.Username}, toBSUID: o.ToBSUID,
+		callbackData: o.CallbackData, category: o.Category,
 		inWindow: o.InWindow, failCode: o.FailCode, taken: o.Taken,
 	}
 }

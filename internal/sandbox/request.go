@@ -14,6 +14,7 @@ type inMessage struct {
 	MessagingProduct string `json:"messaging_product"`
 	RecipientType    string `json:"recipient_type"`
 	To               string `json:"to"`
+	Recipient        string `json:"recipient"` // a BSUID, without to
 	Type             string `json:"type"`
 
 	Text        *inText        `json:"text"`

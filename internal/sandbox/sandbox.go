@@ -91,6 +91,8 @@ type Sandbox struct {
 	templates []openwaba.Template
 	windows   map[windowKey]time.Time // when the window closes
 	inbound   map[string]string       // wamid of inbound messages -> phone_number_id
+	phones    map[string]string       // userKey(WABA, BSUID) -> the number of a user who wrote from one
+	usernames map[string]string       // userKey(WABA, BSUID) -> username
 	inject    []int                   // error codes for the next send requests
 	limits    *limiter                // nil without Config.RateLimits
 	sent      []SentRequest
@@ -129,6 +131,8 @@ func New(cfg Config) *Sandbox {
 		templates:    builtinTemplates(),
 		windows:      make(map[windowKey]time.Time),
 		inbound:      make(map[string]string),
+		phones:       make(map[string]string),
+		usernames:    make(map[string]string),
 	}
 	if cfg.RateLimits != nil {
 		s.limits = newLimiter(*cfg.RateLimits)

@@ -99,8 +99,8 @@ func TestTemplateSends(t *testing.T) {
 func TestBuiltinTemplates(t *testing.T) {
 	t.Parallel()
 	ts := New(Config{}).Templates()
-	if len(ts) != 9 {
-		t.Fatalf("%d built-in templates, want 9", len(ts))
+	if len(ts) != 10 {
+		t.Fatalf("%d built-in templates, want 10", len(ts))
 	}
 	ids := map[string]bool{}
 	for _, tpl := range ts {
@@ -189,8 +189,8 @@ func TestTemplatesEndpointPaging(t *testing.T) {
 			next = u.RequestURI()
 		}
 	}
-	if pages != 3 || len(names) != 9 {
-		t.Fatalf("%d pages with %v, want 3 pages with 9 templates", pages, names)
+	if pages != 4 || len(names) != 10 {
+		t.Fatalf("%d pages with %v, want 4 pages with 10 templates", pages, names)
 	}
 	var want []string
 	for _, tpl := range e.sb.Templates() {

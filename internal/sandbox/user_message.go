@@ -56,6 +56,9 @@ type UserMessage struct {
 	// buttons, replies and reactions (which react to it).
 	Context string
 	NewWaID string // of a system message: the user's new number
+	// Username is the username of the user who writes: with a BSUID as
+	// the sender, a user whose number Meta withholds.
+	Username string
 }
 
 // webhookMessage fills in msg (from, id and timestamp set) for the type.

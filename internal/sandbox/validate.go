@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/openwaba/openwaba"
 )
 
 // Meta's limits on outbound messages (characters, not bytes).
@@ -36,11 +38,13 @@ func (s *Sandbox) validate(m *inMessage) (string, *apiError) {
 	if m.RecipientType != "" && m.RecipientType != "individual" {
 		return "", invalid("recipient_type", "the sandbox only sends to individual recipients, got %q", m.RecipientType)
 	}
-	if m.To == "" {
+	switch {
+	case m.To == "" && m.Recipient == "":
 		return "", missing("to")
-	}
-	if !toRE.MatchString(m.To) {
+	case m.To != "" && !toRE.MatchString(m.To):
 		return "", newError(100, "to: %q is not a phone number (digits, optionally with a leading +).", m.To)
+	case m.To == "" && !openwaba.IsBSUID(m.Recipient):
+		return "", newError(100, "recipient: %q is not a business-scoped user ID (a country code, a dot and up to 128 letters and digits).", m.Recipient)
 	}
 	if err := maxLen("biz_opaque_callback_data", m.BizOpaqueCallbackData, maxCallbackData); err != nil {
 		return "", err

@@ -14,7 +14,8 @@ import (
 type statusJob struct {
 	num          number
 	wamid        string
-	waID         string
+	user         user // the recipient
+	toBSUID      bool // sent to user.userID (recipient), not to a number
 	callbackData string
 	category     string // service, marketing, utility, authentication
 	inWindow     bool
@@ -50,7 +51,7 @@ func (s *Sandbox) runJob(j statusJob) {
 		if !s.sleep(s.cfg.StatusDelay) {
 			return
 		}
-		body, err := marshal(newEnvelope(j.num, value{Statuses: []whStatus{j.status(st, s.now(), conv)}}))
+		body, err := marshal(newEnvelope(j.num, value{Statuses: []whStatus{j.status(st, s.now(), conv)}, Contacts: j.contacts(st)}))
 		if err != nil {
 			s.log.Error("encoding status webhook failed", "err", err)
 			return
@@ -115,8 +116,12 @@ func (j statusJob) status(st string, now time.Time, conv string) whStatus {
 		ID:                    j.wamid,
 		Status:                st,
 		Timestamp:             strconv.FormatInt(now.Unix(), 10),
-		RecipientID:           j.waID,
+		RecipientID:           j.user.waID, // none for a username user
+		RecipientUserID:       j.user.userID,
 		BizOpaqueCallbackData: j.callbackData,
+	}
+	if st == "failed" && !j.toBSUID {
+		ws.RecipientUserID = "" // Meta leaves it out of failed reports of sends to a number
 	}
 	switch st {
 	case "sent", "delivered":
@@ -138,6 +143,20 @@ func (j statusJob) status(st string, now time.Time, conv string) whStatus {
 		ws.Errors = []whError{e}
 	}
 	return ws
+}
+
+// contacts is the recipient as status reports name them since 2026: the
+// number (when the business may see it) and the BSUID, with the username
+// on delivered and read; failed reports have no contacts.
+func (j statusJob) contacts(st string) []whContact {
+	if st == "failed" {
+		return nil
+	}
+	c := whContact{WaID: j.user.waID, UserID: j.user.userID}
+	if j.user.username != "" && (st == "delivered" || st == "read") {
+		c.Profile = &whProfile{Username: j.user.username}
+	}
+	return []whContact{c}
 }
 
 // deliver posts a webhook until the receiver answers 200, backing off

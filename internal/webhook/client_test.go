@@ -56,6 +56,10 @@ func TestGoClientReadsWebhooks(t *testing.T) {
 	if err != nil || got["/post"].Type != client.EventDLR || dlr.Status != "NOTDELIVERED" || dlr.WAStatus != "failed" || dlr.ErrorCode != 131026 || dlr.Price != 0.05 || dlr.Recipient != user {
 		t.Errorf("POST dlr: %+v %v", dlr, err)
 	}
+	// Failed before delivery: refunded, so settled at 0, whatever the encoding.
+	if st.SettledPrice == nil || *st.SettledPrice != 0 || dlr.SettledPrice == nil || *dlr.SettledPrice != 0 || st.Billable != nil || dlr.Billable != nil {
+		t.Errorf("settlement: JSON %v/%v, POST %v/%v; want settled 0, billable unknown", st.SettledPrice, st.Billable, dlr.SettledPrice, dlr.Billable)
+	}
 	in, err := got["/get"].Inbound()
 	if err != nil || got["/get"].Type != client.EventInbound || in.WAMID != "wamid.in" || in.Sender != user || in.Recipient != ourNumber ||
 		in.Text != "Hallo!" || in.Time != "2026-11-25 09:00:00" || len(in.Content) == 0 {

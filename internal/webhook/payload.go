@@ -28,20 +28,31 @@ type StatusReport struct {
 	ForeignID  *string `json:"foreign_id"`
 	Label      *string `json:"label"`
 	Sender     string  `json:"sender"`
-	Recipient  string  `json:"recipient"`
+	Recipient  string  `json:"recipient"` // the number or BSUID the message was sent to
+	UserID     *string `json:"user_id"`   // the recipient's BSUID, once WhatsApp reported it
+	Username   *string `json:"username"`  // the recipient's username, if they have one
 	WAMID      *string `json:"wamid"`
 	Channel    string  `json:"channel"`
-	Price      float64 `json:"price"`
-	ErrorCode  *int    `json:"error_code"`
-	ErrorText  *string `json:"error_text"`
+	Price      float64 `json:"price"` // charged at accept
+	// Billable, PricingCategory and PricingType are the pricing object of
+	// WhatsApp's status reports; SettledPrice what the message costs once
+	// they reported it (or it was refunded). All null until then.
+	Billable        *bool    `json:"billable"`
+	PricingCategory *string  `json:"pricing_category"`
+	PricingType     *string  `json:"pricing_type"`
+	SettledPrice    *float64 `json:"settled_price"`
+	ErrorCode       *int     `json:"error_code"`
+	ErrorText       *string  `json:"error_text"`
 }
 
 // InboundReport is the data of a wa_mo event.
 type InboundReport struct {
 	ID          string          `json:"id"`
 	WAMID       string          `json:"wamid"`
-	Sender      string          `json:"sender"`    // the WhatsApp user who wrote
+	Sender      string          `json:"sender"`    // the WhatsApp user who wrote: their number, or their BSUID when WhatsApp withholds it
 	Recipient   string          `json:"recipient"` // our number they wrote to
+	UserID      *string         `json:"user_id"`   // the user's BSUID
+	Username    *string         `json:"username"`  // the user's username, if they have one
 	Time        string          `json:"time"`
 	Type        string          `json:"type"`
 	Text        *string         `json:"text"`
@@ -98,7 +109,9 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			MsgID: strconv.FormatInt(m.ID, 10), Status: string(del.Status), WAStatus: string(del.Status),
 			StatusTime: del.StatusAt.UTC().Format(TimeLayout), ForeignID: nullable(m.ForeignID), Label: nullable(m.Label),
 			Sender: m.Sender, Recipient: m.Recipient, WAMID: nullable(m.WAMID), Channel: "WA", Price: m.Price.Float(),
+			UserID: nullable(RecipientUserID(m)), Username: nullable(m.User.Username),
 		}
+		r.Billable, r.PricingCategory, r.PricingType, r.SettledPrice = Settlement(m)
 		if del.Event == openwaba.HookDLR {
 			r.Status = DLRStatus(del.Status, m.WAMID != "")
 		}
@@ -121,6 +134,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		}
 		data = InboundReport{
 			ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
+			UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
 			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
 			Content: content,
 		}
@@ -152,6 +166,33 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 	raw, err := json.Marshal(data)
 	env.Data = raw
 	return env, err
+}
+
+// Settlement is what WhatsApp reported of a message's price (billable,
+// category, type: nil until a report did) and what it costs once settled
+// (nil until then).
+func Settlement(m openwaba.Message) (billable *bool, category, typ *string, settled *float64) {
+	if p := m.Pricing; p != nil {
+		b := p.Billable
+		billable, category, typ = &b, nullable(p.Category), nullable(p.Type)
+	}
+	if m.Settled {
+		f := m.Charge.Float()
+		settled = &f
+	}
+	return billable, category, typ, settled
+}
+
+// RecipientUserID is the BSUID of a message's recipient: as WhatsApp's
+// status reports gave it, or the BSUID the message was sent to.
+func RecipientUserID(m openwaba.Message) string {
+	if m.User.UserID != "" {
+		return m.User.UserID
+	}
+	if openwaba.IsBSUID(m.Recipient) && !openwaba.IsParentBSUID(m.Recipient) {
+		return m.Recipient
+	}
+	return ""
 }
 
 func nullable(s string) *string {

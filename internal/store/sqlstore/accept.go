@@ -157,23 +157,30 @@ func (s *Store) writeAccepts(ctx context.Context, tx *db, reqs []*acceptReq, err
 	return nil
 }
 
-// messageColumns20 are the columns messageArgs fills, in its order.
-const messageColumns20 = `account_id, sender, recipient, content, text, encoding, category, price,
+// insertColumns are the columns messageArgs fills, in its order;
+// insertArity is their number.
+const insertColumns = `account_id, sender, recipient, content, text, encoding, category, price,
 	label, foreign_id, performance_tracking, ttl, created_at, scheduled_at, expires_at,
-	status, status_rank, status_at, error_code, error_text`
+	status, status_rank, status_at, error_code, error_text,
+	user_wa_id, user_id, parent_user_id, username, list_price, charge`
+
+const insertArity = 26
 
 func messageArgs(m *openwaba.Message, content string) []any {
 	return []any{m.AccountID, m.Sender, m.Recipient, content, m.Text, m.Encoding, m.Category, m.Price,
 		m.Label, m.ForeignID, m.PerformanceTracking, m.TTL.Milliseconds(),
 		ms(m.CreatedAt), ms(m.ScheduledAt), ms(m.ExpiresAt),
-		m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText}
+		m.Status, m.Status.Rank(), ms(m.StatusAt), m.ErrorCode, m.ErrorText,
+		m.User.WaID, m.User.UserID, m.User.ParentUserID, m.User.Username, m.ListPrice, m.Charge}
 }
+
+// insertPlaceholders is "(?, ?, …)" for one row of insertColumns.
+var insertPlaceholders = "(" + strings.TrimSuffix(strings.Repeat("?, ", insertArity), ", ") + ")"
 
 // insertMessage stores m with its first journal entry, its queue row, its
 // short links and its debit (the caller reduced the balance), and sets m.ID.
 func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, content string) error {
-	if err := tx.row(ctx, `INSERT INTO messages (`+messageColumns20+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	if err := tx.row(ctx, `INSERT INTO messages (`+insertColumns+`) VALUES `+insertPlaceholders+` RETURNING id`,
 		messageArgs(m, content)...).Scan(&m.ID); err != nil {
 		return s.sentinel(err)
 	}
@@ -193,8 +200,8 @@ func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, 
 	return nil
 }
 
-// maxInOne bounds the messages of one insert statement (20 arguments
-// each; PostgreSQL takes 65,535).
+// maxInOne bounds the messages of one insert statement (insertArity
+// arguments each; PostgreSQL takes 65,535).
 const maxInOne = 1000
 
 // noEvents reports whether no message's first status makes webhook events,
@@ -215,18 +222,18 @@ func noEvents(msgs []*openwaba.Message) bool {
 // order of the VALUES rows, so the ids, sorted, are the messages' in order.
 func (s *Store) insertMany(ctx context.Context, tx *db, msgs []*openwaba.Message, contents []string) error {
 	var q strings.Builder
-	q.WriteString(`WITH m AS (INSERT INTO messages (` + messageColumns20 + `) VALUES `)
-	args := make([]any, 0, 1+20*len(msgs))
+	q.WriteString(`WITH m AS (INSERT INTO messages (` + insertColumns + `) VALUES `)
+	args := make([]any, 0, 1+insertArity*len(msgs))
 	for i, m := range msgs {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteByte('(')
-		for c := range 20 {
+		for c := range insertArity {
 			if c > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("?" + strconv.Itoa(1+20*i+c))
+			q.WriteString("?" + strconv.Itoa(1+insertArity*i+c))
 		}
 		q.WriteByte(')')
 		args = append(args, messageArgs(m, contents[i])...)

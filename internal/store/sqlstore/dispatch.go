@@ -189,7 +189,7 @@ func (s *Store) MarkSubmitted(ctx context.Context, id int64, wamid string, at ti
 		if _, err := tx.exec(ctx, `UPDATE messages SET wamid = ? WHERE id = ?`, nullString(wamid), id); err != nil {
 			return err
 		}
-		if err := applyEarly(ctx, tx, id, wamid, s.now()); err != nil {
+		if err := s.applyEarly(ctx, tx, id, wamid, s.now()); err != nil {
 			return err
 		}
 		if !inQueue {

@@ -10,24 +10,31 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-const inboundColumns = `id, account_id, sender, from_number, coalesce(wamid, ''), type, text, payload,
-	profile_name, sent_at, received_at`
+const inboundColumns = `id, account_id, sender, from_number, user_id, parent_user_id, username,
+	coalesce(wamid, ''), type, text, payload, profile_name, sent_at, received_at`
 
 func scanInbound(sc scanner) (openwaba.InboundMessage, error) {
 	var m openwaba.InboundMessage
 	var sent, received int64
-	err := sc.Scan(&m.ID, &m.AccountID, &m.Sender, &m.From, &m.WAMID, &m.Type, &m.Text, &m.Payload,
-		&m.ProfileName, &sent, &received)
+	err := sc.Scan(&m.ID, &m.AccountID, &m.Sender, &m.From, &m.User.UserID, &m.User.ParentUserID, &m.User.Username,
+		&m.WAMID, &m.Type, &m.Text, &m.Payload, &m.ProfileName, &sent, &received)
+	if !openwaba.IsBSUID(m.From) {
+		m.User.WaID = m.From // the key is the number whenever one is known
+	}
 	m.SentAt, m.ReceivedAt = fromMS(sent), fromMS(received)
 	return m, err
 }
 
-// RecordInbound stores m and opens or extends the window of (m.Sender,
-// m.From) to m's time: SentAt (WhatsApp's), else ReceivedAt, which defaults
-// to now. A wamid seen before makes it a duplicate and changes nothing; a
-// message without wamid is never one. Two nodes receiving the same webhook
-// at once are told apart by the unique index: the second insert waits for
-// the first and then does nothing. Texts keep U+0000 as U+FFFD
+// RecordInbound stores m and opens or extends the windows of m.Sender with
+// the user (under each of their ids) to m's time: SentAt (WhatsApp's), else
+// ReceivedAt, which defaults to now. The user is m.User, or what m.From
+// names when User is empty; their ids are linked first (linkUser), and the
+// message is kept under the user's key (openwaba.User.Key), so a user
+// whose number Meta withholds is kept under their BSUID, never under "".
+// A wamid seen before makes it a duplicate and changes nothing; a message
+// without wamid is never one. Two nodes receiving the same webhook at once
+// are told apart by the unique index: the second insert waits for the
+// first and then does nothing. Texts keep U+0000 as U+FFFD
 // (openwaba.StoredText): what Meta sends is never refused.
 func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (bool, error) {
 	if m.ReceivedAt.IsZero() {
@@ -37,18 +44,31 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 	if opened.IsZero() {
 		opened = m.ReceivedAt
 	}
+	seen := m.User
+	if seen.Zero() {
+		seen = openwaba.UserOf(m.From)
+	}
 	var duplicate bool
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
 		duplicate = false
+		waba, err := scopeOf(ctx, tx, m.AccountID, m.Sender)
+		if err != nil {
+			return err
+		}
+		user, err := s.linkUser(ctx, tx, m.AccountID, waba, seen, m.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		key := user.Key()
 		var id int64
-		err := tx.row(ctx, `
-			INSERT INTO inbound_messages (account_id, sender, from_number, wamid, type, text, payload,
-				profile_name, sent_at, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		err = tx.row(ctx, `
+			INSERT INTO inbound_messages (account_id, sender, from_number, user_id, parent_user_id, username,
+				wamid, type, text, payload, profile_name, sent_at, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (wamid) DO NOTHING
 			RETURNING id`,
-			m.AccountID, m.Sender, m.From, nullString(m.WAMID), m.Type, m.Text, m.Payload,
-			m.ProfileName, ms(m.SentAt), ms(m.ReceivedAt)).Scan(&id)
+			m.AccountID, m.Sender, key, user.UserID, user.ParentUserID, openwaba.StoredText(user.Username),
+			nullString(m.WAMID), m.Type, m.Text, m.Payload, m.ProfileName, ms(m.SentAt), ms(m.ReceivedAt)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			duplicate = true
 			return nil
@@ -57,18 +77,11 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 			return s.sentinel(err)
 		}
 		if err := enqueue(ctx, tx, m.AccountID, m.Sender, []openwaba.HookEvent{openwaba.HookWAMO}, event{
-			OrderKey: openwaba.ConversationOrderKey(m.Sender, m.From), InboundID: id, CreatedAt: m.ReceivedAt,
+			OrderKey: openwaba.ConversationOrderKey(m.Sender, key), InboundID: id, CreatedAt: m.ReceivedAt,
 		}); err != nil {
 			return err
 		}
-		// The later of the two: webhooks arrive out of order, and an old
-		// message must not shorten the window a newer one opened.
-		_, err = tx.exec(ctx, `
-			INSERT INTO windows (sender, user_number, last_inbound_at) VALUES (?, ?, ?)
-			ON CONFLICT (sender, user_number) DO UPDATE
-			SET last_inbound_at = `+s.d.greatest+`(windows.last_inbound_at, excluded.last_inbound_at)`,
-			m.Sender, m.From, ms(opened))
-		return err
+		return s.openWindows(ctx, tx, m.Sender, user, opened)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record inbound %s: %w", m.WAMID, err)
@@ -92,17 +105,36 @@ func (s *Store) WindowOpenUntil(ctx context.Context, sender, user string) (time.
 	return fromMS(last).Add(openwaba.ConversationWindow), nil
 }
 
-// LastInbound returns the message user sent to sender last, by WhatsApp's
-// time (webhooks can arrive out of order); ties go to the later arrival.
+// LastInbound returns the message user (any of their ids) sent to sender
+// last, by WhatsApp's time (webhooks can arrive out of order); ties go to
+// the later arrival.
 func (s *Store) LastInbound(ctx context.Context, accountID int64, sender, user string) (openwaba.InboundMessage, error) {
-	m, err := scanInbound(s.read.row(ctx, `
-		SELECT `+inboundColumns+` FROM inbound_messages
-		WHERE account_id = ? AND sender = ? AND from_number = ?
-		ORDER BY sent_at DESC, id DESC LIMIT 1`, accountID, sender, user))
+	m, err := s.lastInbound(ctx, accountID, sender, user)
 	if err != nil {
 		return openwaba.InboundMessage{}, fmt.Errorf("last message from %s to %s: %w", user, sender, notFound(err))
 	}
 	return m, nil
+}
+
+func (s *Store) lastInbound(ctx context.Context, accountID int64, sender, user string) (openwaba.InboundMessage, error) {
+	waba, err := scopeOf(ctx, s.read, accountID, sender)
+	if err != nil {
+		return openwaba.InboundMessage{}, err
+	}
+	u, _, err := findUser(ctx, s.read, accountID, waba, user)
+	if err != nil {
+		return openwaba.InboundMessage{}, err
+	}
+	// Messages are kept under the key the user had when they wrote: any
+	// of their ids.
+	keys, err := s.list(append(u.IDs(), user))
+	if err != nil {
+		return openwaba.InboundMessage{}, err
+	}
+	return scanInbound(s.read.row(ctx, `
+		SELECT `+inboundColumns+` FROM inbound_messages
+		WHERE account_id = ? AND sender = ? AND from_number `+s.d.in("?")+`
+		ORDER BY sent_at DESC, id DESC LIMIT 1`, accountID, sender, keys))
 }
 
 // InboundByWAMID finds an inbound message of the account.

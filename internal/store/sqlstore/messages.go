@@ -14,18 +14,28 @@ import (
 const messageColumns = `m.id, m.account_id, m.sender, m.recipient, m.content, m.text, m.encoding,
 	m.category, m.price, m.label, m.foreign_id, m.performance_tracking, m.ttl,
 	m.created_at, m.scheduled_at, m.expires_at, m.status, m.status_at,
-	coalesce(m.wamid, ''), m.error_code, m.error_text, m.attempts, m.refunded`
+	coalesce(m.wamid, ''), m.error_code, m.error_text, m.attempts, m.refunded,
+	m.user_wa_id, m.user_id, m.parent_user_id, m.username,
+	m.list_price, m.charge, m.settled, m.billable, m.pricing_model, m.pricing_type, m.pricing_category`
 
 func scanMessage(sc scanner) (openwaba.Message, error) {
 	var m openwaba.Message
 	var content []byte
 	var ttl, created, scheduled, expires, statusAt int64
+	var billable sql.NullBool
+	var p openwaba.Pricing
 	err := sc.Scan(&m.ID, &m.AccountID, &m.Sender, &m.Recipient, &content, &m.Text, &m.Encoding,
 		&m.Category, &m.Price, &m.Label, &m.ForeignID, &m.PerformanceTracking, &ttl,
 		&created, &scheduled, &expires, &m.Status, &statusAt,
-		&m.WAMID, &m.ErrorCode, &m.ErrorText, &m.Attempts, &m.Refunded)
+		&m.WAMID, &m.ErrorCode, &m.ErrorText, &m.Attempts, &m.Refunded,
+		&m.User.WaID, &m.User.UserID, &m.User.ParentUserID, &m.User.Username,
+		&m.ListPrice, &m.Charge, &m.Settled, &billable, &p.Model, &p.Type, &p.Category)
 	if err != nil {
 		return openwaba.Message{}, err
+	}
+	if billable.Valid {
+		p.Billable = billable.Bool
+		m.Pricing = &p
 	}
 	if err := json.Unmarshal(content, &m.Content); err != nil {
 		return openwaba.Message{}, fmt.Errorf("content of message %d: %w", m.ID, err)

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -56,28 +58,82 @@ func setStatus(ctx context.Context, tx *db, id int64, status openwaba.Status, at
 	return n > 0, err
 }
 
-// refund gives message id's price back, unless it was refunded before: the
-// refunded flag, flipped in the same statement that checks it (under the
-// row's lock), makes every path (cancel, fail, a failed report) refund at
-// most once together.
-func refund(ctx context.Context, tx *db, id int64, at time.Time) error {
+// settle sets what message id costs to what openwaba.Charge says, report
+// being the pricing a status report just gave (nil: none; an earlier
+// report's is kept on the message), and books the difference: a refund
+// when the message failed or ended, a settlement otherwise. Settling
+// again with nothing new books nothing, so every path (cancel, fail, a
+// failed report, repeated reports) refunds at most once together. The
+// caller serialises the writes to the message (the wamid lock, or the
+// queue row's); the row lock here orders them against the balance.
+func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at time.Time) error {
 	var accountID int64
-	var price openwaba.Micros
-	err := tx.row(ctx, `
-		UPDATE messages SET refunded = TRUE WHERE id = ? AND NOT refunded AND price > 0
-		RETURNING account_id, price`, id).Scan(&accountID, &price)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // free, or refunded already
+	var category openwaba.PriceCategory
+	var recipient string
+	var status openwaba.Status
+	var price, list, charge openwaba.Micros
+	var billable sql.NullBool
+	var stored openwaba.Pricing
+	if err := tx.row(ctx, `
+		SELECT account_id, category, recipient, status, price, list_price, charge,
+			billable, pricing_model, pricing_type, pricing_category
+		FROM messages WHERE id = ?`+tx.d.lockRows, id).Scan(&accountID, &category, &recipient, &status,
+		&price, &list, &charge, &billable, &stored.Model, &stored.Type, &stored.Category); err != nil {
+		return err
 	}
+	f := openwaba.ChargeFacts{Accepted: price, List: list, Category: category, Pricing: report,
+		Ended: status == openwaba.StatusExpired || status == openwaba.StatusDeleted}
+	if report == nil && billable.Valid {
+		stored.Billable = billable.Bool
+		f.Pricing = &stored
+	}
+	journal, err := all(ctx, tx, scanValue[openwaba.Status], `SELECT status FROM message_statuses WHERE message_id = ?`, id)
 	if err != nil {
 		return err
 	}
-	_, err = credit(ctx, tx, accountID, price, openwaba.ReasonRefund, id, at)
+	for _, st := range journal {
+		f.Delivered = f.Delivered || slices.Contains(openwaba.DeliveredStatuses(), st)
+		f.Failed = f.Failed || st == openwaba.StatusFailed
+	}
+	target, refund, err := openwaba.Charge(f, func(c openwaba.PriceCategory) (openwaba.Micros, error) {
+		return listPrice(ctx, tx, accountID, c, recipient)
+	})
+	if err != nil {
+		return err
+	}
+	if report != nil {
+		if _, err := tx.exec(ctx, `
+			UPDATE messages SET billable = ?, pricing_model = ?, pricing_type = ?, pricing_category = ?, settled = TRUE
+			WHERE id = ?`, report.Billable, report.Model, report.Type, report.Category, id); err != nil {
+			return err
+		}
+	}
+	diff := target - charge
+	if diff == 0 && !refund {
+		return nil
+	}
+	// refunded says whether the price was given back: a refund sets it, a
+	// later charge (a delivered report after a failed one) clears it.
+	if _, err := tx.exec(ctx, `
+		UPDATE messages SET charge = ?, settled = TRUE,
+			refunded = CASE WHEN ? THEN TRUE WHEN ? THEN FALSE ELSE refunded END
+		WHERE id = ?`, target, refund && diff < 0, target > 0, id); err != nil {
+		return err
+	}
+	if diff == 0 {
+		return nil
+	}
+	reason := openwaba.ReasonSettlement
+	if refund {
+		reason = openwaba.ReasonRefund
+	}
+	_, err = credit(ctx, tx, accountID, -diff, reason, id, at)
 	return err
 }
 
 // end takes a message that never reached WhatsApp out of the queue and ends
-// it with status, one that openwaba.Status.Ends: journal, webhooks, refund.
+// it with status, one that openwaba.Status.Ends: journal, webhooks, refund
+// (settle).
 // The caller holds the queue row's lock.
 func end(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.Time, code int, text string) error {
 	if !status.Ends() {
@@ -92,7 +148,7 @@ func end(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.
 	if err := journal(ctx, tx, id, status, at, code, text); err != nil {
 		return err
 	}
-	return refund(ctx, tx, id, at)
+	return settle(ctx, tx, id, nil, at)
 }
 
 // wamidLock is the class of the transaction locks on wamids. It serialises
@@ -107,8 +163,8 @@ const wamidLock = 0x0a3a1d
 // ApplyStatus records a status report for the message with u.WAMID. A
 // report for a wamid the store does not know yet is kept aside and applied
 // when MarkSubmitted stores that wamid: (false, nil). The journal gets every
-// status once; the message moves only forward; a failed report for a
-// message that never reached WhatsApp is refunded (openwaba.RefundOnReport).
+// status once; the message moves only forward; what it costs follows the
+// report (settle): its pricing, a refund for a failure before delivery.
 func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool, error) {
 	if !u.Status.Valid() {
 		return false, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
@@ -134,7 +190,7 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 		if err != nil {
 			return err
 		}
-		changed, err = applyStatus(ctx, tx, id, u, now)
+		changed, err = s.applyStatus(ctx, tx, id, u, now)
 		return err
 	})
 	if err != nil {
@@ -144,7 +200,10 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 }
 
 // applyStatus records u for message id.
-func applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+	if err := s.recordRecipient(ctx, tx, id, u.User, now); err != nil {
+		return false, err
+	}
 	if err := journal(ctx, tx, id, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
 		return false, err
 	}
@@ -153,31 +212,15 @@ func applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate,
 		code, text = u.ErrorCode, u.ErrorText
 	}
 	changed, err := setStatus(ctx, tx, id, u.Status, u.At, code, text)
-	if err != nil || u.Status != openwaba.StatusFailed {
-		return changed, err
-	}
-	reached, err := reachedWhatsApp(ctx, tx, id)
-	if err != nil || !openwaba.RefundOnReport(u.Status, reached) {
-		return changed, err
-	}
-	return changed, refund(ctx, tx, id, now)
-}
-
-// reachedWhatsApp reports whether message id's journal has a status for
-// which openwaba.Status.ReachedWhatsApp holds.
-func reachedWhatsApp(ctx context.Context, tx *db, id int64) (bool, error) {
-	var names []string
-	for _, st := range openwaba.ReachedWhatsAppStatuses() {
-		names = append(names, string(st))
-	}
-	statuses, err := tx.d.listArg(names)
 	if err != nil {
-		return false, err
+		return changed, err
 	}
-	var n int
-	err = tx.row(ctx, `SELECT count(*) FROM message_statuses WHERE message_id = ? AND status `+tx.d.in("?"),
-		id, statuses).Scan(&n)
-	return n > 0, err
+	// What the message costs changes with a price reported, a failure
+	// (Meta bills delivered messages only), or a delivery after one.
+	if u.Pricing != nil || u.Status == openwaba.StatusFailed || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
+		err = settle(ctx, tx, id, u.Pricing, now)
+	}
+	return changed, err
 }
 
 // keepEarly sets aside a report for a wamid no message has yet, and drops
@@ -187,30 +230,83 @@ func keepEarly(ctx context.Context, tx *db, u openwaba.StatusUpdate, now time.Ti
 		ms(now.Add(-openwaba.EarlyStatusKeep))); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `
-		INSERT INTO early_statuses (wamid, status, at, error_code, error_text, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
-		u.WAMID, u.Status, ms(u.At), u.ErrorCode, u.ErrorText, ms(now))
+	details, err := json.Marshal(statusDetails{User: u.User, Pricing: u.Pricing})
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `
+		INSERT INTO early_statuses (wamid, status, at, error_code, error_text, details, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
+		u.WAMID, u.Status, ms(u.At), u.ErrorCode, u.ErrorText, storedJSON(details), ms(now))
 	return err
+}
+
+// statusDetails is what a report set aside keeps besides its status.
+type statusDetails struct {
+	User    openwaba.User     `json:",omitzero"`
+	Pricing *openwaba.Pricing `json:",omitempty"`
 }
 
 // applyEarly applies the reports that arrived for wamid before message id
 // had it, and removes them. The caller holds the wamid's lock.
-func applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
+func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
 	early, err := all(ctx, tx, func(sc scanner) (openwaba.StatusUpdate, error) {
 		u := openwaba.StatusUpdate{WAMID: wamid}
 		var at int64
-		err := sc.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText)
+		var details string
+		err := sc.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText, &details)
 		u.At = fromMS(at)
+		if err == nil && details != "" {
+			var d statusDetails
+			if err := json.Unmarshal([]byte(details), &d); err != nil {
+				return u, fmt.Errorf("details of an early %s report of %s: %w", u.Status, wamid, err)
+			}
+			u.User, u.Pricing = d.User, d.Pricing
+		}
 		return u, err
-	}, `DELETE FROM early_statuses WHERE wamid = ? RETURNING status, at, error_code, error_text`, wamid)
+	}, `DELETE FROM early_statuses WHERE wamid = ? RETURNING status, at, error_code, error_text, details`, wamid)
 	if err != nil {
 		return err
 	}
 	for _, u := range early {
-		if _, err := applyStatus(ctx, tx, id, u, now); err != nil {
+		if _, err := s.applyStatus(ctx, tx, id, u, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recordRecipient keeps what a status report said of the recipient of
+// message id (its BSUID, number, username) on the message, and links the
+// ids it names together with the one the message was sent to.
+func (s *Store) recordRecipient(ctx context.Context, tx *db, id int64, seen openwaba.User, now time.Time) error {
+	if seen.Zero() {
+		return nil
+	}
+	var accountID int64
+	var sender, recipient string
+	if err := tx.row(ctx, `SELECT account_id, sender, recipient FROM messages WHERE id = ?`, id).Scan(&accountID, &sender, &recipient); err != nil {
+		return err
+	}
+	// The message went to one of the user's ids.
+	sent := openwaba.UserOf(recipient)
+	switch {
+	case sent.WaID != "" && seen.WaID == "":
+		seen.WaID = sent.WaID
+	case sent.UserID != "" && seen.UserID == "":
+		seen.UserID = sent.UserID
+	case sent.ParentUserID != "" && seen.ParentUserID == "":
+		seen.ParentUserID = sent.ParentUserID
+	}
+	waba, err := scopeOf(ctx, tx, accountID, sender)
+	if err != nil {
+		return err
+	}
+	u, err := s.linkUser(ctx, tx, accountID, waba, seen, now)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE messages SET user_wa_id = ?, user_id = ?, parent_user_id = ?, username = ? WHERE id = ?`,
+		u.WaID, u.UserID, u.ParentUserID, openwaba.StoredText(u.Username), id)
+	return err
 }

@@ -115,7 +115,7 @@ func (s *Store) Analytics(ctx context.Context, accountID int64, f openwaba.Analy
 			`+journaled(`'read'`)+`,
 			count(*) FILTER (WHERE m.status = 'failed'),
 			count(*) FILTER (WHERE m.status = 'expired'),
-			CAST(coalesce(sum(CASE WHEN m.refunded THEN 0 ELSE m.price END), 0) AS BIGINT),
+			CAST(coalesce(sum(m.charge), 0) AS BIGINT),
 			CAST(coalesce(sum((SELECT sum(l.clicks) FROM links l WHERE l.message_id = m.id)), 0) AS BIGINT),
 			CAST(coalesce(sum((SELECT sum(l.views) FROM links l WHERE l.message_id = m.id)), 0) AS BIGINT)
 		FROM messages m

@@ -49,6 +49,7 @@ func testRecordInbound(t *testing.T, s openwaba.Store) {
 		t.Error("stored inbound message has no ID")
 	}
 	in.ID = got.ID
+	in.User = openwaba.User{WaID: recipient1} // what From names, as the store completes it
 	equal(t, "InboundByWAMID", got, in)
 
 	_, err = s.InboundByWAMID(t.Context(), b.ID, "wamid.in1")

@@ -57,6 +57,7 @@ func testAccept(t *testing.T, s openwaba.Store) {
 		}
 		want := sent[i]
 		want.ID, want.AccountID, want.StatusAt = m.ID, a.ID, t0
+		want.ListPrice, want.Charge = want.Price, want.Price // NewMessage's defaults
 		equal(t, "accepted message", m, want)
 		equal(t, "Message", message(t, s, a.ID, m.ID), m)
 		if h := history(t, s, a.ID, m.ID); !slices.Equal(h, []openwaba.Status{openwaba.StatusQueued}) {

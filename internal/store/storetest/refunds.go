@@ -9,11 +9,11 @@ import (
 )
 
 // refundTests take a message through the paths that refund (Cancel, Fail,
-// a failed report before sent) in the orders races can make, each on a
-// store of its own. A message is refunded at most once over its whole
-// life, and only when it never reached WhatsApp's sent (README: "fails
-// before WhatsApp accepted it, expires, or is deleted is refunded exactly
-// once"); free messages book nothing.
+// a failed report before delivery) in the orders races can make, each on
+// a store of its own. A message is refunded at most once over its whole
+// life, and only when it was never delivered (Meta bills delivered
+// messages only: README, "fails before it was delivered, expires, or is
+// deleted is refunded exactly once"); free messages book nothing.
 var refundTests = refundCases()
 
 func refundCases() []test {
@@ -53,7 +53,14 @@ func refundCases() []test {
 				reportAt(t, s, "wamid.r", 0, openwaba.StatusSent, 0)
 				wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), id, "wamid.r", t0), nil)
 				reportAt(t, s, "wamid.r", 1, openwaba.StatusFailed, 131026)
-			}, openwaba.StatusFailed, 0},
+			}, openwaba.StatusFailed, 1},
+		{"delivered, then failed", price,
+			func(t *testing.T, s openwaba.Store, accountID, id int64) {
+				claimIt(lease)(t, s, accountID, id)
+				wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), id, "wamid.r", t0), nil)
+				reportAt(t, s, "wamid.r", 0, openwaba.StatusDelivered, 0)
+				reportAt(t, s, "wamid.r", 1, openwaba.StatusFailed, 131026)
+			}, openwaba.StatusDelivered, 0},
 		{"Fail, then Cancel", price,
 			func(t *testing.T, s openwaba.Store, accountID, id int64) {
 				claimIt(lease)(t, s, accountID, id)

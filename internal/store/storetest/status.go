@@ -71,10 +71,11 @@ func statusCases() []test {
 			journal: []openwaba.Status{q, "failed"}, refunded: true,
 		},
 		{
-			name:    "failed after sent is not refunded",
+			// Meta bills delivered messages only.
+			name:    "failed after sent is refunded",
 			reports: []report{sent, failed}, changed: []bool{true, true},
 			final: openwaba.StatusFailed, finalReport: 1, errorCode: 131026,
-			journal: []openwaba.Status{q, "sent", "failed"},
+			journal: []openwaba.Status{q, "sent", "failed"}, refunded: true,
 		},
 		{
 			name:    "failed after delivered changes nothing",

@@ -69,6 +69,8 @@ func RunEngine(t *testing.T, e Engine) {
 		{"NUL", nulTests},
 		{"Refunds", refundTests},
 		{"QueueStats", queueStatsTests},
+		{"Users", userTests},
+		{"Settle", settleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
