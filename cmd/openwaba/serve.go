@@ -28,11 +28,8 @@ import (
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
-func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseServeFlags(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
+// serveCommand runs the gateway until ctx ends, then drains and stops it.
+func serveCommand(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg.LogLevel, stderr)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func (s *Sandbox) Inbound(ctx context.Context, from, toDisplayNumber, text strin
 // posts the message shaped as Meta's webhook has it (see UserMessage) and
 // opens the window, as every user message does.
 func (s *Sandbox) InboundMessage(ctx context.Context, from, toDisplayNumber string, um UserMessage) (string, error) {
-	num, ok := s.numberByDisplay(toDisplayNumber)
+	num, ok := s.numberByDisplay(ctx, toDisplayNumber)
 	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrUnknownNumber, toDisplayNumber)
 	}
