@@ -302,4 +302,3 @@ func (f *sendFlags) send(ctx context.Context, af *apiFlags, stdout io.Writer) er
 	}
 	return nil
 }
-
