@@ -78,6 +78,11 @@ type config struct {
 	DrainGrace      time.Duration
 	ShutdownTimeout time.Duration
 
+	// SenderWatchInterval is how often the gateway looks for senders of
+	// new WABAs, to sync their templates (defaultSenderWatch when zero).
+	// Not a flag: tests shorten it.
+	SenderWatchInterval time.Duration
+
 	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
 	// checks requests against; loaded at start when nil. Not a flag: it
 	// lets tests that start many gateways compile it once.

@@ -161,6 +161,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.TemplateSyncInterval > 0 {
 		g.background.Go(func() { syncer.Run(dctx, cfg.TemplateSyncInterval) })
 	}
+	g.background.Go(func() { watchSenders(dctx, g.store, syncer, cfg.SenderWatchInterval, log) })
 	g.background.Go(func() {
 		if err := hooks.Run(dctx); err != nil {
 			log.Error("webhook deliverer stopped", "err", err)
@@ -202,6 +203,7 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
 		WindowSource: g.windowFromStore, InboundSource: g.inboundFromStore, Spec: spec,
+		Numbers: numbersFromStore(g.store),
 	}
 	if cfg.SandboxRateLimits {
 		limits := sandbox.MetaRateLimits()

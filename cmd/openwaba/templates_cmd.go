@@ -178,7 +178,7 @@ func syncTemplatesNow(ctx context.Context, store openwaba.Store, getenv func(str
 	}
 	if cfg.AccessToken == "" {
 		cfg.AccessToken = rand.Text()
-		sb := sandbox.New(sandbox.Config{AccessToken: cfg.AccessToken, AppSecret: rand.Text(), Logger: log})
+		sb := sandbox.New(sandbox.Config{AccessToken: cfg.AccessToken, AppSecret: rand.Text(), Logger: log, Numbers: numbersFromStore(store)})
 		sb.AddNumber(sandboxPhoneNumberID, sandboxWABAID, sandboxNumber)
 		var wg sync.WaitGroup
 		// A sandbox of its own on loopback, for this command only: no limits.
