@@ -54,9 +54,6 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	if err != nil || len(accounts) == 0 {
 		t.Fatalf("accounts: %v %v", accounts, err)
 	}
-	if _, err := g.store.Credit(context.Background(), accounts[0].ID, 10_000_000, "test"); err != nil {
-		t.Fatal(err)
-	}
 	if r := g.do("POST", "/api/sandbox/inbound", `{"from":"`+testUser+`","to":"`+number+`","text":"Hi"}`); r.Status != http.StatusNotFound {
 		t.Errorf("sandbox endpoint in Meta mode: %d, want 404", r.Status)
 	}
@@ -64,6 +61,19 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	// The user writes (signed with the app secret), which opens the window.
 	if _, err := sb.Inbound(context.Background(), testUser, number, "Hallo"); err != nil {
 		t.Fatalf("inbound webhook: %v", err)
+	}
+	// In Meta mode the default account starts with nothing: a send is
+	// seven's refusal for too little credit, code 500 in an HTTP 200,
+	// and nothing is stored.
+	if accounts[0].Balance != 0 {
+		t.Errorf("the default account starts with %s in Meta mode, want 0 (docs/meta.md)", accounts[0].Balance)
+	}
+	broke := g.do("POST", "/api/waba/messages", `{"from":"`+number+`","to":"`+testUser+`","text":"Hallo?"}`)
+	if m := broke.JSON(t); broke.Status != http.StatusOK || m["success"] != "500" {
+		t.Fatalf("send without balance: %d %s, want 200 with success 500", broke.Status, broke.Body)
+	}
+	if _, err := g.store.Credit(context.Background(), accounts[0].ID, 10_000_000, "test"); err != nil {
+		t.Fatal(err)
 	}
 	id := firstID(t, g.send(`{"from":"`+number+`","to":"`+testUser+`","text":"Wie können wir helfen?","foreign_id":"ticket-9"}`))
 	m := g.waitStatus(id, "read")

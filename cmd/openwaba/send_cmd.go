@@ -291,6 +291,8 @@ func (f *sendFlags) send(ctx context.Context, af *apiFlags, stdout io.Writer) er
 				fmt.Fprintf(stdout, "accepted %s to %s (price %.4f)\n", m.ID, m.Recipient, m.Price)
 			case m.Success:
 				fmt.Fprintf(stdout, "valid: %s (debug, not sent; price %.4f)\n", m.Recipient, m.Price)
+			case m.Error == "500":
+				fmt.Fprintf(stdout, "refused %s: %s %s (the account's balance is %.4f: top it up with openwaba balance topup)\n", m.Recipient, m.Error, m.ErrorText, resp.Balance)
 			default:
 				fmt.Fprintf(stdout, "refused %s: %s %s\n", m.Recipient, m.Error, m.ErrorText)
 			}
