@@ -33,6 +33,7 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	t.Cleanup(graphSrv.Close)
 	g := startTestGateway(t, func(c *config) {
 		c.MetaAccessToken, c.MetaAppSecret, c.MetaVerifyToken, c.MetaGraphURL = token, secret, "verify", graphSrv.URL
+		c.SenderWatchInterval = 20 * time.Millisecond
 	})
 	if g.sandbox != nil {
 		t.Fatal("the built-in sandbox runs although Meta is configured")
@@ -68,7 +69,16 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	if accounts[0].Balance != 0 {
 		t.Errorf("the default account starts with %s in Meta mode, want 0 (docs/meta.md)", accounts[0].Balance)
 	}
-	broke := g.do("POST", "/api/waba/messages", `{"from":"`+number+`","to":"`+testUser+`","text":"Hallo?"}`)
+	// The number's templates arrive without a restart.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ts, err := g.store.Templates(context.Background(), accounts[0].ID); err == nil && len(ts) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no templates synced for the new number")
+		}
+	}
+	broke := g.do("POST", "/api/waba/messages", `{"from":"`+number+`","to":"`+testUser+`","type":"template","template":"hello_world","language":"de"}`)
 	if m := broke.JSON(t); broke.Status != http.StatusOK || m["success"] != "500" {
 		t.Fatalf("send without balance: %d %s, want 200 with success 500", broke.Status, broke.Body)
 	}
