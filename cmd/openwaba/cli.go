@@ -120,7 +120,7 @@ func newRootCmd(a *app) *cobra.Command {
 		&cobra.Group{ID: groupAdmin, Title: "Administration (on the gateway's database, also while it runs):"},
 		&cobra.Group{ID: groupAPI, Title: "API (through a running gateway, or seven.io):"},
 	)
-	for _, c := range []*cobra.Command{serveCmd(a), versionCmd(a)} {
+	for _, c := range []*cobra.Command{serveCmd(a), healthCmd(a), versionCmd(a)} {
 		c.GroupID = groupGateway
 		root.AddCommand(c)
 	}

@@ -72,6 +72,13 @@ func TestCLIJSONIsTheAPIs(t *testing.T) {
 		}
 	}
 
+	if out, _, err := g.runAPI(t, "health", "--ready"); err != nil || !strings.Contains(out, "/readyz") {
+		t.Errorf("health --ready: %v %s", err, out)
+	}
+	if _, _, err := g.runAPI(t, "health", "--url", "http://127.0.0.1:1"); err == nil {
+		t.Error("health of nothing listening: exit 0")
+	}
+
 	// The API commands print the answer as it came: strings stay strings,
 	// nulls stay null.
 	out, _, err := g.runAPI(t, "send", "--from", testSender, "--to", testUser, "--template", "hello_world", "--language", "de", "--json", "--debug")
