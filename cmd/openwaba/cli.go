@@ -84,8 +84,8 @@ stand anywhere on the command line.
 
 Accounts: a command that works inside one account takes --account N, and
 defaults to account 1, the default account that the first start creates.
-No command takes an account id as an argument. Lists that can span
-accounts (senders list, hooks dead) take --all-accounts.
+No command takes an account id as an argument. senders list, hooks dead
+and hooks replay take --all-accounts instead.
 
 Output: every list and show command takes --json and prints what the HTTP
 API answers for the same (docs/api.md, "The command line").`
