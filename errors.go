@@ -3,7 +3,7 @@ package openwaba
 import "errors"
 
 // Sentinel errors shared by the store, the dispatcher and the API. The API
-// maps them to seven's codes in one table (internal/api/errors.go).
+// maps them to seven's codes in one table (writeError in internal/api/respond.go).
 var (
 	ErrNotFound            = errors.New("not found")
 	ErrConflict            = errors.New("conflict")

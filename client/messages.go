@@ -213,10 +213,14 @@ type SendRequest struct {
 	To      []string // one or more recipients
 	Message Message
 
-	Label               string        // for statistics
-	ForeignID           string        // returned in status reports
-	TTL                 time.Duration // validity, in whole minutes; 0: the API's default (48h)
-	Delay               time.Time     // scheduled sending; zero: now
+	Label     string        // for statistics
+	ForeignID string        // returned in status reports
+	TTL       time.Duration // validity, in whole minutes; 0: the API's default (48h)
+	Delay     time.Time     // scheduled sending; zero: now
+	// DelayText, when set, is sent as the delay field as it is, instead of
+	// Delay: seven's "YYYY-MM-DD hh:mm:ss", which the gateway reads in the
+	// account's time zone, the same with an offset, or a Unix timestamp.
+	DelayText           string
 	PerformanceTracking bool
 	Debug               bool // validate and price only
 
@@ -269,6 +273,9 @@ func (r SendRequest) Body() ([]byte, error) {
 	}
 	if !r.Delay.IsZero() {
 		w.Delay = strconv.FormatInt(r.Delay.Unix(), 10)
+	}
+	if r.DelayText != "" {
+		w.Delay = r.DelayText
 	}
 	r.Message.apply(&w)
 	return jsonBody(w)

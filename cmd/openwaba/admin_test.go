@@ -174,29 +174,31 @@ func TestAdminCommands(t *testing.T) {
 	}
 
 	// Signing on and off.
-	secret := strings.TrimSpace(must("accounts", "signing", "1"))
+	secret := strings.TrimSpace(must("accounts", "signing", "--account", "1"))
 	if r := g.do("GET", "/api/balance", ""); r.Status != 401 {
 		t.Fatalf("unsigned request with signing on: %d %s", r.Status, r.Body)
 	}
 	if !strings.HasPrefix(secret, "ows_") {
 		t.Fatalf("secret %q", secret)
 	}
-	must("accounts", "signing", "1", "--off")
+	must("accounts", "signing", "--off")
 	if r := g.do("GET", "/api/balance", ""); r.Status != 200 {
 		t.Fatalf("signing off: %d %s", r.Status, r.Body)
 	}
-	if out := must("accounts", "show", "2"); !strings.Contains(out, "balance: 12.5 USD") || !strings.Contains(out, "4915199990002") || !strings.Contains(out, "topup") {
+	if out := must("accounts", "show", "--account", "2"); !strings.Contains(out, "balance: 12.5 USD") || !strings.Contains(out, "4915199990002") || !strings.Contains(out, "topup") {
 		t.Fatalf("show: %s", out)
 	}
 
 	for _, bad := range [][]string{
 		{"accounts", "create"},
 		{"accounts", "create", "x", "--currency", "euro"},
-		{"accounts", "show", "99"},
+		{"accounts", "show", "--account", "99"},
+		{"accounts", "show", "2"},
 		{"keys", "create", "--account", "99"},
 		{"keys", "create", "--expires", "soon"},
 		{"keys", "revoke", "999", "--account", "2"},
-		{"balance", "topup", "10"},
+		{"balance", "topup", "0"},
+		{"balance", "topup", "--account", "2"},
 		{"balance", "topup", "--account", "2", "ten"},
 		{"prices", "set", "--category", "bulk", "1"},
 		{"prices", "set", "--category", "marketing", "--prefix", "999", "1"},

@@ -32,13 +32,19 @@ func bootstrap(ctx context.Context, store openwaba.Store, cfg config, stdout io.
 			return fmt.Errorf("creating default account: %w", err)
 		}
 		if cfg.sandbox() {
-			if _, err := store.Credit(ctx, acct.ID, sandboxBalance, openwaba.ReasonTopUp); err != nil {
+			if acct.Balance, err = store.Credit(ctx, acct.ID, sandboxBalance, openwaba.ReasonTopUp); err != nil {
 				return fmt.Errorf("crediting sandbox balance: %w", err)
 			}
 		}
 		log.Info("created the default account", "account", acct.ID)
 	} else {
 		acct = accounts[0]
+	}
+	if acct.Balance <= 0 {
+		// In Meta mode nothing credits the default account: every send is
+		// refused with seven's code 500 (HTTP 200) until it is topped up.
+		log.Warn("the default account has no balance: sends are refused with code 500 until it is topped up (openwaba balance topup AMOUNT)",
+			"account", acct.ID, "balance", acct.Balance.String())
 	}
 
 	if cfg.TimeZone != "" && cfg.TimeZone != acct.TimeZone {

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/metaspec"
@@ -79,6 +78,11 @@ type config struct {
 
 	observeConfig // --log-format, --metrics-allow, --debug-addr
 
+	// SenderWatchInterval is how often the gateway looks for senders of
+	// new WABAs, to sync their templates (defaultSenderWatch when zero).
+	// Not a flag: tests shorten it.
+	SenderWatchInterval time.Duration
+
 	// sandboxSpec, when set, is the compiled OpenAPI spec the sandbox
 	// checks requests against; loaded at start when nil. Not a flag: it
 	// lets tests that start many gateways compile it once.
@@ -105,113 +109,91 @@ func (c config) store() storeConfig {
 	return storeConfig{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL}
 }
 
+// serveFlags defines serve's flags on fs, into c: each with the default
+// the README's configuration table documents and bound to its OPENWABA_*
+// variable (applyEnv). The global --data-dir and --database-url are
+// storeFlags.
+func serveFlags(fs *pflag.FlagSet, c *config) {
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	bindEnv(fs, "addr", "OPENWABA_ADDR")
+	fs.StringVar(&c.APIKey, "api-key", "", "API key of the default account; generated and printed once when empty")
+	bindEnv(fs, "api-key", "OPENWABA_API_KEY")
+	fs.StringVar(&c.TimeZone, "time-zone", "", "IANA time zone (Europe/Berlin) of the default account, in which delay dates without an offset are read; UTC when never set")
+	bindEnv(fs, "time-zone", "OPENWABA_TIME_ZONE")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	bindEnv(fs, "log-level", "OPENWABA_LOG_LEVEL")
+	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", "https://graph.facebook.com", "Meta Graph API base URL")
+	bindEnv(fs, "meta-graph-url", "OPENWABA_META_GRAPH_URL")
+	fs.StringVar(&c.MetaAPIVersion, "meta-api-version", "v23.0", "Graph API version")
+	bindEnv(fs, "meta-api-version", "OPENWABA_META_API_VERSION")
+	fs.StringVar(&c.MetaAccessToken, "meta-access-token", "", "Meta access token; when set, Meta is the upstream instead of the sandbox")
+	bindEnv(fs, "meta-access-token", "OPENWABA_META_ACCESS_TOKEN")
+	fs.StringVar(&c.MetaAppSecret, "meta-app-secret", "", "Meta app secret that signs webhooks")
+	bindEnv(fs, "meta-app-secret", "OPENWABA_META_APP_SECRET")
+	fs.StringVar(&c.MetaVerifyToken, "meta-verify-token", "", "token for Meta's webhook verification handshake")
+	bindEnv(fs, "meta-verify-token", "OPENWABA_META_VERIFY_TOKEN")
+	fs.StringVar(&c.SandboxAddr, "sandbox-addr", "127.0.0.1:0", "listen address of the sandbox's fake Graph API")
+	bindEnv(fs, "sandbox-addr", "OPENWABA_SANDBOX_ADDR")
+	fs.DurationVar(&c.SandboxStatusDelay, "sandbox-status-delay", time.Second, "gap between the sandbox's sent, delivered and read reports")
+	bindEnv(fs, "sandbox-status-delay", "OPENWABA_SANDBOX_STATUS_DELAY")
+	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", time.Hour, "how often templates are fetched from WhatsApp; 0 only at start (and when senders change)")
+	bindEnv(fs, "template-sync-interval", "OPENWABA_TEMPLATE_SYNC_INTERVAL")
+	fs.StringVar(&c.PublicURL, "public-url", "", "the gateway's address as users reach it, for short links; http://ADDR when empty")
+	bindEnv(fs, "public-url", "OPENWABA_PUBLIC_URL")
+	fs.DurationVar(&c.DispatchLease, "dispatch-lease", 2*time.Minute, "how long a node holds a claimed message before another node may take it over; renewed every third of it while the node works on the message, so it is how soon a dead node's messages move")
+	bindEnv(fs, "dispatch-lease", "OPENWABA_DISPATCH_LEASE")
+	fs.DurationVar(&c.SenderLease, "sender-lease", 15*time.Second, "with several nodes: how long a node paces a sender without renewing, so how soon a dead node's senders move")
+	bindEnv(fs, "sender-lease", "OPENWABA_SENDER_LEASE")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 5*time.Second, "time limit of one attempt to deliver a webhook to a customer")
+	bindEnv(fs, "webhook-timeout", "OPENWABA_WEBHOOK_TIMEOUT")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let customer webhooks go to loopback and private addresses, for local development")
+	bindEnv(fs, "webhook-allow-private", "OPENWABA_WEBHOOK_ALLOW_PRIVATE")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "requests per second each API key may make; 0 for no limit")
+	bindEnv(fs, "rate-limit", "OPENWABA_RATE_LIMIT")
+	fs.IntVar(&c.RateBurst, "rate-burst", 0, "requests an API key may make at once before the rate limit applies; 0 for the rate limit rounded up")
+	bindEnv(fs, "rate-burst", "OPENWABA_RATE_BURST")
+	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", true, "the sandbox enforces Meta's throughput and pair rate limits")
+	bindEnv(fs, "sandbox-rate-limits", "OPENWABA_SANDBOX_RATE_LIMITS")
+	connectionFlags(fs, c)
+	observeFlags(fs, c)
+}
+
+// parseServeFlags parses serve's command line, global flags included,
+// and fills in the environment: serve's flags outside the command tree
+// (tests).
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var store storeConfig
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&c.Addr, "addr", env("OPENWABA_ADDR", "127.0.0.1:8080"), "listen address (OPENWABA_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", env("OPENWABA_DATA_DIR", "./data"), "directory of the SQLite database (OPENWABA_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("OPENWABA_DATABASE_URL", ""), "PostgreSQL URL, postgres://user:pass@host/db; when set, PostgreSQL holds the state instead of SQLite in the data dir (OPENWABA_DATABASE_URL)")
-	fs.StringVar(&c.APIKey, "api-key", env("OPENWABA_API_KEY", ""), "API key of the default account (OPENWABA_API_KEY); generated and printed once when empty")
-	fs.StringVar(&c.TimeZone, "time-zone", env("OPENWABA_TIME_ZONE", ""), "IANA time zone (Europe/Berlin) of the default account, in which delay dates without an offset are read; UTC when never set (OPENWABA_TIME_ZONE)")
-	fs.StringVar(&c.LogLevel, "log-level", env("OPENWABA_LOG_LEVEL", "info"), "debug, info, warn or error (OPENWABA_LOG_LEVEL)")
-	fs.StringVar(&c.MetaGraphURL, "meta-graph-url", env("OPENWABA_META_GRAPH_URL", "https://graph.facebook.com"), "Meta Graph API base URL (OPENWABA_META_GRAPH_URL)")
-	fs.StringVar(&c.MetaAPIVersion, "meta-api-version", env("OPENWABA_META_API_VERSION", "v23.0"), "Graph API version (OPENWABA_META_API_VERSION)")
-	fs.StringVar(&c.MetaAccessToken, "meta-access-token", env("OPENWABA_META_ACCESS_TOKEN", ""), "Meta access token; when set, Meta is the upstream instead of the sandbox (OPENWABA_META_ACCESS_TOKEN)")
-	fs.StringVar(&c.MetaAppSecret, "meta-app-secret", env("OPENWABA_META_APP_SECRET", ""), "Meta app secret that signs webhooks (OPENWABA_META_APP_SECRET)")
-	fs.StringVar(&c.MetaVerifyToken, "meta-verify-token", env("OPENWABA_META_VERIFY_TOKEN", ""), "token for Meta's webhook verification handshake (OPENWABA_META_VERIFY_TOKEN)")
-	fs.StringVar(&c.SandboxAddr, "sandbox-addr", env("OPENWABA_SANDBOX_ADDR", "127.0.0.1:0"), "listen address of the sandbox's fake Graph API (OPENWABA_SANDBOX_ADDR)")
-	delay, err := time.ParseDuration(env("OPENWABA_SANDBOX_STATUS_DELAY", "1s"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_SANDBOX_STATUS_DELAY: %w", err)
-	}
-	fs.DurationVar(&c.SandboxStatusDelay, "sandbox-status-delay", delay, "gap between the sandbox's sent, delivered and read reports (OPENWABA_SANDBOX_STATUS_DELAY)")
-	syncEvery, err := time.ParseDuration(env("OPENWABA_TEMPLATE_SYNC_INTERVAL", "1h"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_TEMPLATE_SYNC_INTERVAL: %w", err)
-	}
-	fs.DurationVar(&c.TemplateSyncInterval, "template-sync-interval", syncEvery, "how often templates are fetched from WhatsApp; 0 only at start (OPENWABA_TEMPLATE_SYNC_INTERVAL)")
-	fs.StringVar(&c.PublicURL, "public-url", env("OPENWABA_PUBLIC_URL", ""), "the gateway's address as users reach it, for short links (OPENWABA_PUBLIC_URL); http://ADDR when empty")
-	dispatchLease, err := time.ParseDuration(env("OPENWABA_DISPATCH_LEASE", "2m"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_DISPATCH_LEASE: %w", err)
-	}
-	fs.DurationVar(&c.DispatchLease, "dispatch-lease", dispatchLease, "how long a node holds a claimed message before another node may take it over (OPENWABA_DISPATCH_LEASE); renewed every third of it while the node works on the message, so it is how soon a dead node's messages move")
-	senderLease, err := time.ParseDuration(env("OPENWABA_SENDER_LEASE", "15s"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_SENDER_LEASE: %w", err)
-	}
-	fs.DurationVar(&c.SenderLease, "sender-lease", senderLease, "with several nodes: how long a node paces a sender without renewing, so how soon a dead node's senders move (OPENWABA_SENDER_LEASE)")
-	hookTimeout, err := time.ParseDuration(env("OPENWABA_WEBHOOK_TIMEOUT", "5s"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_WEBHOOK_TIMEOUT: %w", err)
-	}
-	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", hookTimeout, "time limit of one attempt to deliver a webhook to a customer (OPENWABA_WEBHOOK_TIMEOUT)")
-	allowPrivate, err := parseBool(env("OPENWABA_WEBHOOK_ALLOW_PRIVATE", "false"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_WEBHOOK_ALLOW_PRIVATE: %w", err)
-	}
-	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let customer webhooks go to loopback and private addresses, for local development (OPENWABA_WEBHOOK_ALLOW_PRIVATE)")
-	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "requests per second each API key may make; 0 for no limit (OPENWABA_RATE_LIMIT)")
-	fs.IntVar(&c.RateBurst, "rate-burst", 0, "requests an API key may make at once before the rate limit applies; 0 for the rate limit rounded up (OPENWABA_RATE_BURST)")
-	if v := getenv("OPENWABA_RATE_LIMIT"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN fails f >= 0
-			return c, fmt.Errorf("OPENWABA_RATE_LIMIT: %q is not a number of requests per second", v)
-		}
-		c.RateLimit = f
-	}
-	if v := getenv("OPENWABA_RATE_BURST"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return c, fmt.Errorf("OPENWABA_RATE_BURST: %q is not a number of requests", v)
-		}
-		c.RateBurst = n
-	}
-	limits, err := strconv.ParseBool(env("OPENWABA_SANDBOX_RATE_LIMITS", "true"))
-	if err != nil {
-		return c, fmt.Errorf("OPENWABA_SANDBOX_RATE_LIMITS: %w", err)
-	}
-	fs.BoolVar(&c.SandboxRateLimits, "sandbox-rate-limits", limits, "the sandbox enforces Meta's throughput and pair rate limits (OPENWABA_SANDBOX_RATE_LIMITS)")
-	if err := connectionFlags(fs, &c, getenv); err != nil {
-		return c, err
-	}
-	if err := observeFlags(fs, &c, getenv); err != nil {
-		return c, err
-	}
+	storeFlags(fs, &store)
+	serveFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if err := checkConnectionFlags(c); err != nil {
+	if err := applyEnv(fs, getenv); err != nil {
 		return c, err
+	}
+	c.DataDir, c.DatabaseURL = store.DataDir, store.DatabaseURL
+	return c, c.check(fs)
+}
+
+// check refuses what the flag types let through; fs names where a value
+// came from.
+func (c config) check(fs *pflag.FlagSet) error {
+	if err := checkConnectionFlags(c); err != nil {
+		return err
 	}
 	// strconv (and so the flag package) reads "NaN" and "Inf" as numbers;
 	// NaN compares false with every bound and would make the burst garbage.
 	if !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0) || c.RateBurst < 0 {
-		return c, fmt.Errorf("--rate-limit must be a finite number and --rate-burst an integer, neither negative")
+		return fmt.Errorf("%s must be a finite number and %s an integer, neither negative", flagName(fs, "rate-limit"), flagName(fs, "rate-burst"))
 	}
 	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
-		return c, fmt.Errorf("OPENWABA_TIME_ZONE: %w", err)
+		return fmt.Errorf("%s: %w", flagName(fs, "time-zone"), err)
 	}
 	if !c.sandbox() && c.MetaAppSecret == "" {
-		return c, fmt.Errorf("OPENWABA_META_APP_SECRET is required with a Meta access token: without it webhooks cannot be verified")
+		return fmt.Errorf("OPENWABA_META_APP_SECRET (--meta-app-secret) is required with a Meta access token: without it webhooks cannot be verified")
 	}
-	return c, nil
-}
-
-// parseBool reads a boolean setting: true/false, 1/0, yes/no.
-func parseBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true, nil
-	case "", "0", "false", "no", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean: use true or false", v)
+	return nil
 }

@@ -1,17 +1,17 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/openwaba/openwaba/internal/limit"
 )
 
 // connectionFlags defines the timeouts, limits and drain settings of the
 // listeners: flags defaulting to their OPENWABA_* variables.
-func connectionFlags(fs *flag.FlagSet, c *config, getenv func(string) string) error {
+func connectionFlags(fs *pflag.FlagSet, c *config) {
 	durations := []struct {
 		p         *time.Duration
 		name, env string
@@ -32,14 +32,8 @@ func connectionFlags(fs *flag.FlagSet, c *config, getenv func(string) string) er
 			"after the drain grace, how long requests and sends in flight have to finish"},
 	}
 	for _, d := range durations {
-		def := d.def
-		if v := getenv(d.env); v != "" {
-			var err error
-			if def, err = time.ParseDuration(v); err != nil || def < 0 {
-				return fmt.Errorf("%s: %q is not a duration such as 30s", d.env, v)
-			}
-		}
-		fs.DurationVar(d.p, d.name, def, d.usage+" ("+d.env+")")
+		fs.DurationVar(d.p, d.name, d.def, d.usage)
+		bindEnv(fs, d.name, d.env)
 	}
 	ints := []struct {
 		p         *int
@@ -55,16 +49,9 @@ func connectionFlags(fs *flag.FlagSet, c *config, getenv func(string) string) er
 			"requests of one client address in flight on the routes without an API key (Meta's webhook, short links, health checks); more are answered 429"},
 	}
 	for _, n := range ints {
-		def := n.def
-		if v := getenv(n.env); v != "" {
-			var err error
-			if def, err = strconv.Atoi(v); err != nil || def < 0 {
-				return fmt.Errorf("%s: %q is not a number", n.env, v)
-			}
-		}
-		fs.IntVar(n.p, n.name, def, n.usage+"; 0: no limit ("+n.env+")")
+		fs.IntVar(n.p, n.name, n.def, n.usage+"; 0: no limit")
+		bindEnv(fs, n.name, n.env)
 	}
-	return nil
 }
 
 // checkConnectionFlags refuses negative values given as flags.

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // observeConfig is how the gateway can be watched: its log's format, who
@@ -26,35 +27,29 @@ const (
 	defaultMetricsAllow = "127.0.0.0/8,::1/128"
 )
 
-// observeFlags defines the log format, metrics and profiling settings:
-// flags defaulting to their OPENWABA_* variables. Values are checked as
-// they are set, the variables' here.
-func observeFlags(fs *flag.FlagSet, c *config, getenv func(string) string) error {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+// observeFlags defines the log format, metrics and profiling settings, each
+// bound to its OPENWABA_* variable (applyEnv). Values are checked as they
+// are set, from the command line or the variable.
+func observeFlags(fs *pflag.FlagSet, c *config) {
 	c.LogFormat = defaultLogFormat
-	if err := (*logFormat)(&c.LogFormat).Set(env("OPENWABA_LOG_FORMAT", defaultLogFormat)); err != nil {
-		return fmt.Errorf("OPENWABA_LOG_FORMAT: %w", err)
-	}
-	fs.Var((*logFormat)(&c.LogFormat), "log-format", "text (key=value) or json (one object a line) (OPENWABA_LOG_FORMAT)")
-	if err := (*prefixList)(&c.MetricsAllow).Set(env("OPENWABA_METRICS_ALLOW", defaultMetricsAllow)); err != nil {
-		return fmt.Errorf("OPENWABA_METRICS_ALLOW: %w", err)
-	}
+	fs.Var((*logFormat)(&c.LogFormat), "log-format", "text (key=value) or json (one object a line)")
+	bindEnv(fs, "log-format", "OPENWABA_LOG_FORMAT")
+	c.MetricsAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")} // defaultMetricsAllow
 	fs.Var((*prefixList)(&c.MetricsAllow), "metrics-allow",
-		"comma-separated networks (CIDR, or single addresses) that may read /metrics on the API's listener; others get 403; none turns /metrics off (OPENWABA_METRICS_ALLOW)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", env("OPENWABA_DEBUG_ADDR", ""),
-		"listen address of pprof (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty; never expose it (OPENWABA_DEBUG_ADDR)")
-	return nil
+		"comma-separated networks (CIDR, or single addresses) that may read /metrics on the API's listener; others get 403; none turns /metrics off")
+	bindEnv(fs, "metrics-allow", "OPENWABA_METRICS_ALLOW")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "",
+		"listen address of pprof (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty; never expose it")
+	bindEnv(fs, "debug-addr", "OPENWABA_DEBUG_ADDR")
 }
 
 // logFormat is a flag.Value that takes text or json only.
 type logFormat string
 
 func (f *logFormat) String() string { return string(*f) }
+
+// Type names the value in help (pflag.Value).
+func (f *logFormat) Type() string { return "format" }
 
 func (f *logFormat) Set(v string) error {
 	switch v = strings.ToLower(strings.TrimSpace(v)); v {
@@ -68,6 +63,9 @@ func (f *logFormat) Set(v string) error {
 // prefixList is a flag.Value of comma-separated networks: CIDR prefixes,
 // or addresses taken as a network of one; "none" is the empty list.
 type prefixList []netip.Prefix
+
+// Type names the value in help (pflag.Value).
+func (l *prefixList) Type() string { return "networks" }
 
 func (l *prefixList) String() string {
 	if l == nil || len(*l) == 0 {

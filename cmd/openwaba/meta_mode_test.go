@@ -33,6 +33,7 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	t.Cleanup(graphSrv.Close)
 	g := startTestGateway(t, func(c *config) {
 		c.MetaAccessToken, c.MetaAppSecret, c.MetaVerifyToken, c.MetaGraphURL = token, secret, "verify", graphSrv.URL
+		c.SenderWatchInterval = 20 * time.Millisecond
 	})
 	if g.sandbox != nil {
 		t.Fatal("the built-in sandbox runs although Meta is configured")
@@ -54,9 +55,6 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	if err != nil || len(accounts) == 0 {
 		t.Fatalf("accounts: %v %v", accounts, err)
 	}
-	if _, err := g.store.Credit(context.Background(), accounts[0].ID, 10_000_000, "test"); err != nil {
-		t.Fatal(err)
-	}
 	if r := g.do("POST", "/api/sandbox/inbound", `{"from":"`+testUser+`","to":"`+number+`","text":"Hi"}`); r.Status != http.StatusNotFound {
 		t.Errorf("sandbox endpoint in Meta mode: %d, want 404", r.Status)
 	}
@@ -64,6 +62,28 @@ func TestMetaModeEndToEnd(t *testing.T) {
 	// The user writes (signed with the app secret), which opens the window.
 	if _, err := sb.Inbound(context.Background(), testUser, number, "Hallo"); err != nil {
 		t.Fatalf("inbound webhook: %v", err)
+	}
+	// In Meta mode the default account starts with nothing: a send is
+	// seven's refusal for too little credit, code 500 in an HTTP 200,
+	// and nothing is stored.
+	if accounts[0].Balance != 0 {
+		t.Errorf("the default account starts with %s in Meta mode, want 0 (docs/meta.md)", accounts[0].Balance)
+	}
+	// The number's templates arrive without a restart.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ts, err := g.store.Templates(context.Background(), accounts[0].ID); err == nil && len(ts) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no templates synced for the new number")
+		}
+	}
+	broke := g.do("POST", "/api/waba/messages", `{"from":"`+number+`","to":"`+testUser+`","type":"template","template":"hello_world","language":"de"}`)
+	if m := broke.JSON(t); broke.Status != http.StatusOK || m["success"] != "500" {
+		t.Fatalf("send without balance: %d %s, want 200 with success 500", broke.Status, broke.Body)
+	}
+	if _, err := g.store.Credit(context.Background(), accounts[0].ID, 10_000_000, "test"); err != nil {
+		t.Fatal(err)
 	}
 	id := firstID(t, g.send(`{"from":"`+number+`","to":"`+testUser+`","text":"Wie können wir helfen?","foreign_id":"ticket-9"}`))
 	m := g.waitStatus(id, "read")

@@ -37,7 +37,7 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 // newMetrics is the gateway's own registry, reading the queues' sizes
 // from its store.
 func (g *gateway) newMetrics() *metrics.Metrics {
-	return metrics.New(metrics.Config{Store: g.store, Logger: g.log.With("component", "metrics"), Version: version})
+	return metrics.New(metrics.Config{Store: g.store, Logger: g.log.With("component", "metrics"), Version: buildVersion().Version})
 }
 
 // metricsHandler serves /metrics to the networks of --metrics-allow; nil

@@ -176,7 +176,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		{"openwaba_webhook_outbox_pending", nil, func(v float64) bool { return v >= 1 }, ">= 1"},
 		{"openwaba_webhook_outbox_oldest_pending_seconds", nil, func(v float64) bool { return v >= 0 }, "present"},
 		{"openwaba_webhook_dead_letters", nil, func(v float64) bool { return v >= 1 }, ">= 1"},
-		{"openwaba_build_info", map[string]string{"version": version}, func(v float64) bool { return v == 1 }, "1"},
+		{"openwaba_build_info", map[string]string{"version": buildVersion().Version}, func(v float64) bool { return v == 1 }, "1"},
 		{"go_goroutines", nil, func(v float64) bool { return v > 0 }, "> 0"},
 		{"process_start_time_seconds", nil, func(v float64) bool { return v > 0 }, "> 0"},
 	}

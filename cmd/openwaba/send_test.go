@@ -127,7 +127,7 @@ func TestSendCommandErrors(t *testing.T) {
 		{name: "validation", args: []string{"send", "--from", testSender, "--to", testUser, "--template", "nope", "--language", "de"}, wantErr: `"nope" is not a registered template`},
 		{name: "no key", args: []string{"status", "1"}, env: map[string]string{"OPENWABA_URL": g.BaseURL}, wantErr: "no API key"},
 		{name: "wrong key", args: []string{"status", "1"}, env: map[string]string{"OPENWABA_URL": g.BaseURL, "OPENWABA_API_KEY": "nope"}, wantErr: "900"},
-		{name: "status without id", args: []string{"status"}, wantErr: "usage: openwaba status ID"},
+		{name: "status without id", args: []string{"status"}, wantErr: "usage: openwaba status MESSAGE-ID"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,11 +29,8 @@ import (
 	"github.com/openwaba/openwaba/internal/webhook"
 )
 
-func serveCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseServeFlags(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
+// serveCommand runs the gateway until ctx ends, then drains and stops it.
+func serveCommand(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	if err != nil {
 		return err
@@ -175,6 +172,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.TemplateSyncInterval > 0 {
 		g.background.Go(func() { syncer.Run(dctx, cfg.TemplateSyncInterval) })
 	}
+	g.background.Go(func() { watchSenders(dctx, g.store, syncer, cfg.SenderWatchInterval, log) })
 	g.background.Go(func() {
 		if err := hooks.Run(dctx); err != nil {
 			log.Error("webhook deliverer stopped", "err", err)
@@ -216,6 +214,7 @@ func (g *gateway) startSandbox(cfg config, token, appSecret, hookURL string, log
 		AccessToken: token, AppSecret: appSecret, WebhookURL: hookURL,
 		Logger: log.With("component", "sandbox"), StatusDelay: cfg.SandboxStatusDelay,
 		WindowSource: g.windowFromStore, InboundSource: g.inboundFromStore, Spec: spec,
+		Numbers: numbersFromStore(g.store),
 	}
 	if cfg.SandboxRateLimits {
 		limits := sandbox.MetaRateLimits()

@@ -164,9 +164,13 @@ func TestTemplatesCommand(t *testing.T) {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, dir, "templates", "show", "product_available", "--language", "en")
-	var shown []map[string]any
-	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || len(shown) != 1 || shown[0]["category"] != "MARKETING" {
+	if err != nil || !strings.HasPrefix(out, "product_available (en): MARKETING, APPROVED") || !strings.Contains(out, "send:    --body 1\n") {
 		t.Fatalf("show: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, dir, "templates", "show", "product_available", "--language", "en", "--json")
+	var shown struct{ Templates []map[string]any }
+	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || len(shown.Templates) != 1 || shown.Templates[0]["category"] != "MARKETING" {
+		t.Fatalf("show --json: %v\n%s", err, out)
 	}
 	if out, err = runCLI(t, dir, "templates", "show", "nope"); err == nil || !strings.Contains(err.Error(), `no template "nope"`) {
 		t.Fatalf("show nope: %v %s", err, out)

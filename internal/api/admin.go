@@ -133,11 +133,7 @@ func (s *Server) adminListAccounts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	out := []accountView{}
-	for _, a := range as {
-		out = append(out, viewAccount(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, AccountsAnswer(as))
 }
 
 func (s *Server) adminCreateAccount(w http.ResponseWriter, r *http.Request) {
@@ -194,22 +190,7 @@ func (s *Server) adminLedger(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	type entryView struct {
-		ID        int64       `json:"id"`
-		Time      string      `json:"time"`
-		Amount    json.Number `json:"amount"`
-		Reason    string      `json:"reason"`
-		MessageID *string     `json:"message_id"`
-	}
-	out := []entryView{}
-	for _, e := range entries {
-		v := entryView{ID: e.ID, Time: timeString(e.CreatedAt), Amount: money(e.Amount), Reason: e.Reason}
-		if e.MessageID != 0 {
-			v.MessageID = nullable(strconv.FormatInt(e.MessageID, 10))
-		}
-		out = append(out, v)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"balance": money(a.Balance), "currency": a.Currency, "entries": out})
+	writeJSON(w, http.StatusOK, LedgerAnswer(a, entries))
 }
 
 func (s *Server) adminTopUp(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +220,7 @@ func (s *Server) adminTopUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, balanceView{Amount: money(balance), Currency: a.Currency})
+	writeJSON(w, http.StatusOK, BalanceAnswer(balance, a.Currency))
 }
 
 // adminSigning turns request signing on (a new secret, shown once in the
@@ -283,11 +264,7 @@ func (s *Server) adminListKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	out := []keyView{}
-	for _, k := range keys {
-		out = append(out, viewKey(k))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, KeysAnswer(keys))
 }
 
 func (s *Server) adminCreateKey(w http.ResponseWriter, r *http.Request) {
@@ -332,9 +309,7 @@ func (s *Server) adminCreateKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	v := viewKey(k)
-	v.Key = secret
-	writeJSON(w, http.StatusCreated, v)
+	writeJSON(w, http.StatusCreated, KeyAnswer(k, secret))
 }
 
 func (s *Server) adminRevokeKey(w http.ResponseWriter, r *http.Request) {
@@ -353,15 +328,7 @@ func (s *Server) adminRevokeKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewKey(k))
-}
-
-type senderView struct {
-	Number        string `json:"number"`
-	AccountID     int64  `json:"account_id"`
-	PhoneNumberID string `json:"phone_number_id"`
-	WABAID        string `json:"waba_id"`
-	MPS           int    `json:"mps"`
+	writeJSON(w, http.StatusOK, KeyAnswer(k, ""))
 }
 
 func (s *Server) adminListSenders(w http.ResponseWriter, r *http.Request) {
@@ -375,11 +342,7 @@ func (s *Server) adminListSenders(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	out := []senderView{}
-	for _, sd := range senders {
-		out = append(out, senderView{sd.Number, sd.AccountID, sd.PhoneNumberID, sd.WABAID, sd.MPS})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, SendersAnswer(senders))
 }
 
 // adminPutSender adds a number to the account, or updates its Meta ids. A
@@ -423,7 +386,7 @@ func (s *Server) adminPutSender(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, senderView{sd.Number, sd.AccountID, sd.PhoneNumberID, sd.WABAID, sd.MPS})
+	writeJSON(w, http.StatusOK, SenderAnswer(sd))
 }
 
 func (s *Server) adminRemoveSender(w http.ResponseWriter, r *http.Request) {
@@ -448,14 +411,6 @@ func (s *Server) adminRemoveSender(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 }
 
-type priceView struct {
-	Currency  string      `json:"currency"`
-	Prefix    string      `json:"prefix"`
-	Category  string      `json:"category"`
-	Amount    json.Number `json:"amount"`
-	UpdatedAt string      `json:"updated_at"`
-}
-
 func (s *Server) adminListPrices(w http.ResponseWriter, r *http.Request) {
 	cur := r.URL.Query().Get("currency")
 	if cur != "" {
@@ -470,11 +425,7 @@ func (s *Server) adminListPrices(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	out := []priceView{}
-	for _, p := range prices {
-		out = append(out, priceView{p.Currency, p.Prefix, string(p.Category), money(p.Amount), timeString(p.UpdatedAt)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, PricesAnswer(prices))
 }
 
 // priceRow reads the currency, prefix and category of a price row.
@@ -519,7 +470,7 @@ func (s *Server) adminSetPrice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, priceView{p.Currency, p.Prefix, string(p.Category), money(p.Amount), timeString(p.UpdatedAt)})
+	writeJSON(w, http.StatusOK, PriceAnswer(p))
 }
 
 func (s *Server) adminDeletePrice(w http.ResponseWriter, r *http.Request) {

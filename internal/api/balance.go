@@ -1,15 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 )
-
-// balanceView is seven's answer to GET /api/balance.
-type balanceView struct {
-	Amount   json.Number `json:"amount"`
-	Currency string      `json:"currency"`
-}
 
 // balance answers GET /api/balance with the account's balance; any key of
 // the account may ask.
@@ -20,5 +13,5 @@ func (s *Server) balance(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, balanceView{Amount: json.Number(acct.Balance.String()), Currency: acct.Currency})
+	writeJSON(w, http.StatusOK, BalanceAnswer(acct.Balance, acct.Currency))
 }

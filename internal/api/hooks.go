@@ -132,17 +132,6 @@ func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, err
 	return h, nil
 }
 
-type hookView struct {
-	ID            string `json:"id"`
-	TargetURL     string `json:"target_url"`
-	Headers       string `json:"headers"`
-	EventType     string `json:"event_type"`
-	EventFilter   string `json:"event_filter"`
-	RequestMethod string `json:"request_method"`
-	Enabled       bool   `json:"enabled"`
-	Created       string `json:"created"`
-}
-
 // listHooks answers GET /api/hooks.
 func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
 	hooks, err := s.cfg.Store.Hooks(r.Context(), principalFrom(r.Context()).AccountID)
@@ -150,17 +139,7 @@ func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
 		s.writeHookError(w, err)
 		return
 	}
-	views := make([]hookView, 0, len(hooks))
-	for _, h := range hooks {
-		views = append(views, hookView{
-			ID: strconv.FormatInt(h.ID, 10), TargetURL: h.TargetURL, Headers: h.Headers, EventType: string(h.EventType),
-			EventFilter: h.EventFilter, RequestMethod: h.RequestMethod, Enabled: true, Created: h.CreatedAt.UTC().Format(webhook.TimeLayout),
-		})
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Success bool       `json:"success"`
-		Hooks   []hookView `json:"hooks"`
-	}{true, views})
+	writeJSON(w, http.StatusOK, HooksAnswer(hooks))
 }
 
 // deleteHook answers DELETE /api/hooks?id=N (the id may be in the body).
@@ -225,10 +204,7 @@ func (s *Server) deadDeliveries(w http.ResponseWriter, r *http.Request) {
 		s.writeHookError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Success    bool           `json:"success"`
-		Deliveries []DeliveryView `json:"deliveries"`
-	}{true, DeliveryViews(ds)})
+	writeJSON(w, http.StatusOK, DeadAnswer(ds))
 }
 
 // replayDelivery answers POST /api/hooks/dead/{id}/replay.

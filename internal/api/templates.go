@@ -83,9 +83,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 			kept = append(kept, t)
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Templates []TemplateView `json:"templates"`
-	}{TemplateViews(kept)})
+	writeJSON(w, http.StatusOK, TemplatesAnswer(kept))
 }
 
 // match reports whether a filter (empty: any) matches v exactly.

@@ -240,8 +240,16 @@ var delayFormats = []struct {
 	{time.RFC3339, true},
 }
 
-// parseDelay reads a Unix timestamp, or a date (see delayFormats) that
-// without an explicit offset is read in loc.
+// ParseDelay reads a send's delay as the API does: a Unix timestamp, or
+// a date (see delayFormats) that without an explicit offset is read in loc,
+// the account's time zone (UTC when nil). The CLI checks --delay with it
+// and passes the text on unchanged, so that the gateway, which knows the
+// account's zone, reads it: the same text means the same time either way.
+func ParseDelay(s string, loc *time.Location) (time.Time, error) {
+	return parseDelay(s, loc)
+}
+
+// parseDelay is ParseDelay; its errors are the delay field's.
 func parseDelay(s string, loc *time.Location) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n < 0 {
@@ -249,8 +257,11 @@ func parseDelay(s string, loc *time.Location) (time.Time, error) {
 		}
 		return time.Unix(n, 0), nil
 	}
+	zone := "the account's time zone"
 	if loc == nil {
 		loc = time.UTC
+	} else {
+		zone += ", " + loc.String()
 	}
 	for _, f := range delayFormats {
 		var t time.Time
@@ -264,7 +275,7 @@ func parseDelay(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, badField("delay", "must be YYYY-MM-DD hh:mm:ss (in the account's time zone, %s), the same with an offset such as +01:00, or a Unix timestamp; got %q", loc, s)
+	return time.Time{}, badField("delay", "must be YYYY-MM-DD hh:mm:ss (in %s), the same with an offset such as +01:00, or a Unix timestamp; got %q", zone, s)
 }
 
 // delayIsDate reports whether the delay field is a date rather than a

@@ -34,7 +34,7 @@ func (s *Sandbox) Inbound(ctx context.Context, from, toDisplayNumber, text strin
 // BSUID has a username and no number: their webhook has no wa_id and no
 // from, only user_id, from_user_id and the username (um.Username).
 func (s *Sandbox) InboundMessage(ctx context.Context, from, toDisplayNumber string, um UserMessage) (string, error) {
-	num, ok := s.numberByDisplay(toDisplayNumber)
+	num, ok := s.numberByDisplay(ctx, toDisplayNumber)
 	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrUnknownNumber, toDisplayNumber)
 	}

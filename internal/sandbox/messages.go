@@ -85,7 +85,7 @@ func (s *Sandbox) processMessage(w http.ResponseWriter, r *http.Request, phoneID
 	if code, ok := s.nextInjected(); ok {
 		return outcome{}, &apiError{Code: code, Details: "Error injected by the sandbox."}
 	}
-	num, ok := s.numberByID(phoneID)
+	num, ok := s.numberByID(r.Context(), phoneID)
 	if !ok {
 		return outcome{}, unknownNode("post", phoneID)
 	}

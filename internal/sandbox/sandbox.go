@@ -66,6 +66,19 @@ type Config struct {
 	// KeepSent is how many requests Sent remembers (10,000 when zero);
 	// the oldest go first.
 	KeepSent int
+	// Numbers, when set, is asked for the business numbers when a request
+	// names a number, phone number id or WABA the sandbox does not know
+	// (AddNumber): the gateway answers with its senders, so that a number
+	// registered while it runs (openwaba senders add) works at once, as it
+	// would at Meta. What it returns is added as AddNumber adds.
+	Numbers func(ctx context.Context) ([]Number, error)
+}
+
+// Number is a business phone number of a WhatsApp Business Account.
+type Number struct {
+	PhoneNumberID string
+	WABAID        string
+	Display       string // may be formatted; kept as digits
 }
 
 // Sandbox is a fake Graph API. It is an http.Handler to mount at the root.
@@ -241,34 +254,46 @@ func (s *Sandbox) spawn(f func()) bool {
 	return true
 }
 
-func (s *Sandbox) numberByID(id string) (number, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, ok := s.numbers[id]
-	return n, ok
+// lookup finds a number with find among those added, and, when none is
+// and Config.Numbers is set, among those it returns (which are added).
+func (s *Sandbox) lookup(ctx context.Context, find func(number) bool) (number, bool) {
+	if n, ok := s.find(find); ok || s.cfg.Numbers == nil {
+		return n, ok
+	}
+	nums, err := s.cfg.Numbers(ctx)
+	if err != nil {
+		s.log.Warn("listing the business numbers", "err", err)
+		return number{}, false
+	}
+	for _, n := range nums {
+		s.AddNumber(n.PhoneNumberID, n.WABAID, n.Display)
+	}
+	return s.find(find)
 }
 
-func (s *Sandbox) numberByDisplay(display string) (number, bool) {
-	d := digits(display)
+func (s *Sandbox) find(match func(number) bool) (number, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, n := range s.numbers {
-		if n.Display == d {
+		if match(n) {
 			return n, true
 		}
 	}
 	return number{}, false
 }
 
-func (s *Sandbox) knownWABA(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, n := range s.numbers {
-		if n.WABAID == id {
-			return true
-		}
-	}
-	return false
+func (s *Sandbox) numberByID(ctx context.Context, id string) (number, bool) {
+	return s.lookup(ctx, func(n number) bool { return n.PhoneNumberID == id })
+}
+
+func (s *Sandbox) numberByDisplay(ctx context.Context, display string) (number, bool) {
+	d := digits(display)
+	return s.lookup(ctx, func(n number) bool { return n.Display == d })
+}
+
+func (s *Sandbox) knownWABA(ctx context.Context, id string) bool {
+	_, ok := s.lookup(ctx, func(n number) bool { return n.WABAID == id })
+	return ok
 }
 
 var versionRE = regexp.MustCompile(`^v[0-9]{1,2}\.[0-9]$`)

@@ -124,7 +124,7 @@ func (s *Sandbox) handleTemplates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	waba := r.PathValue("node")
-	if !s.knownWABA(waba) {
+	if !s.knownWABA(r.Context(), waba) {
 		unknownNode("get", waba).write(w)
 		return
 	}
