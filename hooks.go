@@ -23,13 +23,17 @@ func (h HookEvent) Covers(e HookEvent) bool { return h == e || h == HookAll }
 
 // HookEvents are the webhook events an outbound message reaching status s
 // produces: every WhatsApp status is a wa_status event; the ones seven
-// reports as a status report (DLR) are dlr events too. Every store
-// enqueues exactly these.
+// reports as a status report (DLR) are dlr events too: sent
+// (TRANSMITTED), held_for_quality_assessment (BUFFERED: the network keeps
+// it for later), delivered, paused and failed (NOTDELIVERED or REJECTED),
+// expired. read and played say more about a delivered message and deleted
+// about one never sent; seven's status reports have no value for them.
+// Every store enqueues exactly these.
 func (s Status) HookEvents() []HookEvent {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusExpired:
+	case StatusSent, StatusHeld, StatusPaused, StatusDelivered, StatusFailed, StatusExpired:
 		return []HookEvent{HookDLR, HookWAStatus}
-	case StatusRead, StatusDeleted:
+	case StatusRead, StatusPlayed, StatusDeleted:
 		return []HookEvent{HookWAStatus}
 	}
 	return nil

@@ -2,6 +2,7 @@ package openwaba
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,20 +17,29 @@ import (
 func (to Status) Follows(from Status) bool { return to.Rank() > from.Rank() }
 
 // ReachedWhatsApp reports whether a message with s in its journal was
-// accepted by WhatsApp for delivery: it was sent, delivered or read. Such
-// a message is never refunded, whatever is reported after.
-func (s Status) ReachedWhatsApp() bool {
-	switch s {
-	case StatusSent, StatusDelivered, StatusRead:
-		return true
-	}
-	return false
-}
+// accepted by WhatsApp for delivery: it was sent, delivered, read or
+// played. Such a message is never refunded, whatever is reported after.
+// held_for_quality_assessment is not: WhatsApp holds the message and may
+// still pause it, unsent and free.
+func (s Status) ReachedWhatsApp() bool { return slices.Contains(ReachedWhatsAppStatuses(), s) }
 
 // ReachedWhatsAppStatuses are the statuses for which ReachedWhatsApp
 // holds, for stores that look for them in a journal.
-func ReachedWhatsAppStatuses() []Status {
-	return []Status{StatusSent, StatusDelivered, StatusRead}
+func ReachedWhatsAppStatuses() []Status { return ReportedAs(StatusSent) }
+
+// ReportedAs lists the statuses whose presence in a message's journal
+// shows that the message reached s, for s one of sent, delivered, read
+// and played: a message that was read was delivered and sent, even when
+// WhatsApp skipped those reports (it may, and their order is not
+// guaranteed). failed ranks between sent and delivered but proves nothing
+// of them. Analytics count by it.
+func ReportedAs(s Status) []Status {
+	chain := []Status{StatusSent, StatusDelivered, StatusRead, StatusPlayed}
+	i := slices.Index(chain, s)
+	if i < 0 {
+		return []Status{s}
+	}
+	return slices.Clone(chain[i:])
 }
 
 // Ends reports whether s ends a message before it reached WhatsApp: it
@@ -49,8 +59,13 @@ func (s Status) CanFail() bool { return s == StatusFailed || s == StatusExpired 
 
 // RefundOnReport reports whether a status report s makes the store refund
 // the message, given whether its journal shows it reached WhatsApp: a
-// failure that came before WhatsApp took the message costs nothing.
-func RefundOnReport(s Status, reached bool) bool { return s == StatusFailed && !reached }
+// failure that came before WhatsApp took the message costs nothing, and
+// neither does a paused one (Meta does not charge a message it held and
+// then paused). A message refunded so and reported sent later stays
+// refunded: a store never debits after accept.
+func RefundOnReport(s Status, reached bool) bool {
+	return (s == StatusFailed || s == StatusPaused) && !reached
+}
 
 // Cancellable reports whether a customer may still cancel a message: it is
 // in the dispatch queue and no dispatcher holds it (its lease, if it ever

@@ -11,8 +11,9 @@ import (
 // adapter (internal/meta) implements it over HTTP, against graph.facebook.com
 // or the built-in sandbox.
 type Upstream interface {
-	// Send hands a message to WhatsApp and returns its WhatsApp id.
-	Send(ctx context.Context, from Sender, m Message) (wamid string, err error)
+	// Send hands a message to WhatsApp and returns its WhatsApp id, and
+	// the status WhatsApp gave it at once if it is held or paused.
+	Send(ctx context.Context, from Sender, m Message) (Submission, error)
 	// MarkRead marks an inbound message as read, optionally showing the
 	// typing indicator.
 	MarkRead(ctx context.Context, from Sender, wamid string, typing bool) error

@@ -63,7 +63,7 @@ type MessageStatus struct {
 	Label      string        `json:"label"`
 	ForeignID  string        `json:"foreign_id"`
 	Price      float64       `json:"price"`
-	Status     string        `json:"status"` // queued, scheduled, sent, delivered, read, failed, expired, deleted
+	Status     string        `json:"status"` // one of the Status constants
 	StatusTime time.Time     `json:"status_time"`
 	WAMID      string        `json:"wamid"`
 	Created    time.Time     `json:"created"`
@@ -73,6 +73,28 @@ type MessageStatus struct {
 	ErrorText  string        `json:"error_text"`
 	Statuses   []StatusEntry `json:"statuses"`
 }
+
+// A message's statuses (MessageStatus.Status, StatusEntry.Status and the
+// wa_status of webhooks), in the order a message moves through them;
+// failed ranks between sent and delivered. openwaba only: seven.io reports
+// DLR values.
+const (
+	StatusScheduled = "scheduled"
+	StatusQueued    = "queued"
+	// StatusHeld: WhatsApp holds a marketing template while it assesses
+	// the template's quality (template pacing); sent or paused after.
+	StatusHeld = "held_for_quality_assessment"
+	// StatusPaused: WhatsApp dropped a held message; not delivered,
+	// refunded.
+	StatusPaused    = "paused"
+	StatusSent      = "sent"
+	StatusDelivered = "delivered"
+	StatusRead      = "read"
+	StatusPlayed    = "played" // a voice (audio) message was listened to
+	StatusFailed    = "failed"
+	StatusExpired   = "expired" // not sent within its ttl; refunded
+	StatusDeleted   = "deleted" // cancelled; refunded
+)
 
 // StatusEntry is one step of a message's journal.
 type StatusEntry struct {

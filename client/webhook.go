@@ -83,9 +83,9 @@ const (
 // StatusEvent is the data of a wa_status or dlr event.
 type StatusEvent struct {
 	MsgID string `json:"msg_id"` // the id Send returned
-	// Status is the WhatsApp status (sent, delivered, read, failed,
-	// expired) for wa_status, seven's report value (TRANSMITTED,
-	// DELIVERED, NOTDELIVERED, REJECTED, EXPIRED, ...) for dlr.
+	// Status is the WhatsApp status (one of the Status constants) for
+	// wa_status, seven's report value (BUFFERED, TRANSMITTED, DELIVERED,
+	// NOTDELIVERED, REJECTED, EXPIRED) for dlr.
 	Status     string  `json:"status"`
 	WAStatus   string  `json:"wa_status"`   // the WhatsApp status, in both
 	StatusTime string  `json:"status_time"` // "YYYY-MM-DD hh:mm:ss", UTC

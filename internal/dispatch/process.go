@@ -67,9 +67,9 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 	if now = d.now(); !now.Before(m.ExpiresAt) {
 		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
-	wamid, err := d.cfg.Upstream.Send(ctx, sender, m)
+	sub, err := d.cfg.Upstream.Send(ctx, sender, m)
 	if err == nil {
-		return d.submitted(m, wamid), nil
+		return d.submitted(m, sub), nil
 	}
 	return d.handleSendError(m, err), nil
 }

@@ -221,9 +221,11 @@ func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
 	return c, nil
 }
 
-// domain maps a status report. played (a voice note was listened to) is
-// read for our purposes; statuses we do not know are skipped rather than
-// failing the whole batch, which Meta would then redeliver for days.
+// domain maps a status report. Each of WhatsApp's statuses is one of
+// ours: sent, delivered, read, played (a voice message was listened to),
+// failed, and held_for_quality_assessment and paused (template pacing).
+// Statuses we do not know are skipped rather than failing the whole batch,
+// which Meta would then redeliver for days.
 func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 	var st openwaba.Status
 	switch s.Status {
@@ -231,10 +233,16 @@ func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 		st = openwaba.StatusSent
 	case "delivered":
 		st = openwaba.StatusDelivered
-	case "read", "played":
+	case "read":
 		st = openwaba.StatusRead
+	case "played":
+		st = openwaba.StatusPlayed
 	case "failed":
 		st = openwaba.StatusFailed
+	case "held_for_quality_assessment":
+		st = openwaba.StatusHeld
+	case "paused":
+		st = openwaba.StatusPaused
 	default:
 		return openwaba.StatusUpdate{}, false
 	}

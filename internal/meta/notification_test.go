@@ -117,7 +117,10 @@ func TestParseStatuses(t *testing.T) {
 		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, CallbackData: "order-4711"}}},
 		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user}}},
 		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user}}},
-		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user}}},
+		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusPlayed, At: time.Unix(1698266948, 0).UTC(), Recipient: user}}},
+		{"status_held.json", []openwaba.StatusUpdate{{WAMID: "wamid.PROMO", Status: openwaba.StatusHeld, At: time.Unix(1698266952, 0).UTC(), Recipient: user, CallbackData: "promo-1"}}},
+		{"status_paused.json", []openwaba.StatusUpdate{{WAMID: "wamid.PROMO", Status: openwaba.StatusPaused, At: time.Unix(1698266953, 0).UTC(), Recipient: user,
+			ErrorCode: 132015, ErrorText: "Template is Paused: The template was paused because of low quality."}}},
 		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, CallbackData: "x-9",
 			ErrorCode: 131047, ErrorText: "Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}},
 		// An unknown status is skipped; a numeric timestamp is read.

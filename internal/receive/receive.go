@@ -45,6 +45,9 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 			u.At = s.now() // Meta's timestamp was unreadable
 		}
 		u = mapReengagement(u)
+		if u.Status == openwaba.StatusPaused && u.ErrorCode == 0 && u.ErrorText == "" {
+			u.ErrorText = openwaba.TextPaused // Meta says no more than "paused"
+		}
 		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
 			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
 		}

@@ -111,9 +111,6 @@ func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
 	waID := digits(m.To)
 	msg := respMessage{ID: wamid}
 	isTemplate := m.Type == "template"
-	if isTemplate {
-		msg.MessageStatus = "accepted"
-	}
 	job := statusJob{
 		num:          num,
 		wamid:        wamid,
@@ -121,6 +118,13 @@ func (s *Sandbox) accept(num number, m *inMessage, category string) outcome {
 		callbackData: m.BizOpaqueCallbackData,
 		category:     category,
 		inWindow:     s.inWindow(num.PhoneNumberID, waID, s.now()),
+		steps:        steps(m.Type, category, waID),
+	}
+	if isTemplate {
+		msg.MessageStatus = "accepted"
+		if job.steps[0] == "held_for_quality_assessment" {
+			msg.MessageStatus = job.steps[0]
+		}
 	}
 	if !isTemplate && !job.inWindow {
 		job.failCode = 131047

@@ -64,15 +64,22 @@ type ClickReport struct {
 
 // DLRStatus maps a WhatsApp status to seven's status report value. A
 // failed message that WhatsApp never took (refused when sent: no wamid) is
-// REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED.
+// REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED,
+// and so is one WhatsApp paused (template pacing: it took the message,
+// then dropped it). A message held for quality assessment is BUFFERED:
+// the network keeps it to deliver later, as an SMC buffers an SMS.
 func DLRStatus(st openwaba.Status, hadWAMID bool) string {
 	switch st {
 	case openwaba.StatusSent:
 		return "TRANSMITTED"
-	case openwaba.StatusDelivered, openwaba.StatusRead:
+	case openwaba.StatusHeld:
+		return "BUFFERED"
+	case openwaba.StatusDelivered, openwaba.StatusRead, openwaba.StatusPlayed:
 		return "DELIVERED"
 	case openwaba.StatusExpired:
 		return "EXPIRED"
+	case openwaba.StatusPaused:
+		return "NOTDELIVERED"
 	case openwaba.StatusFailed:
 		if hadWAMID {
 			return "NOTDELIVERED"
@@ -102,7 +109,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		if del.Event == openwaba.HookDLR {
 			r.Status = DLRStatus(del.Status, m.WAMID != "")
 		}
-		if del.Status == openwaba.StatusFailed || del.Status == openwaba.StatusExpired {
+		if del.Status == openwaba.StatusFailed || del.Status == openwaba.StatusExpired || del.Status == openwaba.StatusPaused {
 			r.ErrorCode, r.ErrorText = nonZero(del.ErrorCode), nullable(del.ErrorText)
 		}
 		data = r

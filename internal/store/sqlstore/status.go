@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -107,8 +108,9 @@ const wamidLock = 0x0a3a1d
 // ApplyStatus records a status report for the message with u.WAMID. A
 // report for a wamid the store does not know yet is kept aside and applied
 // when MarkSubmitted stores that wamid: (false, nil). The journal gets every
-// status once; the message moves only forward; a failed report for a
-// message that never reached WhatsApp is refunded (openwaba.RefundOnReport).
+// status once; the message moves only forward; a failed or paused report
+// for a message that never reached WhatsApp is refunded
+// (openwaba.RefundOnReport).
 func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool, error) {
 	if !u.Status.Valid() {
 		return false, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
@@ -149,12 +151,12 @@ func applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate,
 		return false, err
 	}
 	code, text := 0, ""
-	if u.Status == openwaba.StatusFailed {
+	if u.Status == openwaba.StatusFailed || u.Status == openwaba.StatusPaused {
 		code, text = u.ErrorCode, u.ErrorText
 	}
 	changed, err := setStatus(ctx, tx, id, u.Status, u.At, code, text)
-	if err != nil || u.Status != openwaba.StatusFailed {
-		return changed, err
+	if err != nil || !openwaba.RefundOnReport(u.Status, false) {
+		return changed, err // no report of this status is ever refunded
 	}
 	reached, err := reachedWhatsApp(ctx, tx, id)
 	if err != nil || !openwaba.RefundOnReport(u.Status, reached) {
@@ -195,7 +197,12 @@ func keepEarly(ctx context.Context, tx *db, u openwaba.StatusUpdate, now time.Ti
 }
 
 // applyEarly applies the reports that arrived for wamid before message id
-// had it, and removes them. The caller holds the wamid's lock.
+// had it, and removes them. They are applied in the order of their
+// ranks, the order in which a message lives them (held, sent, delivered,
+// read), so that the journal and the webhooks tell it so: their times do
+// not order them, Meta's being whole seconds and the dispatcher's (for a
+// status of the send answer) milliseconds. The caller holds the wamid's
+// lock.
 func applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
 	early, err := all(ctx, tx, func(sc scanner) (openwaba.StatusUpdate, error) {
 		u := openwaba.StatusUpdate{WAMID: wamid}
@@ -207,6 +214,7 @@ func applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Ti
 	if err != nil {
 		return err
 	}
+	slices.SortStableFunc(early, func(a, b openwaba.StatusUpdate) int { return a.Status.Rank() - b.Status.Rank() })
 	for _, u := range early {
 		if _, err := applyStatus(ctx, tx, id, u, now); err != nil {
 			return err
