@@ -16,7 +16,18 @@ const (
 	HookWAMO     HookEvent = "wa_mo"     // inbound WhatsApp messages
 	HookWAStatus HookEvent = "wa_status" // every WhatsApp status
 	HookTracking HookEvent = "tracking"  // link clicks
+	// HookNumberQuality: Meta reported a change of a sender number's
+	// health (quality rating, messaging limit, restrictions, ban).
+	HookNumberQuality HookEvent = "number_quality"
+	// HookTemplateStatus: Meta changed a template's status, category or
+	// quality.
+	HookTemplateStatus HookEvent = "template_status"
 )
+
+// HookEventTypes are the events a hook may subscribe to, HookAll first.
+func HookEventTypes() []HookEvent {
+	return []HookEvent{HookAll, HookDLR, HookWAMO, HookWAStatus, HookTracking, HookNumberQuality, HookTemplateStatus}
+}
 
 // Covers reports whether a hook subscribed to h receives events of type e.
 func (h HookEvent) Covers(e HookEvent) bool { return h == e || h == HookAll }
@@ -77,7 +88,7 @@ const (
 type Delivery struct {
 	ID        int64
 	Hook      Hook
-	Event     HookEvent // dlr, wa_status, wa_mo or tracking
+	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality or template_status
 	MessageID int64     // the outbound message of dlr and wa_status events
 	InboundID int64     // the inbound message of wa_mo events
 	ClickID   int64     // the click of tracking events
@@ -86,7 +97,8 @@ type Delivery struct {
 	ErrorCode int
 	ErrorText string
 	// Data is the payload's data object for events whose facts are not in
-	// a table (tracking), as JSON.
+	// a table (tracking), as JSON; for number_quality a HealthChange and
+	// for template_status a TemplateChange, as JSON.
 	Data      []byte
 	CreatedAt time.Time
 	Attempts  int

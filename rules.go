@@ -135,6 +135,13 @@ func (h Hook) Wants(e HookEvent, sender string) bool {
 	return h.EventType.Covers(e) && (h.EventFilter == "" || h.EventFilter == sender)
 }
 
+// WantsAny is Wants for an event about several sender numbers (a template
+// of their WhatsApp Business Account): a filtered hook wants it when its
+// filter names one of them.
+func (h Hook) WantsAny(e HookEvent, senders []string) bool {
+	return h.EventType.Covers(e) && (h.EventFilter == "" || slices.Contains(senders, h.EventFilter))
+}
+
 // NotInWindow is how the gateway reports that WhatsApp's 24-hour window
 // was closed, whether the gateway found it closed (metaCode 0) or Meta
 // answered 131047 at send time or in a failed status: seven's 7002001 with

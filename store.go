@@ -62,6 +62,14 @@ type SenderStore interface {
 	// Senders lists the senders of an account, or of all accounts for 0.
 	Senders(ctx context.Context, accountID int64) ([]Sender, error)
 	RemoveSender(ctx context.Context, number string) error
+	// ApplyHealth applies Meta's report r to the senders it concerns (the
+	// number r names, or every sender of r's WABA) by SenderHealth.Apply,
+	// and for each sender whose health changed (SenderHealth.Same) puts a
+	// number_quality event (a HealthChange) in the outbox of its
+	// account's hooks, in one transaction. It returns the senders whose
+	// health changed, as they are now; none when r concerns no sender of
+	// ours.
+	ApplyHealth(ctx context.Context, r HealthReport) ([]Sender, error)
 }
 
 // TemplateStore keeps the templates synced from Meta.
@@ -70,6 +78,13 @@ type TemplateStore interface {
 	ReplaceTemplates(ctx context.Context, accountID int64, ts []Template) error
 	Template(ctx context.Context, accountID int64, name, language string) (Template, error)
 	Templates(ctx context.Context, accountID int64) ([]Template, error)
+	// ApplyTemplateReport applies Meta's report r to the template it names
+	// (by Meta's id, or name and language) in every account with a sender
+	// of r's WABA, by Template.Apply, and puts a template_status event (a
+	// TemplateChange) in the outbox of those accounts' hooks, in one
+	// transaction; an account without the template gets the event, and
+	// the template at the next sync. It returns the templates it changed.
+	ApplyTemplateReport(ctx context.Context, r TemplateReport) ([]Template, error)
 }
 
 // AcceptResult is what Accept committed.

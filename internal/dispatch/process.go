@@ -48,7 +48,18 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 	} else if err != nil {
 		return outcome{}, err
 	}
-	if m.Content.Type != openwaba.TypeTemplate {
+	template := m.Content.Type == openwaba.TypeTemplate
+	switch g := sender.Health.Gate(m.Category, template, now, d.cfg.HealthRecheck); {
+	case g.Fail:
+		d.log.Warn("the number's health stops the message", "id", m.ID, "sender", m.Sender, "reason", g.Text)
+		return d.fail(m, openwaba.StatusFailed, g.Code, g.Text, now), nil
+	case !g.Hold.IsZero() && !g.Hold.Before(m.ExpiresAt):
+		return d.fail(m, openwaba.StatusExpired, 0, textExpired+": "+g.Text, now), nil
+	case !g.Hold.IsZero():
+		d.log.Info("the number's health holds the message back", "id", m.ID, "sender", m.Sender, "until", g.Hold, "reason", g.Text)
+		return d.retry(m, g.Hold, g.Code, g.Text), nil
+	}
+	if !template {
 		until, err := d.cfg.Store.WindowOpenUntil(ctx, m.Sender, m.Recipient)
 		if err != nil {
 			return outcome{}, err

@@ -19,10 +19,20 @@ var ErrNotWhatsApp = errors.New("not a whatsapp_business_account notification")
 // possibly for several numbers.
 type Notification struct {
 	Changes []Change
+	// Health holds the phone_number_quality_update and account_update
+	// changes that concern the health of numbers.
+	Health []openwaba.HealthReport
+	// Templates holds the message_template_status_update,
+	// template_category_update and message_template_quality_update
+	// changes.
+	Templates []openwaba.TemplateReport
 }
 
 // Empty reports whether the notification carries nothing to act on.
 func (n Notification) Empty() bool {
+	if len(n.Health)+len(n.Templates) > 0 {
+		return false
+	}
 	for _, c := range n.Changes {
 		if len(c.Statuses)+len(c.Messages)+len(c.Errors) > 0 {
 			return false
@@ -57,7 +67,8 @@ type (
 	wireNotification struct {
 		Object string `json:"object"`
 		Entry  []struct {
-			ID      string `json:"id"`
+			ID      string      `json:"id"`
+			Time    unixSeconds `json:"time"`
 			Changes []struct {
 				Field string          `json:"field"`
 				Value json.RawMessage `json:"value"`
@@ -160,8 +171,11 @@ func (u *unixSeconds) UnmarshalJSON(b []byte) error {
 
 // ParseWebhook parses a webhook body of a WhatsApp Business Account. It
 // keeps the changes of field "messages" (statuses, inbound messages and
-// errors) and skips other fields (template status updates, account
-// updates) that the app may be subscribed to as well.
+// errors), the health of numbers (phone_number_quality_update,
+// account_update) and the changes of templates
+// (message_template_status_update, template_category_update,
+// message_template_quality_update); other fields the app may be
+// subscribed to are skipped.
 func ParseWebhook(body []byte) (Notification, error) {
 	var w wireNotification
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -173,14 +187,29 @@ func ParseWebhook(body []byte) (Notification, error) {
 	var n Notification
 	for _, e := range w.Entry {
 		for _, ch := range e.Changes {
-			if ch.Field != "messages" {
-				continue
+			var err error
+			switch ch.Field {
+			case "messages":
+				var c Change
+				if c, err = parseChange(e.ID, ch.Value); err == nil {
+					n.Changes = append(n.Changes, c)
+				}
+			case openwaba.FieldPhoneNumberQuality, openwaba.FieldAccountUpdate:
+				var r openwaba.HealthReport
+				var ok bool
+				if r, ok, err = parseHealth(ch.Field, e.ID, e.Time.Time, ch.Value); ok {
+					n.Health = append(n.Health, r)
+				}
+			case openwaba.FieldTemplateStatus, openwaba.FieldTemplateCategory, openwaba.FieldTemplateQuality:
+				var r openwaba.TemplateReport
+				var ok bool
+				if r, ok, err = parseTemplate(ch.Field, e.ID, e.Time.Time, ch.Value); ok {
+					n.Templates = append(n.Templates, r)
+				}
 			}
-			c, err := parseChange(e.ID, ch.Value)
 			if err != nil {
-				return Notification{}, fmt.Errorf("meta: parse webhook: entry %s: %w", e.ID, err)
+				return Notification{}, fmt.Errorf("meta: parse webhook: entry %s, field %s: %w", e.ID, ch.Field, err)
 			}
-			n.Changes = append(n.Changes, c)
 		}
 	}
 	return n, nil

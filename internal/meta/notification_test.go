@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -159,7 +160,7 @@ func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(n.Changes) != 2 {
-			t.Fatalf("%d changes, want 2 (the template update is skipped)", len(n.Changes))
+			t.Fatalf("%d changes, want 2 (the template update is not a change of messages)", len(n.Changes))
 		}
 		a, b := n.Changes[0], n.Changes[1]
 		if len(a.Messages) != 2 || a.Messages[0].ProfileName != "Ben" || a.Messages[1].ProfileName != "Anna" {
@@ -181,11 +182,13 @@ func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
 			t.Errorf("errors = %+v", c.Errors)
 		}
 	})
-	t.Run("template status only", func(t *testing.T) {
+	t.Run("other fields only", func(t *testing.T) {
 		t.Parallel()
-		n, err := meta.ParseWebhook(readWebhook(t, "template_status_only.json"))
-		if err != nil || len(n.Changes) != 0 || !n.Empty() {
-			t.Errorf("got %+v, %v; want an empty notification", n, err)
+		for _, f := range []string{"other_field_only.json", "account_partner_installed.json"} {
+			n, err := meta.ParseWebhook(readWebhook(t, f))
+			if err != nil || len(n.Changes)+len(n.Health)+len(n.Templates) != 0 || !n.Empty() {
+				t.Errorf("%s: got %+v, %v; want an empty notification", f, n, err)
+			}
 		}
 	})
 	t.Run("not whatsapp", func(t *testing.T) {
@@ -200,4 +203,65 @@ func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
 			t.Error("no error for broken JSON")
 		}
 	})
+}
+
+func TestParseHealthAndTemplates(t *testing.T) {
+	t.Parallel()
+	at := time.Unix(1764061200, 0).UTC()
+	health := func(r openwaba.HealthReport) openwaba.HealthReport {
+		r.WABAID, r.At = wabaID, at
+		return r
+	}
+	template := func(r openwaba.TemplateReport) openwaba.TemplateReport {
+		r.WABAID, r.At = wabaID, at
+		return r
+	}
+	tests := []struct {
+		file      string
+		health    []openwaba.HealthReport
+		templates []openwaba.TemplateReport
+	}{
+		{"quality_flagged.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "phone_number_quality_update", Number: "15550783881", Event: "FLAGGED", MessagingLimit: "TIER_2K"})}, nil},
+		{"quality_downgrade_old_payload.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "phone_number_quality_update", Number: "15550783881", Event: "DOWNGRADE", MessagingLimit: "TIER_2K"})}, nil},
+		{"account_restriction.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "account_update", Number: "15550783881", Event: "ACCOUNT_RESTRICTION", Restrictions: []openwaba.Restriction{
+				{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expires: time.Unix(1764666000, 0).UTC()},
+				{Type: "RESTRICTED_ADD_PHONE_NUMBER_ACTION", Expires: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)},
+			}})}, nil},
+		{"account_disabled.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "account_update", Event: "DISABLED_UPDATE", BanState: "DISABLE"})}, nil},
+		{"template_paused.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "message_template_status_update", ID: "1689556908129832", Name: "hello_world", Language: "en", Event: "PAUSED", Category: "MARKETING",
+			Reason: "Your WhatsApp message template has been paused for 3 hours until Nov 25 at 12:00 PM UTC because it had issues."})}},
+		{"template_status_only.json", nil, []openwaba.TemplateReport{{
+			Field: "message_template_status_update", WABAID: wabaID, ID: "1000000000000002", Name: "hello_world", Language: "en", Event: "REJECTED",
+			Reason: "INVALID_FORMAT", At: time.Unix(1749416403, 0).UTC()}}},
+		{"template_category_done.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "template_category_update", ID: "278077987957091", Name: "order_confirmation", Language: "en", Category: "MARKETING", PreviousCategory: "UTILITY"})}},
+		{"template_category_announced.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "template_category_update", ID: "278077987957091", Name: "order_confirmation", Language: "en", Category: "UTILITY",
+			CorrectCategory: "MARKETING", CategoryAt: time.Unix(1764147600, 0).UTC()})}},
+		{"template_quality.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "message_template_quality_update", ID: "806312974732579", Name: "hello_world", Language: "de", Quality: "RED", PreviousQuality: "GREEN"})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			n, err := meta.ParseWebhook(readWebhook(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Empty() || len(n.Changes) != 0 {
+				t.Errorf("Empty() = %v, %d changes", n.Empty(), len(n.Changes))
+			}
+			if !reflect.DeepEqual(n.Health, tt.health) {
+				t.Errorf("health\n got %+v\nwant %+v", n.Health, tt.health)
+			}
+			if !reflect.DeepEqual(n.Templates, tt.templates) {
+				t.Errorf("templates\n got %+v\nwant %+v", n.Templates, tt.templates)
+			}
+		})
+	}
 }

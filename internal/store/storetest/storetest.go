@@ -68,6 +68,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"EventFilter", eventFilterTests},
 		{"NUL", nulTests},
 		{"Refunds", refundTests},
+		{"Health", healthTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
