@@ -408,7 +408,10 @@ type TemplateInfo struct {
 	Name            string              `json:"name"`
 	Language        string              `json:"language"`
 	Category        string              `json:"category"` // MARKETING, UTILITY, AUTHENTICATION
-	Status          string              `json:"status"`   // only APPROVED templates can be sent
+	Status          string              `json:"status"`   // APPROVED, PAUSED, DISABLED, REJECTED, ...
+	Quality         string              `json:"quality"`  // Meta's quality score: GREEN, YELLOW, RED, UNKNOWN
+	Reason          string              `json:"reason"`   // Meta's reason for the last status change
+	Sendable        bool                `json:"sendable"` // APPROVED or FLAGGED: the gateway accepts messages with it
 	ParameterFormat string              `json:"parameter_format"`
 	Components      []TemplateComponent `json:"components"`
 	Placeholders    struct {
@@ -446,4 +449,35 @@ func (c *Client) Templates(ctx context.Context, f TemplateFilter) ([]TemplateInf
 		return nil, err
 	}
 	return out.Templates, nil
+}
+
+// Sender is one of your numbers with what WhatsApp last reported about
+// its health (openwaba's GET /waba/senders).
+type Sender struct {
+	Number         string `json:"number"`
+	PhoneNumberID  string `json:"phone_number_id"`
+	WABAID         string `json:"waba_id"`
+	MPS            int    `json:"mps"`
+	Quality        string `json:"quality"`         // GREEN, YELLOW, RED, UNKNOWN; "" never reported
+	MessagingLimit string `json:"messaging_limit"` // TIER_250, TIER_2K, ...
+	Restrictions   []struct {
+		Type    string     `json:"type"`
+		Expires *time.Time `json:"expires"` // nil: until WhatsApp lifts it
+	} `json:"restrictions"`
+	BanState      string     `json:"ban_state"`
+	HealthEvent   string     `json:"health_event"`
+	HealthUpdated *time.Time `json:"health_updated"`
+	// Marketing is what the gateway does now with marketing templates
+	// from the number: send, held (quality RED, or restricted) or failed
+	// (the account is disabled).
+	Marketing string `json:"marketing"`
+}
+
+// Senders lists your numbers and their health (openwaba only).
+func (c *Client) Senders(ctx context.Context) ([]Sender, error) {
+	var out []Sender
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/waba/senders", idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"text/tabwriter"
+	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/phone"
@@ -104,9 +105,11 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NUMBER\tACCOUNT\tPHONE NUMBER ID\tWABA ID\tMPS")
+		fmt.Fprintln(w, "NUMBER\tACCOUNT\tPHONE NUMBER ID\tWABA ID\tMPS\tQUALITY\tLIMIT\tMARKETING")
+		now := time.Now()
 		for _, s := range senders {
-			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%d\n", s.Number, s.AccountID, s.PhoneNumberID, s.WABAID, s.MPS)
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Number, s.AccountID, s.PhoneNumberID, s.WABAID, s.MPS,
+				orDash(s.Health.Quality), orDash(s.Health.MessagingLimit), s.Health.Marketing(now))
 		}
 		return w.Flush()
 	case "remove":
@@ -129,4 +132,12 @@ func sendersCommand(ctx context.Context, args []string, getenv func(string) stri
 		return nil
 	}
 	return fmt.Errorf("unknown senders command %q: use add, list or remove", args[0])
+}
+
+// orDash is s, or "-" for nothing reported.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

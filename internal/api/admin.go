@@ -346,14 +346,6 @@ func (s *Server) adminRevokeKey(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, viewKey(k))
 }
 
-type senderView struct {
-	Number        string `json:"number"`
-	AccountID     int64  `json:"account_id"`
-	PhoneNumberID string `json:"phone_number_id"`
-	WABAID        string `json:"waba_id"`
-	MPS           int    `json:"mps"`
-}
-
 func (s *Server) adminListSenders(w http.ResponseWriter, r *http.Request) {
 	a, err := s.pathAccount(r)
 	if err != nil {
@@ -365,11 +357,7 @@ func (s *Server) adminListSenders(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	out := []senderView{}
-	for _, sd := range senders {
-		out = append(out, senderView{sd.Number, sd.AccountID, sd.PhoneNumberID, sd.WABAID, sd.MPS})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, viewSenders(senders, s.now()))
 }
 
 // adminPutSender adds a number to the account, or updates its Meta ids. A
@@ -413,7 +401,12 @@ func (s *Server) adminPutSender(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, senderView{sd.Number, sd.AccountID, sd.PhoneNumberID, sd.WABAID, sd.MPS})
+	// Read back: an update keeps the health Meta reported.
+	if sd, err = s.cfg.Store.Sender(r.Context(), a.ID, number); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewSender(sd, s.now()))
 }
 
 func (s *Server) adminRemoveSender(w http.ResponseWriter, r *http.Request) {

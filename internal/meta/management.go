@@ -40,12 +40,12 @@ type (
 	}
 
 	wireTemplateChange struct {
-		Event    string   `json:"event"`
-		ID       flexID   `json:"message_template_id"`
-		Name     string   `json:"message_template_name"`
-		Language string   `json:"message_template_language"`
-		Reason   *string  `json:"reason"` // null for a template scheduled for deletion
-		Category string   `json:"message_template_category"`
+		Event    string  `json:"event"`
+		ID       flexID  `json:"message_template_id"`
+		Name     string  `json:"message_template_name"`
+		Language string  `json:"message_template_language"`
+		Reason   *string `json:"reason"` // null for a template scheduled for deletion
+		Category string  `json:"message_template_category"`
 		Other    *struct {
 			Title       string `json:"title"`
 			Description string `json:"description"`

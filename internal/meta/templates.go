@@ -10,7 +10,7 @@ import (
 )
 
 // templateFields are the template fields the gateway needs.
-const templateFields = "id,name,language,status,category,parameter_format,components"
+const templateFields = "id,name,language,status,category,parameter_format,components,quality_score"
 
 // maxTemplatePages stops a paging loop that never ends (a broken cursor)
 // long after any real WABA is listed: Meta allows a few thousand templates.
@@ -31,6 +31,9 @@ type wireTemplate struct {
 	Category        string                       `json:"category"`
 	ParameterFormat string                       `json:"parameter_format"`
 	Components      []openwaba.TemplateComponent `json:"components"`
+	QualityScore    *struct {
+		Score string `json:"score"`
+	} `json:"quality_score"`
 }
 
 // Templates lists all templates of the WhatsApp Business Account wabaID,
@@ -85,7 +88,7 @@ func (t wireTemplate) domain() openwaba.Template {
 		// parameter_format; they are positional.
 		format = "POSITIONAL"
 	}
-	return openwaba.Template{
+	out := openwaba.Template{
 		ID:              t.ID,
 		Name:            t.Name,
 		Language:        t.Language,
@@ -94,4 +97,8 @@ func (t wireTemplate) domain() openwaba.Template {
 		ParameterFormat: format,
 		Components:      t.Components,
 	}
+	if t.QualityScore != nil {
+		out.Quality = t.QualityScore.Score
+	}
+	return out
 }
