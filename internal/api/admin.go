@@ -35,7 +35,6 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	admin("DELETE /api/admin/prices", s.adminDeletePrice)
 }
 
-
 // NewKeySecret returns a new random API key ("owk_" and 26 base32
 // characters, 130 bits).
 func NewKeySecret() string { return "owk_" + rand.Text() }
