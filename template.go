@@ -93,6 +93,31 @@ func (t Template) NotSendable() string {
 	return msg
 }
 
+// Meta's error codes for sends of templates that are not sendable.
+const (
+	MetaCodeTemplateMissing  = 132001 // not found in that language, or not approved
+	MetaCodeTemplatePaused   = 132015
+	MetaCodeTemplateDisabled = 132016
+)
+
+// Gate is the dispatcher's decision about a queued message of template t
+// (whose status may have changed since the message was accepted): a
+// PAUSED template holds it, looked at again after recheck (Meta unpauses
+// after 3 or 6 hours; the message expires, refunded, if its validity ends
+// first); any other status that is not Sendable fails it with Meta's code
+// (132016 disabled, 132001 otherwise), refunded; a sendable one lets it go.
+func (t Template) Gate(now time.Time, recheck time.Duration) Gate {
+	switch {
+	case t.Sendable():
+		return Gate{}
+	case t.Status == "PAUSED":
+		return Gate{Hold: now.Add(recheck), Text: "held: " + t.NotSendable()}
+	case t.Status == "DISABLED":
+		return Gate{Fail: true, Code: MetaCodeTemplateDisabled, Text: t.NotSendable()}
+	}
+	return Gate{Fail: true, Code: MetaCodeTemplateMissing, Text: t.NotSendable()}
+}
+
 // Webhook fields of Meta that report changes of templates.
 const (
 	FieldTemplateStatus   = "message_template_status_update"

@@ -3,6 +3,7 @@ package openwaba_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openwaba/openwaba"
 )
@@ -72,6 +73,32 @@ func TestNotSendable(t *testing.T) {
 		}
 		if strings.Contains(got, "NONE") {
 			t.Errorf("NotSendable() = %q shows Meta's NONE", got)
+		}
+	}
+}
+
+func TestTemplateGate(t *testing.T) {
+	t.Parallel()
+	const recheck = time.Hour
+	tests := []struct {
+		status string
+		hold   bool
+		code   int
+	}{
+		{"APPROVED", false, 0},
+		{"FLAGGED", false, 0},
+		{"PAUSED", true, 0},
+		{"DISABLED", false, openwaba.MetaCodeTemplateDisabled},
+		{"REJECTED", false, openwaba.MetaCodeTemplateMissing},
+		{"PENDING_DELETION", false, openwaba.MetaCodeTemplateMissing},
+	}
+	for _, tt := range tests {
+		g := openwaba.Template{Name: "promo", Language: "de", Status: tt.status}.Gate(now, recheck)
+		if g.Hold.IsZero() == tt.hold || g.Code != tt.code || g.Fail != (tt.code != 0) {
+			t.Errorf("%s: Gate = %+v, want hold %v code %d", tt.status, g, tt.hold, tt.code)
+		}
+		if tt.hold && !g.Hold.Equal(now.Add(recheck)) {
+			t.Errorf("%s: held until %v, want %v", tt.status, g.Hold, now.Add(recheck))
 		}
 	}
 }

@@ -122,3 +122,61 @@ func TestHealthHoldsAndFails(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplateStatusAtDispatch: a queued message whose template Meta has
+// paused since it was accepted waits (and goes out once the template is
+// reinstated); one whose template was disabled or rejected fails with
+// Meta's code, refunded, without a request to WhatsApp.
+func TestTemplateStatusAtDispatch(t *testing.T) {
+	t.Parallel()
+	const recheck = 10 * time.Minute
+	tests := []struct {
+		status string
+		code   int // 0: held
+	}{
+		{"PAUSED", 0},
+		{"DISABLED", openwaba.MetaCodeTemplateDisabled},
+		{"REJECTED", openwaba.MetaCodeTemplateMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, Config{HealthRecheck: recheck})
+			ctx := context.Background()
+			tpl := openwaba.Template{ID: "1000000000000001", Name: "hello_world", Language: "en", Category: "MARKETING", Status: "APPROVED",
+				ParameterFormat: "POSITIONAL", Components: []openwaba.TemplateComponent{{Type: "BODY", Text: "Hello World!"}}}
+			if err := e.store.ReplaceTemplates(ctx, e.account.ID, []openwaba.Template{tpl}); err != nil {
+				t.Fatal(err)
+			}
+			m := e.acceptCategory(t, openwaba.CategoryMarketing, 24*time.Hour)
+			report := openwaba.TemplateReport{Field: openwaba.FieldTemplateStatus, WABAID: testWABA, ID: tpl.ID, Event: tt.status, At: t0}
+			if _, err := e.store.ApplyTemplateReport(ctx, report); err != nil {
+				t.Fatal(err)
+			}
+			e.dispatchDue(t)
+			got := e.message(t, m.ID)
+			if e.sentCount() != 0 {
+				t.Fatalf("%d requests to WhatsApp", e.sentCount())
+			}
+			if tt.code != 0 {
+				if got.Status != openwaba.StatusFailed || got.ErrorCode != tt.code || !got.Refunded || !strings.Contains(got.ErrorText, "hello_world (en) is "+tt.status) {
+					t.Fatalf("message %s %d %q refunded %v; want failed %d, refunded", got.Status, got.ErrorCode, got.ErrorText, got.Refunded, tt.code)
+				}
+				return
+			}
+			if got.Status != openwaba.StatusQueued || !strings.Contains(got.ErrorText, "hello_world (en) is PAUSED") {
+				t.Fatalf("message %s %q, want queued, held", got.Status, got.ErrorText)
+			}
+			if next := e.nextDue(t); !next.Equal(t0.Add(recheck)) {
+				t.Errorf("due again at %v, want %v", next, t0.Add(recheck))
+			}
+			report.Event = "REINSTATED"
+			if _, err := e.store.ApplyTemplateReport(ctx, report); err != nil {
+				t.Fatal(err)
+			}
+			e.clk.set(t0.Add(recheck))
+			e.dispatchDue(t)
+			e.waitStatus(t, m.ID, openwaba.StatusRead)
+		})
+	}
+}
