@@ -85,6 +85,13 @@ type TemplateStore interface {
 	// transaction; an account without the template gets the event, and
 	// the template at the next sync. It returns the templates it changed.
 	ApplyTemplateReport(ctx context.Context, r TemplateReport) ([]Template, error)
+	// PutTemplate stores one template of the account (created or edited
+	// through the API), over the one of the same name and language.
+	PutTemplate(ctx context.Context, t Template) error
+	// DeleteTemplates removes the account's templates of name: in
+	// language, or in every language for "". It returns how many it
+	// removed; none is ErrNotFound.
+	DeleteTemplates(ctx context.Context, accountID int64, name, language string) (int, error)
 }
 
 // AcceptResult is what Accept committed.

@@ -219,3 +219,14 @@ type TemplateChange struct {
 
 // TemplateOrderKey is the outbox order of a template's events.
 func TemplateOrderKey(name, language string) string { return "t" + name + ":" + language }
+
+// Editable reports whether Meta lets the template be edited: APPROVED,
+// REJECTED and PAUSED templates can be; one in review, disabled or being
+// deleted cannot.
+func (t Template) Editable() bool {
+	switch t.Status {
+	case "APPROVED", "REJECTED", "PAUSED":
+		return true
+	}
+	return false
+}

@@ -222,3 +222,104 @@ func TestTemplateRecategorisedAndRated(t *testing.T) {
 		t.Errorf("unknown template: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestTemplateLifecycleThroughTheAPI: a template created through the API
+// is checked against Meta's rules, submitted to the sandbox's management
+// API, stored PENDING (and refused until approved), approved by the
+// sandbox's review and its webhook; one the review rejects ends REJECTED;
+// an edit goes back to review; a delete removes it at Meta and here.
+func TestTemplateLifecycleThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	recv := newHookReceiver(t)
+	g.hookAll(t, recv)
+	const draft = `{"name":"%s","language":"de","category":"UTILITY","components":[
+		{"type":"BODY","text":"Hallo {{1}}, Ihr Termin ist am {{2}}.","example":{"body_text":[["Max","1. Dezember"]]}},
+		{"type":"FOOTER","text":"ACME"},
+		{"type":"BUTTONS","buttons":[{"type":"URL","text":"Termin","url":"https://example.com/t/{{1}}","example":["https://example.com/t/1"]}]}]}`
+	create := func(name string) map[string]any {
+		t.Helper()
+		r := g.do("POST", "/api/waba/templates", strings.Replace(draft, "%s", name, 1))
+		if r.Status != 200 {
+			t.Fatalf("create %s: %d %s", name, r.Status, r.Body)
+		}
+		return r.JSON(t)["template"].(map[string]any)
+	}
+	status := func(name string) string {
+		ts, err := g.client().Templates(context.Background(), client.TemplateFilter{Name: name, Language: "de"})
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("templates %s: %+v, %v", name, ts, err)
+		}
+		return ts[0].Status
+	}
+	sendWith := func(name string) response {
+		return g.do("POST", "/api/waba/messages", `{"from":"`+testSender+`","to":"`+testUser+`","type":"template","template":"`+name+`","language":"de",
+			"components":{"body":["Max","1. Dezember"],"buttons":[{"type":"button","sub_type":"url","parameters":[{"type":"text","text":"42"}]}]}}`)
+	}
+
+	created := create("appointment_notice")
+	if created["status"] != "PENDING" || created["id"] == "" {
+		t.Fatalf("created %v", created)
+	}
+	// Approved by the sandbox's review, reported by webhook. Until then a
+	// send is refused; Meta's review is quick in the sandbox, so the
+	// refusal is not asserted, only what follows it.
+	waitFor(t, "the review's approval", func() bool { return status("appointment_notice") == "APPROVED" })
+	if ev := recv.event(t, "template_status", "template", "appointment_notice"); ev["status"] != "APPROVED" || ev["previous_status"] != "PENDING" {
+		t.Errorf("template_status webhook %v", ev)
+	}
+	if r := sendWith("appointment_notice"); r.Status != 200 {
+		t.Fatalf("send with the approved template: %d %s", r.Status, r.Body)
+	}
+
+	create("reject_me")
+	waitFor(t, "the review's rejection", func() bool { return status("reject_me") == "REJECTED" })
+	if r := sendWith("reject_me"); r.Status != 400 || !strings.Contains(string(r.Body), "reject_me (de) is REJECTED") {
+		t.Errorf("send with the rejected template: %d %s", r.Status, r.Body)
+	}
+
+	// Meta's rules are checked before anything is submitted.
+	for _, bad := range []struct{ body, want string }{
+		{strings.Replace(draft, "%s", "Bad Name", 1), "name: may only have lowercase"},
+		{strings.Replace(strings.Replace(draft, "%s", "ends_with_placeholder", 1), "am {{2}}.", "am {{2}}", 1), "components[0].text: must not start or end with a placeholder"},
+		{strings.Replace(draft, "%s", "appointment_notice", 1), "name: template appointment_notice (de) exists"},
+	} {
+		if r := g.do("POST", "/api/waba/templates", bad.body); r.Status != 400 || !strings.Contains(string(r.Body), bad.want) {
+			t.Errorf("create: %d %s, want 400 %q", r.Status, r.Body, bad.want)
+		}
+	}
+	for _, tpl := range g.sandbox.Templates() {
+		if tpl.Name == "ends_with_placeholder" {
+			t.Error("a draft breaking Meta's rules was submitted")
+		}
+	}
+
+	// Edited: back to review, approved again.
+	id := created["id"].(string)
+	edit := `{"components":[{"type":"BODY","text":"Hallo {{1}}, Ihr Termin am {{2}} steht.","example":{"body_text":[["Max","1. Dezember"]]}},
+		{"type":"BUTTONS","buttons":[{"type":"URL","text":"Termin","url":"https://example.com/t/{{1}}","example":["https://example.com/t/1"]}]}]}`
+	r := g.do("PUT", "/api/waba/templates/"+id, edit)
+	if r.Status != 200 || r.JSON(t)["template"].(map[string]any)["status"] != "PENDING" {
+		t.Fatalf("edit: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the edit's approval", func() bool { return status("appointment_notice") == "APPROVED" })
+	if r := g.do("PUT", "/api/waba/templates/999", edit); r.Status != 404 {
+		t.Errorf("edit of an unknown id: %d %s", r.Status, r.Body)
+	}
+
+	// Deleted at Meta and here.
+	if r := g.do("DELETE", "/api/waba/templates?name=appointment_notice&language=de", ""); r.Status != 200 || !strings.Contains(string(r.Body), `"deleted":1`) {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if r := sendWith("appointment_notice"); r.Status != 400 || !strings.Contains(string(r.Body), "not a registered template") {
+		t.Errorf("send with the deleted template: %d %s", r.Status, r.Body)
+	}
+	for _, tpl := range g.sandbox.Templates() {
+		if tpl.Name == "appointment_notice" {
+			t.Error("the sandbox still has the deleted template")
+		}
+	}
+	if r := g.do("DELETE", "/api/waba/templates?name=appointment_notice", ""); r.Status != 404 {
+		t.Errorf("second delete: %d %s", r.Status, r.Body)
+	}
+}

@@ -94,6 +94,46 @@ func putTemplate(ctx context.Context, tx *db, accountID int64, t openwaba.Templa
 	return err
 }
 
+// PutTemplate stores t (a template created or edited through the API),
+// under the account's templates lock, like a sync.
+func (s *Store) PutTemplate(ctx context.Context, t openwaba.Template) error {
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = s.now()
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(t.AccountID, 10)); err != nil {
+			return err
+		}
+		return s.sentinel(putTemplate(ctx, tx, t.AccountID, t))
+	})
+	if err != nil {
+		return fmt.Errorf("put template %s/%s: %w", t.Name, t.Language, err)
+	}
+	return nil
+}
+
+// DeleteTemplates removes the account's templates of name, in language or
+// in all of them.
+func (s *Store) DeleteTemplates(ctx context.Context, accountID int64, name, language string) (int, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {
+			return err
+		}
+		var err error
+		n, err = affected(tx.exec(ctx, `DELETE FROM templates WHERE account_id = ?1 AND name = ?2 AND (?3 = '' OR language = ?3)`,
+			accountID, name, language))
+		if err == nil && n == 0 {
+			err = openwaba.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete template %s/%s: %w", name, language, err)
+	}
+	return int(n), nil
+}
+
 // ApplyTemplateReport applies Meta's report to the template it names, in
 // every account with a sender of the report's WABA: found by Meta's id,
 // or by name and language. The new template is openwaba.Template.Apply's;
