@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store is the gateway's durable state. internal/store/sqlite and
-// internal/store/postgres implement it; internal/store/storetest is the
+// Store is the gateway's durable state. internal/store/sqlstore
+// implements it on SQLite and PostgreSQL; internal/store/storetest is the
 // conformance suite every implementation passes. Every method that takes an
 // accountID only sees that account's rows: a foreign id is ErrNotFound.
 type Store interface {
