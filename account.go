@@ -96,6 +96,10 @@ type Sender struct {
 	// default, up to 1000). Zero means the default.
 	MPS       int
 	CreatedAt time.Time
+	// Health is what Meta last reported about the number (quality rating,
+	// messaging limit, restrictions); the dispatcher holds or fails
+	// messages by it (SenderHealth.Gate).
+	Health SenderHealth
 }
 
 // LedgerEntry is one movement of an account's balance.

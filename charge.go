@@ -165,7 +165,7 @@ func Charge(f ChargeFacts, listOf func(PriceCategory) (Micros, error)) (Micros, 
 
 // DeliveredStatuses are the statuses that show a message was delivered,
 // for stores that look for them in a journal.
-func DeliveredStatuses() []Status { return []Status{StatusDelivered, StatusRead} }
+func DeliveredStatuses() []Status { return ReportedAs(StatusDelivered) }
 
 // PricingRuleStore keeps the free rules.
 type PricingRuleStore interface {

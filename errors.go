@@ -38,6 +38,7 @@ const (
 	TextInsufficient     = "Insufficient balance"
 	TextInvalidSender    = "Invalid WhatsApp sender number"
 	TextAlreadySent      = "Message already sent. WhatsApp does not support message revocation."
+	TextPaused           = "WhatsApp paused the message: template pacing held it and found the template of low quality. It was not delivered and is not charged."
 	CodeUpstreamFailed   = 131000 // Meta's "something went wrong", used when no code is known
 	MetaCodeReengagement = 131047
 )

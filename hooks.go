@@ -16,20 +16,35 @@ const (
 	HookWAMO     HookEvent = "wa_mo"     // inbound WhatsApp messages
 	HookWAStatus HookEvent = "wa_status" // every WhatsApp status
 	HookTracking HookEvent = "tracking"  // link clicks
+	// HookNumberQuality: Meta reported a change of a sender number's
+	// health (quality rating, messaging limit, restrictions, ban).
+	HookNumberQuality HookEvent = "number_quality"
+	// HookTemplateStatus: Meta changed a template's status, category or
+	// quality.
+	HookTemplateStatus HookEvent = "template_status"
 )
+
+// HookEventTypes are the events a hook may subscribe to, HookAll first.
+func HookEventTypes() []HookEvent {
+	return []HookEvent{HookAll, HookDLR, HookWAMO, HookWAStatus, HookTracking, HookNumberQuality, HookTemplateStatus}
+}
 
 // Covers reports whether a hook subscribed to h receives events of type e.
 func (h HookEvent) Covers(e HookEvent) bool { return h == e || h == HookAll }
 
 // HookEvents are the webhook events an outbound message reaching status s
 // produces: every WhatsApp status is a wa_status event; the ones seven
-// reports as a status report (DLR) are dlr events too. Every store
-// enqueues exactly these.
+// reports as a status report (DLR) are dlr events too: sent
+// (TRANSMITTED), held_for_quality_assessment (BUFFERED: the network keeps
+// it for later), delivered, paused and failed (NOTDELIVERED or REJECTED),
+// expired. read and played say more about a delivered message and deleted
+// about one never sent; seven's status reports have no value for them.
+// Every store enqueues exactly these.
 func (s Status) HookEvents() []HookEvent {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusExpired:
+	case StatusSent, StatusHeld, StatusPaused, StatusDelivered, StatusFailed, StatusExpired:
 		return []HookEvent{HookDLR, HookWAStatus}
-	case StatusRead, StatusDeleted:
+	case StatusRead, StatusPlayed, StatusDeleted:
 		return []HookEvent{HookWAStatus}
 	}
 	return nil
@@ -73,7 +88,7 @@ const (
 type Delivery struct {
 	ID        int64
 	Hook      Hook
-	Event     HookEvent // dlr, wa_status, wa_mo or tracking
+	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality or template_status
 	MessageID int64     // the outbound message of dlr and wa_status events
 	InboundID int64     // the inbound message of wa_mo events
 	ClickID   int64     // the click of tracking events
@@ -82,7 +97,8 @@ type Delivery struct {
 	ErrorCode int
 	ErrorText string
 	// Data is the payload's data object for events whose facts are not in
-	// a table (tracking), as JSON.
+	// a table (tracking), as JSON; for number_quality a HealthChange and
+	// for template_status a TemplateChange, as JSON.
 	Data      []byte
 	CreatedAt time.Time
 	Attempts  int

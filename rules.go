@@ -3,6 +3,7 @@ package openwaba
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,21 +18,30 @@ import (
 func (to Status) Follows(from Status) bool { return to.Rank() > from.Rank() }
 
 // ReachedWhatsApp reports whether a message with s in its journal was
-// accepted by WhatsApp for delivery: it was sent, delivered or read. What
-// such a message costs is what WhatsApp reports (Charge): Meta bills
-// delivered messages only, so one that fails after sent is refunded.
-func (s Status) ReachedWhatsApp() bool {
-	switch s {
-	case StatusSent, StatusDelivered, StatusRead:
-		return true
-	}
-	return false
-}
+// accepted by WhatsApp for delivery: it was sent, delivered, read or
+// played. held_for_quality_assessment is not: WhatsApp holds the message
+// and may still pause it, unsent and free. What such a message costs is
+// what WhatsApp reports (Charge): Meta bills delivered messages only, so
+// one that fails after sent is refunded.
+func (s Status) ReachedWhatsApp() bool { return slices.Contains(ReachedWhatsAppStatuses(), s) }
 
 // ReachedWhatsAppStatuses are the statuses for which ReachedWhatsApp
 // holds, for stores that look for them in a journal.
-func ReachedWhatsAppStatuses() []Status {
-	return []Status{StatusSent, StatusDelivered, StatusRead}
+func ReachedWhatsAppStatuses() []Status { return ReportedAs(StatusSent) }
+
+// ReportedAs lists the statuses whose presence in a message's journal
+// shows that the message reached s, for s one of sent, delivered, read
+// and played: a message that was read was delivered and sent, even when
+// WhatsApp skipped those reports (it may, and their order is not
+// guaranteed). failed ranks between sent and delivered but proves nothing
+// of them. Analytics count by it.
+func ReportedAs(s Status) []Status {
+	chain := []Status{StatusSent, StatusDelivered, StatusRead, StatusPlayed}
+	i := slices.Index(chain, s)
+	if i < 0 {
+		return []Status{s}
+	}
+	return slices.Clone(chain[i:])
 }
 
 // Ends reports whether s ends a message before it reached WhatsApp: it
@@ -48,6 +58,11 @@ func (s Status) Ends() bool {
 // failed (WhatsApp or the gateway refused it) or expired (its validity ran
 // out). deleted is the customer's, through Cancel.
 func (s Status) CanFail() bool { return s == StatusFailed || s == StatusExpired }
+
+// Unbilled reports whether a report of s, for a message that was not
+// delivered, means Meta bills nothing: it failed, or Meta held it and then
+// paused it. The store refunds such a message (Charge).
+func (s Status) Unbilled() bool { return s == StatusFailed || s == StatusPaused }
 
 // Cancellable reports whether a customer may still cancel a message: it is
 // in the dispatch queue and no dispatcher holds it (its lease, if it ever
@@ -141,6 +156,13 @@ func TruncateMS(t time.Time) time.Time {
 // has one, names that sender.
 func (h Hook) Wants(e HookEvent, sender string) bool {
 	return h.EventType.Covers(e) && (h.EventFilter == "" || h.EventFilter == sender)
+}
+
+// WantsAny is Wants for an event about several sender numbers (a template
+// of their WhatsApp Business Account): a filtered hook wants it when its
+// filter names one of them.
+func (h Hook) WantsAny(e HookEvent, senders []string) bool {
+	return h.EventType.Covers(e) && (h.EventFilter == "" || slices.Contains(senders, h.EventFilter))
 }
 
 // NotInWindow is how the gateway reports that WhatsApp's 24-hour window

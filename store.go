@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store is the gateway's durable state. internal/store/sqlite and
-// internal/store/postgres implement it; internal/store/storetest is the
+// Store is the gateway's durable state. internal/store/sqlstore
+// implements it on SQLite and PostgreSQL; internal/store/storetest is the
 // conformance suite every implementation passes. Every method that takes an
 // accountID only sees that account's rows: a foreign id is ErrNotFound.
 type Store interface {
@@ -67,6 +67,14 @@ type SenderStore interface {
 	// Senders lists the senders of an account, or of all accounts for 0.
 	Senders(ctx context.Context, accountID int64) ([]Sender, error)
 	RemoveSender(ctx context.Context, number string) error
+	// ApplyHealth applies Meta's report r to the senders it concerns (the
+	// number r names, or every sender of r's WABA) by SenderHealth.Apply,
+	// and for each sender whose health changed (SenderHealth.Same) puts a
+	// number_quality event (a HealthChange) in the outbox of its
+	// account's hooks, in one transaction. It returns the senders whose
+	// health changed, as they are now; none when r concerns no sender of
+	// ours.
+	ApplyHealth(ctx context.Context, r HealthReport) ([]Sender, error)
 }
 
 // TemplateStore keeps the templates synced from Meta.
@@ -75,6 +83,20 @@ type TemplateStore interface {
 	ReplaceTemplates(ctx context.Context, accountID int64, ts []Template) error
 	Template(ctx context.Context, accountID int64, name, language string) (Template, error)
 	Templates(ctx context.Context, accountID int64) ([]Template, error)
+	// ApplyTemplateReport applies Meta's report r to the template it names
+	// (by Meta's id, or name and language) in every account with a sender
+	// of r's WABA, by Template.Apply, and puts a template_status event (a
+	// TemplateChange) in the outbox of those accounts' hooks, in one
+	// transaction; an account without the template gets the event, and
+	// the template at the next sync. It returns the templates it changed.
+	ApplyTemplateReport(ctx context.Context, r TemplateReport) ([]Template, error)
+	// PutTemplate stores one template of the account (created or edited
+	// through the API), over the one of the same name and language.
+	PutTemplate(ctx context.Context, t Template) error
+	// DeleteTemplates removes the account's templates of name: in
+	// language, or in every language for "". It returns how many it
+	// removed; none is ErrNotFound.
+	DeleteTemplates(ctx context.Context, accountID int64, name, language string) (int, error)
 }
 
 // AcceptResult is what Accept committed.

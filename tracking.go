@@ -49,9 +49,12 @@ type AnalyticsFilter struct {
 type AnalyticsRow struct {
 	Key       string // the date (YYYY-MM-DD, UTC), the label, or the account id
 	Messages  int    // accepted
-	Sent      int    // reached WhatsApp (sent, delivered or read)
-	Delivered int    // delivered or read
-	Read      int
+	Sent      int    // reached WhatsApp (ReportedAs(StatusSent): sent, delivered, read or played)
+	Delivered int    // delivered, read or played
+	Read      int    // read or played
+	Played    int    // voice messages played
+	Held      int    // held for quality assessment at some point (then sent or paused)
+	Paused    int    // paused by WhatsApp's template pacing: not delivered
 	Failed    int
 	Expired   int
 	Cost      Micros // what the messages cost: their charge after settlement and refunds

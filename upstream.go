@@ -11,8 +11,9 @@ import (
 // adapter (internal/meta) implements it over HTTP, against graph.facebook.com
 // or the built-in sandbox.
 type Upstream interface {
-	// Send hands a message to WhatsApp and returns its WhatsApp id.
-	Send(ctx context.Context, from Sender, m Message) (wamid string, err error)
+	// Send hands a message to WhatsApp and returns its WhatsApp id, and
+	// the status WhatsApp gave it at once if it is held or paused.
+	Send(ctx context.Context, from Sender, m Message) (Submission, error)
 	// MarkRead marks an inbound message as read, optionally showing the
 	// typing indicator.
 	MarkRead(ctx context.Context, from Sender, wamid string, typing bool) error
@@ -21,6 +22,14 @@ type Upstream interface {
 	React(ctx context.Context, from Sender, to, wamid, emoji string) error
 	// Templates lists the templates of a WhatsApp Business Account.
 	Templates(ctx context.Context, wabaID string) ([]Template, error)
+	// CreateTemplate submits a template for review and returns it as
+	// WhatsApp took it (its id, status and category).
+	CreateTemplate(ctx context.Context, wabaID string, d TemplateDraft) (Template, error)
+	// EditTemplate submits new components (and category) of a template.
+	EditTemplate(ctx context.Context, templateID string, d TemplateDraft) error
+	// DeleteTemplate deletes a template: every language of name, or only
+	// templateID when given.
+	DeleteTemplate(ctx context.Context, wabaID, name, templateID string) error
 }
 
 // UpstreamError is an error WhatsApp answered with, classified by its code.

@@ -72,7 +72,7 @@ type MessageStatus struct {
 	PricingCategory string        `json:"pricing_category"`
 	PricingType     string        `json:"pricing_type"`
 	SettledPrice    *float64      `json:"settled_price"`
-	Status          string        `json:"status"` // queued, scheduled, sent, delivered, read, failed, expired, deleted
+	Status          string        `json:"status"` // one of the Status constants
 	StatusTime      time.Time     `json:"status_time"`
 	WAMID           string        `json:"wamid"`
 	Created         time.Time     `json:"created"`
@@ -82,6 +82,28 @@ type MessageStatus struct {
 	ErrorText       string        `json:"error_text"`
 	Statuses        []StatusEntry `json:"statuses"`
 }
+
+// A message's statuses (MessageStatus.Status, StatusEntry.Status and the
+// wa_status of webhooks), in the order a message moves through them;
+// failed ranks between sent and delivered. openwaba only: seven.io reports
+// DLR values.
+const (
+	StatusScheduled = "scheduled"
+	StatusQueued    = "queued"
+	// StatusHeld: WhatsApp holds a marketing template while it assesses
+	// the template's quality (template pacing); sent or paused after.
+	StatusHeld = "held_for_quality_assessment"
+	// StatusPaused: WhatsApp dropped a held message; not delivered,
+	// refunded.
+	StatusPaused    = "paused"
+	StatusSent      = "sent"
+	StatusDelivered = "delivered"
+	StatusRead      = "read"
+	StatusPlayed    = "played" // a voice (audio) message was listened to
+	StatusFailed    = "failed"
+	StatusExpired   = "expired" // not sent within its ttl; refunded
+	StatusDeleted   = "deleted" // cancelled; refunded
+)
 
 // StatusEntry is one step of a message's journal.
 type StatusEntry struct {
@@ -395,7 +417,10 @@ type TemplateInfo struct {
 	Name            string              `json:"name"`
 	Language        string              `json:"language"`
 	Category        string              `json:"category"` // MARKETING, UTILITY, AUTHENTICATION
-	Status          string              `json:"status"`   // only APPROVED templates can be sent
+	Status          string              `json:"status"`   // APPROVED, PAUSED, DISABLED, REJECTED, ...
+	Quality         string              `json:"quality"`  // Meta's quality score: GREEN, YELLOW, RED, UNKNOWN
+	Reason          string              `json:"reason"`   // Meta's reason for the last status change
+	Sendable        bool                `json:"sendable"` // APPROVED or FLAGGED: the gateway accepts messages with it
 	ParameterFormat string              `json:"parameter_format"`
 	Components      []TemplateComponent `json:"components"`
 	Placeholders    struct {
@@ -433,4 +458,35 @@ func (c *Client) Templates(ctx context.Context, f TemplateFilter) ([]TemplateInf
 		return nil, err
 	}
 	return out.Templates, nil
+}
+
+// Sender is one of your numbers with what WhatsApp last reported about
+// its health (openwaba's GET /waba/senders).
+type Sender struct {
+	Number         string `json:"number"`
+	PhoneNumberID  string `json:"phone_number_id"`
+	WABAID         string `json:"waba_id"`
+	MPS            int    `json:"mps"`
+	Quality        string `json:"quality"`         // GREEN, YELLOW, RED, UNKNOWN; "" never reported
+	MessagingLimit string `json:"messaging_limit"` // TIER_250, TIER_2K, ...
+	Restrictions   []struct {
+		Type    string     `json:"type"`
+		Expires *time.Time `json:"expires"` // nil: until WhatsApp lifts it
+	} `json:"restrictions"`
+	BanState      string     `json:"ban_state"`
+	HealthEvent   string     `json:"health_event"`
+	HealthUpdated *time.Time `json:"health_updated"`
+	// Marketing is what the gateway does now with marketing templates
+	// from the number: send, held (quality RED, or restricted) or failed
+	// (the account is disabled).
+	Marketing string `json:"marketing"`
+}
+
+// Senders lists your numbers and their health (openwaba only).
+func (c *Client) Senders(ctx context.Context) ([]Sender, error) {
+	var out []Sender
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/waba/senders", idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

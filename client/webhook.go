@@ -78,14 +78,77 @@ const (
 	EventDLR      = "dlr"       // the same in seven's status report terms (StatusEvent)
 	EventInbound  = "wa_mo"     // a user wrote to one of your numbers (InboundEvent)
 	EventTracking = "tracking"  // a tracked link was clicked
+	// EventNumberQuality: WhatsApp reported on one of your numbers
+	// (NumberQualityEvent); openwaba only.
+	EventNumberQuality = "number_quality"
+	// EventTemplateStatus: WhatsApp changed one of your templates
+	// (TemplateStatusEvent); openwaba only.
+	EventTemplateStatus = "template_status"
 )
+
+// NumberQualityEvent is the data of a number_quality event.
+type NumberQualityEvent struct {
+	Sender          string `json:"sender"`
+	WABAID          string `json:"waba_id"`
+	Field           string `json:"field"` // phone_number_quality_update or account_update
+	Event           string `json:"event"` // FLAGGED, UNFLAGGED, UPGRADE, DOWNGRADE, ACCOUNT_RESTRICTION, ...
+	Quality         string `json:"quality"`
+	PreviousQuality string `json:"previous_quality"`
+	MessagingLimit  string `json:"messaging_limit"`
+	Restrictions    []struct {
+		Type    string `json:"type"`
+		Expires string `json:"expires"` // "YYYY-MM-DD hh:mm:ss", UTC; "" until lifted
+	} `json:"restrictions"`
+	BanState  string `json:"ban_state"`
+	Violation string `json:"violation"`
+	Marketing string `json:"marketing"` // send, held or failed
+	Time      string `json:"time"`
+}
+
+// TemplateStatusEvent is the data of a template_status event.
+type TemplateStatusEvent struct {
+	Template         string `json:"template"`
+	Language         string `json:"language"`
+	TemplateID       string `json:"template_id"`
+	Field            string `json:"field"`
+	Event            string `json:"event"`
+	Status           string `json:"status"`
+	PreviousStatus   string `json:"previous_status"`
+	Category         string `json:"category"`
+	PreviousCategory string `json:"previous_category"`
+	NextCategory     string `json:"next_category"`
+	CategoryTime     string `json:"category_time"`
+	Quality          string `json:"quality"`
+	PreviousQuality  string `json:"previous_quality"`
+	Reason           string `json:"reason"`
+	Sendable         bool   `json:"sendable"`
+	Time             string `json:"time"`
+}
+
+// NumberQuality decodes the data of a number_quality event.
+func (e *Event) NumberQuality() (*NumberQualityEvent, error) {
+	var n NumberQualityEvent
+	if err := decodeData(e.Data, &n); err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+	}
+	return &n, nil
+}
+
+// TemplateStatus decodes the data of a template_status event.
+func (e *Event) TemplateStatus() (*TemplateStatusEvent, error) {
+	var ts TemplateStatusEvent
+	if err := decodeData(e.Data, &ts); err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+	}
+	return &ts, nil
+}
 
 // StatusEvent is the data of a wa_status or dlr event.
 type StatusEvent struct {
 	MsgID string `json:"msg_id"` // the id Send returned
-	// Status is the WhatsApp status (sent, delivered, read, failed,
-	// expired) for wa_status, seven's report value (TRANSMITTED,
-	// DELIVERED, NOTDELIVERED, REJECTED, EXPIRED, ...) for dlr.
+	// Status is the WhatsApp status (one of the Status constants) for
+	// wa_status, seven's report value (BUFFERED, TRANSMITTED, DELIVERED,
+	// NOTDELIVERED, REJECTED, EXPIRED) for dlr.
 	Status     string  `json:"status"`
 	WAStatus   string  `json:"wa_status"`   // the WhatsApp status, in both
 	StatusTime string  `json:"status_time"` // "YYYY-MM-DD hh:mm:ss", UTC
@@ -146,9 +209,12 @@ func (e *Event) Inbound() (*InboundEvent, error) {
 // encodings of POST and GET hooks send them as strings.
 var numericFields = map[string]bool{"price": true, "error_code": true, "settled_price": true}
 
-// boolFields are the data fields that are booleans, sent as "true" or
-// "false" (or "" for null) by the form and query encodings.
-var boolFields = map[string]bool{"billable": true}
+// objectFields are the data fields that are objects or lists, which the
+// form encodings send as JSON text; boolFields the ones that are booleans.
+var (
+	objectFields = map[string]bool{"content": true, "restrictions": true}
+	boolFields   = map[string]bool{"billable": true, "sendable": true} // "true", "false", or "" for null
+)
 
 // decodeData reads data leniently: numbers may come as strings and ids as
 // numbers; nested objects may come as JSON text (form encodings).
@@ -180,8 +246,10 @@ func decodeData(data json.RawMessage, v any) error {
 				} else if f, err := strconv.ParseFloat(x, 64); err == nil {
 					m[k] = f
 				}
-			} else if k == "content" && json.Valid([]byte(x)) {
+			} else if objectFields[k] && json.Valid([]byte(x)) {
 				m[k] = json.RawMessage(x)
+			} else if boolFields[k] {
+				m[k] = x == "true" || x == "1"
 			}
 		}
 	}

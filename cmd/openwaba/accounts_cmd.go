@@ -136,7 +136,7 @@ func accountsShowCmd(a *app) *cobra.Command {
 			if asJSON {
 				return printAnswer(a.stdout, accountShown{
 					Account: api.AccountAnswer(acct), Keys: api.KeysAnswer(keys),
-					Senders: api.SendersAnswer(senders), Ledger: api.LedgerAnswer(acct, ledger),
+					Senders: api.SendersAnswer(senders, time.Now()), Ledger: api.LedgerAnswer(acct, ledger),
 				})
 			}
 			fmt.Fprintf(a.stdout, "account %d %q\nbalance: %s %s\nsigning: %s\ncreated: %s\n", acct.ID, acct.Name, acct.Balance, acct.Currency, onOff(acct.SigningSecret != ""), acct.CreatedAt.UTC().Format(time.RFC3339))

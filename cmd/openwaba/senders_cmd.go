@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +61,7 @@ synced. A number the account has already is refused unless --update.`,
 				return err
 			}
 			if asJSON {
-				return printAnswer(a.stdout, api.SenderAnswer(s))
+				return printAnswer(a.stdout, api.SenderAnswer(s, time.Now()))
 			}
 			verb := "added to"
 			if existed {
@@ -99,16 +100,18 @@ func sendersListCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return printAnswer(a.stdout, api.SendersAnswer(senders))
+				return printAnswer(a.stdout, api.SendersAnswer(senders, time.Now()))
 			}
 			w := newTable(a.stdout)
-			fmt.Fprintln(w, "NUMBER\tACCOUNT\tPHONE NUMBER ID\tWABA ID\tMPS")
+			fmt.Fprintln(w, "NUMBER\tACCOUNT\tPHONE NUMBER ID\tWABA ID\tMPS\tQUALITY\tLIMIT\tMARKETING")
+			now := time.Now()
 			for _, s := range senders {
 				mps := fmt.Sprint(s.MPS)
 				if s.MPS == 0 {
 					mps = fmt.Sprintf("%d (default)", defaultMPS)
 				}
-				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", s.Number, s.AccountID, s.PhoneNumberID, s.WABAID, mps)
+				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Number, s.AccountID, s.PhoneNumberID, s.WABAID, mps,
+					orDash(s.Health.Quality), orDash(s.Health.MessagingLimit), s.Health.Marketing(now))
 			}
 			return w.Flush()
 		},
@@ -147,4 +150,12 @@ func sendersRemoveCmd(a *app) *cobra.Command {
 	}
 	accountFlag(cmd, &account, "the account the number belongs to")
 	return cmd
+}
+
+// orDash is s, or "-" for nothing reported.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -342,7 +342,7 @@ func (s *Server) adminListSenders(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, SendersAnswer(senders))
+	writeJSON(w, http.StatusOK, SendersAnswer(senders, s.now()))
 }
 
 // adminPutSender adds a number to the account, or updates its Meta ids. A
@@ -386,7 +386,12 @@ func (s *Server) adminPutSender(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, SenderAnswer(sd))
+	// Read back: an update keeps the health Meta reported.
+	if sd, err = s.cfg.Store.Sender(r.Context(), a.ID, number); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, SenderAnswer(sd, s.now()))
 }
 
 func (s *Server) adminRemoveSender(w http.ResponseWriter, r *http.Request) {

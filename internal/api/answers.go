@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/webhook"
@@ -77,29 +78,13 @@ func KeysAnswer(keys []openwaba.APIKey) any {
 	return out
 }
 
-type senderView struct {
-	Number        string `json:"number"`
-	AccountID     int64  `json:"account_id"`
-	PhoneNumberID string `json:"phone_number_id"`
-	WABAID        string `json:"waba_id"`
-	MPS           int    `json:"mps"`
-}
+// SenderAnswer is the answer of POST /api/admin/accounts/{id}/senders:
+// the number with the health Meta reported as of now (senders.go).
+func SenderAnswer(sd openwaba.Sender, now time.Time) any { return viewSender(sd, now) }
 
-func viewSender(sd openwaba.Sender) senderView {
-	return senderView{sd.Number, sd.AccountID, sd.PhoneNumberID, sd.WABAID, sd.MPS}
-}
-
-// SenderAnswer is the answer of POST /api/admin/accounts/{id}/senders.
-func SenderAnswer(sd openwaba.Sender) any { return viewSender(sd) }
-
-// SendersAnswer is the answer of GET /api/admin/accounts/{id}/senders.
-func SendersAnswer(senders []openwaba.Sender) any {
-	out := make([]senderView, 0, len(senders))
-	for _, sd := range senders {
-		out = append(out, viewSender(sd))
-	}
-	return out
-}
+// SendersAnswer is the answer of GET /api/admin/accounts/{id}/senders and
+// GET /api/waba/senders.
+func SendersAnswer(senders []openwaba.Sender, now time.Time) any { return viewSenders(senders, now) }
 
 type priceView struct {
 	Currency  string      `json:"currency"`

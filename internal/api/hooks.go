@@ -16,7 +16,16 @@ import (
 
 // hookEventTypes are the event types openwaba delivers; seven's others
 // (sms_mo, voice_*, rcs) are for channels openwaba does not carry.
-var hookEventTypes = []openwaba.HookEvent{openwaba.HookAll, openwaba.HookDLR, openwaba.HookWAMO, openwaba.HookWAStatus, openwaba.HookTracking}
+var hookEventTypes = openwaba.HookEventTypes()
+
+// hookEventList is "all, dlr, ..." for error messages.
+func hookEventList(last string) string {
+	names := make([]string, len(hookEventTypes))
+	for i, e := range hookEventTypes {
+		names[i] = string(e)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + last + " " + names[len(names)-1]
+}
 
 const maxTargetURL = 2048
 
@@ -87,10 +96,10 @@ func (s *Server) validHook(r *http.Request, req hookRequest) (openwaba.Hook, err
 
 	ev := openwaba.HookEvent(strings.ToLower(strings.TrimSpace(req.EventType.Value)))
 	if ev == "" {
-		return h, badField("event_type", "is required: all, dlr, wa_mo, wa_status or tracking")
+		return h, badField("event_type", "is required: %s", hookEventList("or"))
 	}
 	if !slices.Contains(hookEventTypes, ev) {
-		return h, badField("event_type", "openwaba delivers all, dlr, wa_mo, wa_status and tracking, got %q", req.EventType.Value)
+		return h, badField("event_type", "openwaba delivers %s, got %q", hookEventList("and"), req.EventType.Value)
 	}
 	h.EventType = ev
 

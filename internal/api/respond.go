@@ -59,6 +59,7 @@ func writeServerError(w http.ResponseWriter) {
 func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) {
 	var fe *fieldError
 	var te *templates.Error
+	var de *openwaba.DraftError
 	var se *signatureError
 	var rl *rateLimitError
 	switch {
@@ -78,6 +79,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) 
 		writeBadRequest(w, "amount: "+openwaba.ErrBalanceLimit.Error()+" (at most "+openwaba.MaxAmount.String()+" at once, a balance within ±"+openwaba.MaxBalance.String()+")", withSuccess)
 	case errors.As(err, &te):
 		writeBadRequest(w, te.Error(), withSuccess)
+	case errors.As(err, &de):
+		writeBadRequest(w, de.Error(), withSuccess)
 	case errors.Is(err, errInvalidSender):
 		writeBadRequest(w, openwaba.TextInvalidSender, withSuccess)
 	case errors.Is(err, openwaba.ErrAlreadySent):

@@ -22,9 +22,13 @@ type Pricer interface {
 }
 
 // SandboxInbound lets a user play a WhatsApp user writing to one of their
-// numbers; only the sandbox implements it.
+// numbers, and play Meta reporting on their numbers and templates; only
+// the sandbox implements it.
 type SandboxInbound interface {
 	InboundMessage(ctx context.Context, from, toDisplayNumber string, m sandbox.UserMessage) (wamid string, err error)
+	NumberQuality(ctx context.Context, display, event, limit string) error
+	AccountUpdate(ctx context.Context, display string, c sandbox.AccountChange) error
+	ChangeTemplate(ctx context.Context, display, name, language string, c sandbox.TemplateChange) error
 }
 
 // Config holds the server's collaborators. Store, Upstream and Pricer are
@@ -112,6 +116,10 @@ func New(cfg Config) *Server {
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
+	mux.Handle("POST /api/waba/templates", s.auth(openwaba.ScopeWABA, s.createTemplate))
+	mux.Handle("PUT /api/waba/templates/{id}", s.auth(openwaba.ScopeWABA, s.editTemplate))
+	mux.Handle("DELETE /api/waba/templates", s.auth(openwaba.ScopeWABA, s.deleteTemplate))
+	mux.Handle("GET /api/waba/senders", s.auth(openwaba.ScopeWABA, s.listSenders))
 	mux.Handle("GET /s/{code}", unauth(http.HandlerFunc(s.followLink)))
 	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
@@ -124,6 +132,9 @@ func New(cfg Config) *Server {
 	s.adminRoutes(mux)
 	if cfg.Sandbox != nil {
 		mux.Handle("POST /api/sandbox/inbound", s.auth(openwaba.ScopeWABA, s.sandboxInbound))
+		mux.Handle("POST /api/sandbox/number_quality", s.auth(openwaba.ScopeWABA, s.sandboxNumberQuality))
+		mux.Handle("POST /api/sandbox/account_update", s.auth(openwaba.ScopeWABA, s.sandboxAccountUpdate))
+		mux.Handle("POST /api/sandbox/template", s.auth(openwaba.ScopeWABA, s.sandboxTemplate))
 	}
 	if cfg.MetaWebhook != nil {
 		mux.Handle("/webhooks/meta", unauth(cfg.MetaWebhook))

@@ -19,6 +19,9 @@ type TemplateView struct {
 	Components      []openwaba.TemplateComponent `json:"components"`
 	Placeholders    TemplatePlaceholders         `json:"placeholders"`
 	Updated         string                       `json:"updated"`
+	Quality         *string                      `json:"quality"`  // Meta's quality score: GREEN, YELLOW, RED, UNKNOWN
+	Reason          *string                      `json:"reason"`   // Meta's reason for the last status change
+	Sendable        bool                         `json:"sendable"` // APPROVED or FLAGGED: messages are accepted
 }
 
 // TemplatePlaceholders names the placeholders of each component, in the
@@ -37,6 +40,7 @@ func TemplateViews(ts []openwaba.Template) []TemplateView {
 			ID: t.ID, Name: t.Name, Language: t.Language, Category: t.Category, Status: t.Status,
 			ParameterFormat: t.ParameterFormat, Components: t.Components, Updated: timeString(t.UpdatedAt),
 			Placeholders: TemplatePlaceholders{Header: []string{}, Body: []string{}, Buttons: [][]string{}},
+			Quality:      nullable(t.Quality), Reason: nullable(t.Reason), Sendable: t.Sendable(),
 		}
 		if v.ParameterFormat == "" {
 			v.ParameterFormat = "POSITIONAL"

@@ -42,6 +42,11 @@ type Config struct {
 	// SenderPause is how long a sender rests after WhatsApp refused its
 	// access token (1 minute).
 	SenderPause time.Duration
+	// HealthRecheck is how long a message held back by its number's
+	// health (openwaba.SenderHealth.Gate: a RED quality rating holds
+	// marketing templates) waits before it is looked at again
+	// (openwaba.DefaultHealthRecheck, 15 minutes).
+	HealthRecheck time.Duration
 	// Node, when set, makes the dispatcher share senders with the other
 	// nodes on the database: it claims only the messages of senders whose
 	// lease it holds (Store.LeaseSenders), so each sender is paced by one
@@ -91,6 +96,9 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.SenderPause <= 0 {
 		cfg.SenderPause = time.Minute
+	}
+	if cfg.HealthRecheck <= 0 {
+		cfg.HealthRecheck = openwaba.DefaultHealthRecheck
 	}
 	if cfg.SenderLease <= 0 {
 		cfg.SenderLease = 15 * time.Second

@@ -25,7 +25,7 @@ type fakeUpstream struct {
 	sends map[int64]int
 }
 
-func (f *fakeUpstream) Send(_ context.Context, _ openwaba.Sender, m openwaba.Message) (string, error) {
+func (f *fakeUpstream) Send(_ context.Context, _ openwaba.Sender, m openwaba.Message) (openwaba.Submission, error) {
 	time.Sleep(f.delay)
 	f.mu.Lock()
 	if f.sends == nil {
@@ -36,10 +36,10 @@ func (f *fakeUpstream) Send(_ context.Context, _ openwaba.Sender, m openwaba.Mes
 	f.mu.Unlock()
 	if f.refuse != nil {
 		if err := f.refuse(m, n); err != nil {
-			return "", err
+			return openwaba.Submission{}, err
 		}
 	}
-	return fmt.Sprintf("wamid.%d.%d", m.ID, n), nil
+	return openwaba.Submission{WAMID: fmt.Sprintf("wamid.%d.%d", m.ID, n)}, nil
 }
 
 // count is how many times m was handed to WhatsApp, taken or not.

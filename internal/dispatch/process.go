@@ -48,7 +48,29 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 	} else if err != nil {
 		return outcome{}, err
 	}
-	if m.Content.Type != openwaba.TypeTemplate {
+	template := m.Content.Type == openwaba.TypeTemplate
+	g := sender.Health.Gate(m.Category, template, now, d.cfg.HealthRecheck)
+	if g == (openwaba.Gate{}) && template && m.Content.Template != nil {
+		// The template may have been paused or disabled since the accept.
+		// One the store no longer has (deleted at Meta) is Meta's to refuse.
+		t, err := d.cfg.Store.Template(ctx, m.AccountID, m.Content.Template.Name, m.Content.Template.Language)
+		if err == nil {
+			g = t.Gate(now, d.cfg.HealthRecheck)
+		} else if !errors.Is(err, openwaba.ErrNotFound) {
+			return outcome{}, err
+		}
+	}
+	switch {
+	case g.Fail:
+		d.log.Warn("the number's health or the template's status stops the message", "id", m.ID, "sender", m.Sender, "reason", g.Text)
+		return d.fail(m, openwaba.StatusFailed, g.Code, g.Text, now), nil
+	case !g.Hold.IsZero() && !g.Hold.Before(m.ExpiresAt):
+		return d.fail(m, openwaba.StatusExpired, 0, textExpired+": "+g.Text, now), nil
+	case !g.Hold.IsZero():
+		d.log.Info("the number's health or the template's status holds the message back", "id", m.ID, "sender", m.Sender, "until", g.Hold, "reason", g.Text)
+		return d.retry(m, g.Hold, g.Code, g.Text), nil
+	}
+	if !template {
 		until, err := d.cfg.Store.WindowOpenUntil(ctx, m.Sender, m.Recipient)
 		if err != nil {
 			return outcome{}, err
@@ -67,10 +89,10 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 	if now = d.now(); !now.Before(m.ExpiresAt) {
 		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
-	wamid, err := d.cfg.Upstream.Send(ctx, sender, m)
+	sub, err := d.cfg.Upstream.Send(ctx, sender, m)
 	d.metrics().Sent(sendOutcome(err))
 	if err == nil {
-		return d.submitted(m, wamid), nil
+		return d.submitted(m, sub), nil
 	}
 	return d.handleSendError(m, err), nil
 }

@@ -28,17 +28,33 @@ type outcome struct {
 	attrs []any
 }
 
-// submitted records that WhatsApp took m as wamid. Until this lands the
-// wamid lives only here, and the message, once its lease ran out, would be
-// sent again: so it is tried until it lands, and m's lease is renewed
-// meanwhile (it stays held). A repeat after an attempt that did land
-// without our knowing (the answer was lost) writes the same wamid again.
-func (d *Dispatcher) submitted(m openwaba.Message, wamid string) outcome {
+// submitted records that WhatsApp took m as sub.WAMID. Until this lands
+// the wamid lives only here, and the message, once its lease ran out,
+// would be sent again: so it is tried until it lands, and m's lease is
+// renewed meanwhile (it stays held). A repeat after an attempt that did
+// land without our knowing (the answer was lost) writes the same wamid
+// again. When WhatsApp answered that it holds the message (or paused it),
+// that status is applied as its report would be, before the wamid is
+// stored: the store keeps it aside with the reports that may have come
+// already, and MarkSubmitted applies them all, in order. A repeat
+// journals nothing twice.
+func (d *Dispatcher) submitted(m openwaba.Message, sub openwaba.Submission) outcome {
 	at := d.now()
 	return outcome{
-		write: func(ctx context.Context) error { return d.cfg.Store.MarkSubmitted(ctx, m.ID, wamid, at) },
+		write: func(ctx context.Context) error {
+			if sub.Status != "" {
+				u := openwaba.StatusUpdate{WAMID: sub.WAMID, Status: sub.Status, At: at, Recipient: m.Recipient}
+				if sub.Status == openwaba.StatusPaused {
+					u.ErrorText = openwaba.TextPaused
+				}
+				if _, err := d.cfg.Store.ApplyStatus(ctx, u); err != nil {
+					return err
+				}
+			}
+			return d.cfg.Store.MarkSubmitted(ctx, m.ID, sub.WAMID, at)
+		},
 		lost:  "could not record that WhatsApp took the message: it will be sent again when its lease ends",
-		attrs: []any{"wamid", wamid},
+		attrs: []any{"wamid", sub.WAMID, "message_status", sub.Status},
 	}
 }
 

@@ -85,13 +85,13 @@ type sendRecord struct {
 	wamid string
 }
 
-func (l *sendLog) Send(ctx context.Context, from openwaba.Sender, m openwaba.Message) (string, error) {
+func (l *sendLog) Send(ctx context.Context, from openwaba.Sender, m openwaba.Message) (openwaba.Submission, error) {
 	at := time.Now()
-	wamid, err := l.Upstream.Send(ctx, from, m)
+	sub, err := l.Upstream.Send(ctx, from, m)
 	l.mu.Lock()
-	l.sends = append(l.sends, sendRecord{msg: m, at: at, ok: err == nil, wamid: wamid})
+	l.sends = append(l.sends, sendRecord{msg: m, at: at, ok: err == nil, wamid: sub.WAMID})
 	l.mu.Unlock()
-	return wamid, err
+	return sub, err
 }
 
 func (l *sendLog) records() []sendRecord {

@@ -44,7 +44,8 @@ func TestStatusesReachSinkInOrder(t *testing.T) {
 	e.sink.next(t) // the inbound message
 	m := textMessage("Danke!")
 	m.ForeignID = "crm-77"
-	wamid, err := e.client.Send(context.Background(), sender, m)
+	sub, err := e.client.Send(context.Background(), sender, m)
+	wamid := sub.WAMID
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,8 @@ func TestStatusesReachSinkInOrder(t *testing.T) {
 func TestOutsideWindowFailsAsync(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	wamid, err := e.client.Send(context.Background(), sender, textMessage("anyone there?"))
+	sub, err := e.client.Send(context.Background(), sender, textMessage("anyone there?"))
+	wamid := sub.WAMID
 	if err != nil {
 		t.Fatalf("Send outside the window failed synchronously: %v", err)
 	}
@@ -81,7 +83,8 @@ func TestRefusedWebhookIsRedelivered(t *testing.T) {
 	// recovers they arrive, in order.
 	m := openwaba.Message{Recipient: user, Content: openwaba.Content{Type: openwaba.TypeTemplate,
 		Template: &openwaba.TemplateSend{Name: "hello_world", Language: "en"}}}
-	wamid, err := e.client.Send(context.Background(), sender, m)
+	sub, err := e.client.Send(context.Background(), sender, m)
+	wamid := sub.WAMID
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,8 @@ func FuzzParseWebhook(f *testing.F) {
 		for _, c := range n.Changes {
 			for _, s := range c.Statuses {
 				switch s.Status {
-				case openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusRead, openwaba.StatusFailed:
+				case openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusRead, openwaba.StatusFailed,
+					openwaba.StatusPlayed, openwaba.StatusHeld, openwaba.StatusPaused:
 				default:
 					t.Fatalf("status %q accepted", s.Status)
 				}

@@ -19,10 +19,20 @@ var ErrNotWhatsApp = errors.New("not a whatsapp_business_account notification")
 // possibly for several numbers.
 type Notification struct {
 	Changes []Change
+	// Health holds the phone_number_quality_update and account_update
+	// changes that concern the health of numbers.
+	Health []openwaba.HealthReport
+	// Templates holds the message_template_status_update,
+	// template_category_update and message_template_quality_update
+	// changes.
+	Templates []openwaba.TemplateReport
 }
 
 // Empty reports whether the notification carries nothing to act on.
 func (n Notification) Empty() bool {
+	if len(n.Health)+len(n.Templates) > 0 {
+		return false
+	}
 	for _, c := range n.Changes {
 		if len(c.Statuses)+len(c.Messages)+len(c.Errors)+len(c.UserIDChanges) > 0 {
 			return false
@@ -60,7 +70,8 @@ type (
 	wireNotification struct {
 		Object string `json:"object"`
 		Entry  []struct {
-			ID      string `json:"id"`
+			ID      string      `json:"id"`
+			Time    unixSeconds `json:"time"`
 			Changes []struct {
 				Field string          `json:"field"`
 				Value json.RawMessage `json:"value"`
@@ -202,9 +213,11 @@ func (u *unixSeconds) UnmarshalJSON(b []byte) error {
 
 // ParseWebhook parses a webhook body of a WhatsApp Business Account. It
 // keeps the changes of field "messages" (statuses, inbound messages and
-// errors) and "user_id_update" (a user's BSUID changed), and skips other
-// fields (template status updates, account updates) that the app may be
-// subscribed to as well.
+// errors), "user_id_update" (a user's BSUID changed), the health of
+// numbers (phone_number_quality_update, account_update) and the changes of
+// templates (message_template_status_update, template_category_update,
+// message_template_quality_update); other fields the app may be
+// subscribed to are skipped.
 func ParseWebhook(body []byte) (Notification, error) {
 	var w wireNotification
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -216,14 +229,29 @@ func ParseWebhook(body []byte) (Notification, error) {
 	var n Notification
 	for _, e := range w.Entry {
 		for _, ch := range e.Changes {
-			if ch.Field != "messages" && ch.Field != "user_id_update" {
-				continue
+			var err error
+			switch ch.Field {
+			case "messages", "user_id_update":
+				var c Change
+				if c, err = parseChange(e.ID, ch.Value); err == nil {
+					n.Changes = append(n.Changes, c)
+				}
+			case openwaba.FieldPhoneNumberQuality, openwaba.FieldAccountUpdate:
+				var r openwaba.HealthReport
+				var ok bool
+				if r, ok, err = parseHealth(ch.Field, e.ID, e.Time.Time, ch.Value); ok {
+					n.Health = append(n.Health, r)
+				}
+			case openwaba.FieldTemplateStatus, openwaba.FieldTemplateCategory, openwaba.FieldTemplateQuality:
+				var r openwaba.TemplateReport
+				var ok bool
+				if r, ok, err = parseTemplate(ch.Field, e.ID, e.Time.Time, ch.Value); ok {
+					n.Templates = append(n.Templates, r)
+				}
 			}
-			c, err := parseChange(e.ID, ch.Value)
 			if err != nil {
-				return Notification{}, fmt.Errorf("meta: parse webhook: entry %s: %w", e.ID, err)
+				return Notification{}, fmt.Errorf("meta: parse webhook: entry %s, field %s: %w", e.ID, ch.Field, err)
 			}
-			n.Changes = append(n.Changes, c)
 		}
 	}
 	return n, nil
@@ -277,9 +305,11 @@ func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
 	return c, nil
 }
 
-// domain maps a status report. played (a voice note was listened to) is
-// read for our purposes; statuses we do not know are skipped rather than
-// failing the whole batch, which Meta would then redeliver for days.
+// domain maps a status report. Each of WhatsApp's statuses is one of
+// ours: sent, delivered, read, played (a voice message was listened to),
+// failed, and held_for_quality_assessment and paused (template pacing).
+// Statuses we do not know are skipped rather than failing the whole batch,
+// which Meta would then redeliver for days.
 func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 	var st openwaba.Status
 	switch s.Status {
@@ -287,10 +317,16 @@ func (s wireStatus) domain() (openwaba.StatusUpdate, bool) {
 		st = openwaba.StatusSent
 	case "delivered":
 		st = openwaba.StatusDelivered
-	case "read", "played":
+	case "read":
 		st = openwaba.StatusRead
+	case "played":
+		st = openwaba.StatusPlayed
 	case "failed":
 		st = openwaba.StatusFailed
+	case "held_for_quality_assessment":
+		st = openwaba.StatusHeld
+	case "paused":
+		st = openwaba.StatusPaused
 	default:
 		return openwaba.StatusUpdate{}, false
 	}

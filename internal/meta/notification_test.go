@@ -156,7 +156,10 @@ func TestParseStatuses(t *testing.T) {
 		{"status_sent.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusSent, At: time.Unix(1698266945, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "order-4711", Pricing: sentPricing}}},
 		{"status_delivered.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusDelivered, At: time.Unix(1698266946, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, Pricing: marketingPricing}}},
 		{"status_read.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT1", Status: openwaba.StatusRead, At: time.Unix(1698266947, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
-		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusRead, At: time.Unix(1698266948, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
+		{"status_played.json", []openwaba.StatusUpdate{{WAMID: "wamid.VOICE", Status: openwaba.StatusPlayed, At: time.Unix(1698266948, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}}}},
+		{"status_held.json", []openwaba.StatusUpdate{{WAMID: "wamid.PROMO", Status: openwaba.StatusHeld, At: time.Unix(1698266952, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "promo-1"}}},
+		{"status_paused.json", []openwaba.StatusUpdate{{WAMID: "wamid.PROMO", Status: openwaba.StatusPaused, At: time.Unix(1698266953, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user},
+			ErrorCode: 132015, ErrorText: "Template is Paused: The template was paused because of low quality."}}},
 		{"status_failed.json", []openwaba.StatusUpdate{{WAMID: "wamid.OUT2", Status: openwaba.StatusFailed, At: time.Unix(1698266949, 0).UTC(), Recipient: user, User: openwaba.User{WaID: user}, CallbackData: "x-9",
 			ErrorCode: 131047, ErrorText: "Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}},
 		// An unknown status is skipped; a numeric timestamp is read.
@@ -325,6 +328,67 @@ func TestParseUsers(t *testing.T) {
 			}
 			if len(c.UserIDChanges) != len(tt.changes) || (len(tt.changes) > 0 && c.UserIDChanges[0] != tt.changes[0]) {
 				t.Errorf("user id changes %+v, want %+v", c.UserIDChanges, tt.changes)
+			}
+		})
+	}
+}
+
+func TestParseHealthAndTemplates(t *testing.T) {
+	t.Parallel()
+	at := time.Unix(1764061200, 0).UTC()
+	health := func(r openwaba.HealthReport) openwaba.HealthReport {
+		r.WABAID, r.At = wabaID, at
+		return r
+	}
+	template := func(r openwaba.TemplateReport) openwaba.TemplateReport {
+		r.WABAID, r.At = wabaID, at
+		return r
+	}
+	tests := []struct {
+		file      string
+		health    []openwaba.HealthReport
+		templates []openwaba.TemplateReport
+	}{
+		{"quality_flagged.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "phone_number_quality_update", Number: "15550783881", Event: "FLAGGED", MessagingLimit: "TIER_2K"})}, nil},
+		{"quality_downgrade_old_payload.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "phone_number_quality_update", Number: "15550783881", Event: "DOWNGRADE", MessagingLimit: "TIER_2K"})}, nil},
+		{"account_restriction.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "account_update", Number: "15550783881", Event: "ACCOUNT_RESTRICTION", Restrictions: []openwaba.Restriction{
+				{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expires: time.Unix(1764666000, 0).UTC()},
+				{Type: "RESTRICTED_ADD_PHONE_NUMBER_ACTION", Expires: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)},
+			}})}, nil},
+		{"account_disabled.json", []openwaba.HealthReport{health(openwaba.HealthReport{
+			Field: "account_update", Event: "DISABLED_UPDATE", BanState: "DISABLE"})}, nil},
+		{"template_paused.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "message_template_status_update", ID: "1689556908129832", Name: "hello_world", Language: "en", Event: "PAUSED", Category: "MARKETING",
+			Reason: "Your WhatsApp message template has been paused for 3 hours until Nov 25 at 12:00 PM UTC because it had issues."})}},
+		{"template_status_only.json", nil, []openwaba.TemplateReport{{
+			Field: "message_template_status_update", WABAID: wabaID, ID: "1000000000000002", Name: "hello_world", Language: "en", Event: "REJECTED",
+			Reason: "INVALID_FORMAT", At: time.Unix(1749416403, 0).UTC()}}},
+		{"template_category_done.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "template_category_update", ID: "278077987957091", Name: "order_confirmation", Language: "en", Category: "MARKETING", PreviousCategory: "UTILITY"})}},
+		{"template_category_announced.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "template_category_update", ID: "278077987957091", Name: "order_confirmation", Language: "en", Category: "UTILITY",
+			CorrectCategory: "MARKETING", CategoryAt: time.Unix(1764147600, 0).UTC()})}},
+		{"template_quality.json", nil, []openwaba.TemplateReport{template(openwaba.TemplateReport{
+			Field: "message_template_quality_update", ID: "806312974732579", Name: "hello_world", Language: "de", Quality: "RED", PreviousQuality: "GREEN"})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			n, err := meta.ParseWebhook(readWebhook(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Empty() || len(n.Changes) != 0 {
+				t.Errorf("Empty() = %v, %d changes", n.Empty(), len(n.Changes))
+			}
+			if !reflect.DeepEqual(n.Health, tt.health) {
+				t.Errorf("health\n got %+v\nwant %+v", n.Health, tt.health)
+			}
+			if !reflect.DeepEqual(n.Templates, tt.templates) {
+				t.Errorf("templates\n got %+v\nwant %+v", n.Templates, tt.templates)
 			}
 		})
 	}

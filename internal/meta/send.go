@@ -8,27 +8,29 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-// Send hands m to WhatsApp as sender from and returns the wamid Meta gave it.
-func (c *Client) Send(ctx context.Context, from openwaba.Sender, m openwaba.Message) (string, error) {
+// Send hands m to WhatsApp as sender from and returns the wamid Meta gave
+// it, with the message_status of the answer when it says more than
+// accepted: held_for_quality_assessment or paused (template pacing).
+func (c *Client) Send(ctx context.Context, from openwaba.Sender, m openwaba.Message) (openwaba.Submission, error) {
 	if err := checkSender(from); err != nil {
-		return "", fmt.Errorf("meta: send: %w", err)
+		return openwaba.Submission{}, fmt.Errorf("meta: send: %w", err)
 	}
 	body, err := buildMessage(m)
 	if err != nil {
 		// The content can never be sent as it is: fail it, do not retry.
-		return "", fmt.Errorf("meta: send: %w", &openwaba.UpstreamError{Title: "cannot encode message", Details: err.Error()})
+		return openwaba.Submission{}, fmt.Errorf("meta: send: %w", &openwaba.UpstreamError{Title: "cannot encode message", Details: err.Error()})
 	}
 	var resp sendResponse
 	if err := c.do(ctx, "send", http.MethodPost, c.endpoint(from.PhoneNumberID, "messages"), body, &resp); err != nil {
-		return "", err
+		return openwaba.Submission{}, err
 	}
 	if len(resp.Messages) == 0 || resp.Messages[0].ID == "" {
-		return "", fmt.Errorf("meta: send: %w", unexpectedResponse(http.StatusOK, "no messages[0].id in the answer"))
+		return openwaba.Submission{}, fmt.Errorf("meta: send: %w", unexpectedResponse(http.StatusOK, "no messages[0].id in the answer"))
 	}
-	wamid := resp.Messages[0].ID
-	c.log.DebugContext(ctx, "message sent", "message_id", m.ID, "wamid", wamid, "type", m.Content.Type,
+	sub := openwaba.Submission{WAMID: resp.Messages[0].ID, Status: openwaba.SubmissionStatus(resp.Messages[0].MessageStatus)}
+	c.log.DebugContext(ctx, "message sent", "message_id", m.ID, "wamid", sub.WAMID, "type", m.Content.Type,
 		"message_status", resp.Messages[0].MessageStatus)
-	return wamid, nil
+	return sub, nil
 }
 
 // MarkRead marks the inbound message wamid as read, and with typing shows

@@ -88,7 +88,8 @@ func TestSendEveryContentType(t *testing.T) {
 		t.Run(tt.golden, func(t *testing.T) {
 			// Sequential: each case reads the sandbox's last request.
 			m := openwaba.Message{ID: 1, Recipient: user, Content: tt.content, ForeignID: tt.foreignID}
-			wamid, err := e.client.Send(context.Background(), sender, m)
+			sub, err := e.client.Send(context.Background(), sender, m)
+			wamid := sub.WAMID
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}

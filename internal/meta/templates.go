@@ -10,7 +10,7 @@ import (
 )
 
 // templateFields are the template fields the gateway needs.
-const templateFields = "id,name,language,status,category,parameter_format,components"
+const templateFields = "id,name,language,status,category,parameter_format,components,quality_score"
 
 // maxTemplatePages stops a paging loop that never ends (a broken cursor)
 // long after any real WABA is listed: Meta allows a few thousand templates.
@@ -31,6 +31,9 @@ type wireTemplate struct {
 	Category        string                       `json:"category"`
 	ParameterFormat string                       `json:"parameter_format"`
 	Components      []openwaba.TemplateComponent `json:"components"`
+	QualityScore    *struct {
+		Score string `json:"score"`
+	} `json:"quality_score"`
 }
 
 // Templates lists all templates of the WhatsApp Business Account wabaID,
@@ -85,7 +88,7 @@ func (t wireTemplate) domain() openwaba.Template {
 		// parameter_format; they are positional.
 		format = "POSITIONAL"
 	}
-	return openwaba.Template{
+	out := openwaba.Template{
 		ID:              t.ID,
 		Name:            t.Name,
 		Language:        t.Language,
@@ -94,4 +97,72 @@ func (t wireTemplate) domain() openwaba.Template {
 		ParameterFormat: format,
 		Components:      t.Components,
 	}
+	if t.QualityScore != nil {
+		out.Quality = t.QualityScore.Score
+	}
+	return out
+}
+
+// draftBody is a template as Meta's management API takes it.
+type draftBody struct {
+	Name            string                       `json:"name,omitempty"`
+	Language        string                       `json:"language,omitempty"`
+	Category        string                       `json:"category,omitempty"`
+	ParameterFormat string                       `json:"parameter_format,omitempty"`
+	Components      []openwaba.TemplateComponent `json:"components"`
+}
+
+// CreateTemplate submits d for review: POST /{waba-id}/message_templates.
+// It returns the template as Meta took it: its id, status (PENDING, or
+// APPROVED at once for some) and category (Meta may correct it).
+func (c *Client) CreateTemplate(ctx context.Context, wabaID string, d openwaba.TemplateDraft) (openwaba.Template, error) {
+	var resp struct {
+		ID       string `json:"id"`
+		Status   string `json:"status"`
+		Category string `json:"category"`
+	}
+	body := draftBody{Name: d.Name, Language: d.Language, Category: d.Category, ParameterFormat: d.ParameterFormat, Components: d.Components}
+	if err := c.do(ctx, "create template", http.MethodPost, c.endpoint(wabaID, "message_templates"), body, &resp); err != nil {
+		return openwaba.Template{}, err
+	}
+	if resp.ID == "" {
+		return openwaba.Template{}, fmt.Errorf("meta: create template: %w", unexpectedResponse(http.StatusOK, "no id in the answer"))
+	}
+	if resp.Status == "" {
+		resp.Status = "PENDING"
+	}
+	return d.Template(0, resp.ID, resp.Status, resp.Category), nil
+}
+
+// EditTemplate submits new components (and category) of the template
+// templateID for review: POST /{template-id}. Name and language cannot
+// change.
+func (c *Client) EditTemplate(ctx context.Context, templateID string, d openwaba.TemplateDraft) error {
+	var resp successResponse
+	body := draftBody{Category: d.Category, Components: d.Components}
+	if err := c.do(ctx, "edit template", http.MethodPost, c.base+"/"+url.PathEscape(templateID), body, &resp); err != nil {
+		return err
+	}
+	if !resp.Success {
+		return fmt.Errorf("meta: edit template: %w", unexpectedResponse(http.StatusOK, `no "success":true in the answer`))
+	}
+	return nil
+}
+
+// DeleteTemplate deletes the template name of the WABA: every language,
+// or with templateID (hsm_id) only that one: DELETE
+// /{waba-id}/message_templates?name=…[&hsm_id=…].
+func (c *Client) DeleteTemplate(ctx context.Context, wabaID, name, templateID string) error {
+	q := url.Values{"name": {name}}
+	if templateID != "" {
+		q.Set("hsm_id", templateID)
+	}
+	var resp successResponse
+	if err := c.do(ctx, "delete template", http.MethodDelete, c.endpoint(wabaID, "message_templates")+"?"+q.Encode(), nil, &resp); err != nil {
+		return err
+	}
+	if !resp.Success {
+		return fmt.Errorf("meta: delete template: %w", unexpectedResponse(http.StatusOK, `no "success":true in the answer`))
+	}
+	return nil
 }

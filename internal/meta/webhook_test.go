@@ -106,7 +106,7 @@ func TestWebhookPost(t *testing.T) {
 		{"signature of another body", http.MethodPost, good, meta.Sign(appSecret, readWebhook(t, "image.json")), nil, 0, 401, false},
 		{"signed but not JSON", http.MethodPost, []byte(`{"object":`), meta.Sign(appSecret, []byte(`{"object":`)), nil, 0, 400, false},
 		{"signed but not whatsapp", http.MethodPost, readWebhook(t, "not_whatsapp.json"), meta.Sign(appSecret, readWebhook(t, "not_whatsapp.json")), nil, 0, 400, false},
-		{"nothing to store", http.MethodPost, readWebhook(t, "template_status_only.json"), meta.Sign(appSecret, readWebhook(t, "template_status_only.json")), nil, 0, 200, false},
+		{"nothing to store", http.MethodPost, readWebhook(t, "other_field_only.json"), meta.Sign(appSecret, readWebhook(t, "other_field_only.json")), nil, 0, 200, false},
 		{"sink fails", http.MethodPost, good, meta.Sign(appSecret, good), errors.New("disk full"), 0, 500, false},
 		{"too large", http.MethodPost, good, meta.Sign(appSecret, good), nil, 100, 413, false},
 		{"wrong method", http.MethodPut, good, meta.Sign(appSecret, good), nil, 0, 405, false},

@@ -30,11 +30,44 @@ type Sink struct {
 	Metrics Metrics
 }
 
-// HandleNotification applies every change of one webhook.
+// HandleNotification applies every change of one webhook: statuses and
+// inbound messages, reports on the health of numbers, and changes of
+// templates, each at once (a template Meta paused is refused from the
+// moment its webhook was stored).
 func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) error {
 	for _, ch := range n.Changes {
 		if err := s.applyChange(ctx, ch); err != nil {
 			return err
+		}
+	}
+	for _, r := range n.Health {
+		if r.At.IsZero() {
+			r.At = s.now()
+		}
+		changed, err := s.Store.ApplyHealth(ctx, r)
+		if err != nil {
+			return fmt.Errorf("applying %s %s: %w", r.Field, r.Event, err)
+		}
+		for _, sd := range changed {
+			s.log().Warn("WhatsApp reported on a number's health", "field", r.Field, "event", r.Event, "sender", sd.Number,
+				"quality", sd.Health.Quality, "messaging_limit", sd.Health.MessagingLimit, "ban_state", sd.Health.BanState,
+				"restrictions", len(sd.Health.Restrictions), "marketing", sd.Health.Marketing(s.now()))
+		}
+		if len(changed) == 0 {
+			s.log().Debug("health report for no number of ours, or changing nothing", "field", r.Field, "event", r.Event, "waba", r.WABAID, "number", r.Number)
+		}
+	}
+	for _, r := range n.Templates {
+		if r.At.IsZero() {
+			r.At = s.now()
+		}
+		changed, err := s.Store.ApplyTemplateReport(ctx, r)
+		if err != nil {
+			return fmt.Errorf("applying %s of template %s: %w", r.Field, r.Name, err)
+		}
+		for _, t := range changed {
+			s.log().Info("WhatsApp changed a template", "field", r.Field, "event", r.Event, "account", t.AccountID,
+				"template", t.Name, "language", t.Language, "status", t.Status, "category", t.Category, "quality", t.Quality)
 		}
 	}
 	if s.Applied != nil {
@@ -49,6 +82,9 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 			u.At = s.now() // Meta's timestamp was unreadable
 		}
 		u = mapReengagement(u)
+		if u.Status == openwaba.StatusPaused && u.ErrorCode == 0 && u.ErrorText == "" {
+			u.ErrorText = openwaba.TextPaused // Meta says no more than "paused"
+		}
 		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
 			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
 		}

@@ -124,7 +124,13 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	for _, e := range env.Entry {
 		for _, c := range e.Changes {
-			if c.Field != "messages" || c.Value.Metadata.PhoneNumberID != testPhoneID {
+			if c.Field != "messages" {
+				// A management field (template, number health): its
+				// body is the event.
+				r.events <- event{Status: "field:" + c.Field, Raw: body}
+				continue
+			}
+			if c.Value.Metadata.PhoneNumberID != testPhoneID {
 				r.t.Errorf("webhook change: %s", body)
 			}
 			for _, m := range c.Value.Messages {

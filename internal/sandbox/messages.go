@@ -132,9 +132,6 @@ func (s *Sandbox) accept(num number, m *inMessage, u user, category string) outc
 	wamid := newWAMID()
 	msg := respMessage{ID: wamid}
 	isTemplate := m.Type == "template"
-	if isTemplate {
-		msg.MessageStatus = "accepted"
-	}
 	job := statusJob{
 		num:          num,
 		wamid:        wamid,
@@ -143,6 +140,13 @@ func (s *Sandbox) accept(num number, m *inMessage, u user, category string) outc
 		callbackData: m.BizOpaqueCallbackData,
 		category:     category,
 		inWindow:     s.inWindow(num.PhoneNumberID, u.key(), s.now()),
+		steps:        steps(m.Type, category, u.waID),
+	}
+	if isTemplate {
+		msg.MessageStatus = "accepted"
+		if job.steps[0] == "held_for_quality_assessment" {
+			msg.MessageStatus = job.steps[0]
+		}
 	}
 	if !isTemplate && !job.inWindow {
 		job.failCode = 131047

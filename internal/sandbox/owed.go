@@ -16,19 +16,20 @@ import (
 // owedJob is a statusJob as the state file keeps it, with how many of its
 // webhooks were already taken.
 type owedJob struct {
-	PhoneNumberID string `json:"phone_number_id"`
-	WABAID        string `json:"waba_id"`
-	Display       string `json:"display_phone_number"`
-	WAMID         string `json:"wamid"`
-	WaID          string `json:"wa_id"`
-	UserID        string `json:"user_id,omitempty"`
-	Username      string `json:"username,omitempty"`
-	ToBSUID       bool   `json:"to_bsuid,omitempty"`
-	CallbackData  string `json:"biz_opaque_callback_data,omitempty"`
-	Category      string `json:"category"`
-	InWindow      bool   `json:"in_window,omitempty"`
-	FailCode      int    `json:"fail_code,omitempty"`
-	Taken         int    `json:"taken,omitempty"`
+	PhoneNumberID string   `json:"phone_number_id"`
+	WABAID        string   `json:"waba_id"`
+	Display       string   `json:"display_phone_number"`
+	WAMID         string   `json:"wamid"`
+	WaID          string   `json:"wa_id"`
+	UserID        string   `json:"user_id,omitempty"`
+	Username      string   `json:"username,omitempty"`
+	ToBSUID       bool     `json:"to_bsuid,omitempty"`
+	CallbackData  string   `json:"biz_opaque_callback_data,omitempty"`
+	Category      string   `json:"category"`
+	InWindow      bool     `json:"in_window,omitempty"`
+	FailCode      int      `json:"fail_code,omitempty"`
+	Steps         []string `json:"steps,omitempty"`
+	Taken         int      `json:"taken,omitempty"`
 }
 
 func owedOf(j statusJob) owedJob {
@@ -36,7 +37,7 @@ func owedOf(j statusJob) owedJob {
 		PhoneNumberID: j.num.PhoneNumberID, WABAID: j.num.WABAID, Display: j.num.Display,
 		WAMID: j.wamid, WaID: j.user.waID, UserID: j.user.userID, Username: j.user.username, ToBSUID: j.toBSUID,
 		CallbackData: j.callbackData, Category: j.category,
-		InWindow: j.inWindow, FailCode: j.failCode, Taken: j.taken,
+		InWindow: j.inWindow, FailCode: j.failCode, Steps: j.steps, Taken: j.taken,
 	}
 }
 
@@ -45,7 +46,7 @@ func (o owedJob) job() statusJob {
 		num:   number{PhoneNumberID: o.PhoneNumberID, WABAID: o.WABAID, Display: o.Display},
 		wamid: o.WAMID, user: user{waID: o.WaID, userID: o.UserID, username: o.Username}, toBSUID: o.ToBSUID,
 		callbackData: o.CallbackData, category: o.Category,
-		inWindow: o.InWindow, failCode: o.FailCode, taken: o.Taken,
+		inWindow: o.InWindow, failCode: o.FailCode, steps: o.Steps, taken: o.Taken,
 	}
 }
 

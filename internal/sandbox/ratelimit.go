@@ -10,8 +10,9 @@ import (
 // RateLimits makes the sandbox refuse sends the way Meta's limits do, so
 // that the gateway's pacing and retries meet real refusals. Meta documents
 // 80 messages per second per number (130429 beyond) and, per business
-// number and user, about one message every 6 s with short bursts
-// tolerated (131056 beyond).
+// number and user, one message every 6 s, with bursts of up to 45 in 6 s
+// borrowed from the pace that follows (131056 beyond): a token bucket of
+// 45 refilled at one per 6 s.
 type RateLimits struct {
 	// MPS is each number's throughput; zero means no limit. The bucket
 	// holds one second's worth.
@@ -23,9 +24,13 @@ type RateLimits struct {
 	PairBurst    int
 }
 
+// MetaPairBurst is how many messages Meta lets a business send one user
+// at once before the pair rate limit (131056) applies.
+const MetaPairBurst = 45
+
 // MetaRateLimits are the limits Meta documents for a new number.
 func MetaRateLimits() RateLimits {
-	return RateLimits{MPS: 80, PairInterval: 6 * time.Second, PairBurst: 10}
+	return RateLimits{MPS: 80, PairInterval: 6 * time.Second, PairBurst: MetaPairBurst}
 }
 
 // limiter keeps the token buckets of RateLimits. Buckets are taken at the

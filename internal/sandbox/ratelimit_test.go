@@ -82,3 +82,39 @@ func TestRateLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestMetaPairRateLimit: with Meta's published limits a business may send
+// one user a burst of 45 messages at once, the 46th is refused with
+// 131056, and the pace after the burst is one message every 6 s (the burst
+// was borrowed from it); another user is not concerned. The spec's
+// examples, sent back to back to one user, fit in the burst.
+func TestMetaPairRateLimit(t *testing.T) {
+	t.Parallel()
+	const user, other = "491700000001", "491700000002"
+	limits := MetaRateLimits()
+	if limits.MPS != 80 || limits.PairInterval != 6*time.Second || limits.PairBurst != 45 {
+		t.Fatalf("MetaRateLimits() = %+v, want 80/s and 45 per 6 s", limits)
+	}
+	var steps []step
+	for range MetaPairBurst {
+		steps = append(steps, step{0, user, 0})
+	}
+	steps = append(steps,
+		step{0, user, 131056},                       // the 46th
+		step{0, other, 0},                           // another user
+		step{5900 * time.Millisecond, user, 131056}, // not yet 6 s
+		step{100 * time.Millisecond, user, 0},       // 6 s: one more
+		step{0, user, 131056},
+		step{6 * time.Second, user, 0},
+	)
+	// The burst goes at one instant: 45 are within the number's 80/s.
+	clk := &fakeClock{t: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	e := newLimitedEnv(t, &limits, clk)
+	for i, s := range steps {
+		clk.advance(s.after)
+		r := e.send(t, templateTo(s.to))
+		if r.Code != s.code {
+			t.Fatalf("step %d (to %s, +%v): code %d %q, want %d", i, s.to, s.after, r.Code, r.Details, s.code)
+		}
+	}
+}

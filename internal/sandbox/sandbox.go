@@ -165,6 +165,9 @@ func New(cfg Config) *Sandbox {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /{version}/{node}/messages", s.handleMessages)
 	s.mux.HandleFunc("GET /{version}/{node}/message_templates", s.handleTemplates)
+	s.mux.HandleFunc("POST /{version}/{node}/message_templates", s.handleCreateTemplate)
+	s.mux.HandleFunc("DELETE /{version}/{node}/message_templates", s.handleDeleteTemplate)
+	s.mux.HandleFunc("POST /{version}/{node}", s.handleEditTemplate)
 	s.mux.HandleFunc("POST /{node}/messages", s.handleMessages)
 	s.mux.HandleFunc("GET /{node}/message_templates", s.handleTemplates)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -37,7 +37,8 @@ func formatMismatch(field, format string, args ...any) *apiError {
 }
 
 // validateTemplate checks a template send: the template exists in that
-// language and is approved (else 132001), and every component supplies as
+// language and is approved (else 132001; paused 132015, disabled 132016),
+// and every component supplies as
 // many parameters as the template has placeholders (else 132000).
 func (s *Sandbox) validateTemplate(t *inTemplate) (string, *apiError) {
 	switch {
@@ -52,7 +53,13 @@ func (s *Sandbox) validateTemplate(t *inTemplate) (string, *apiError) {
 	if !ok {
 		return "", newError(132001, "template name (%s) does not exist in %s", t.Name, t.Language.Code)
 	}
-	if tpl.Status != "APPROVED" {
+	switch tpl.Status {
+	case "APPROVED", "FLAGGED": // flagged templates are still active
+	case "PAUSED":
+		return "", newError(132015, "template name (%s) in %s is paused", t.Name, t.Language.Code)
+	case "DISABLED":
+		return "", newError(132016, "template name (%s) in %s is disabled", t.Name, t.Language.Code)
+	default:
 		return "", newError(132001, "template name (%s) in %s is %s, not APPROVED", t.Name, t.Language.Code, tpl.Status)
 	}
 	c := tplCheck{tpl: tpl, named: strings.EqualFold(tpl.ParameterFormat, "NAMED")}

@@ -34,6 +34,13 @@ type wireTemplate struct {
 	Category        string                       `json:"category"`
 	ParameterFormat string                       `json:"parameter_format"`
 	Components      []openwaba.TemplateComponent `json:"components"`
+	QualityScore    *qualityScore                `json:"quality_score,omitempty"`
+}
+
+// qualityScore is a template's quality_score field, as Meta's template
+// list gives it.
+type qualityScore struct {
+	Score string `json:"score"`
 }
 
 func builtinTemplates() []openwaba.Template {
@@ -52,10 +59,14 @@ func builtinTemplates() []openwaba.Template {
 }
 
 func toWire(t openwaba.Template) wireTemplate {
-	return wireTemplate{
+	w := wireTemplate{
 		ID: t.ID, Name: t.Name, Language: t.Language, Status: t.Status,
 		Category: t.Category, ParameterFormat: t.ParameterFormat, Components: t.Components,
 	}
+	if t.Quality != "" {
+		w.QualityScore = &qualityScore{Score: t.Quality}
+	}
+	return w
 }
 
 // Templates returns the templates the sandbox serves (for every WABA).

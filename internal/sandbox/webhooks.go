@@ -19,8 +19,37 @@ type statusJob struct {
 	callbackData string
 	category     string // service, marketing, utility, authentication
 	inWindow     bool
-	failCode     int // when set, a single failed status instead
-	taken        int // webhooks of steps already taken (a resumed job)
+	failCode     int      // when set, a single failed status instead
+	steps        []string // the statuses to report; sent, delivered, read when empty
+	taken        int      // webhooks of steps already taken (a resumed job)
+}
+
+// Test recipients of template pacing. A marketing template to one of them
+// is answered with message_status held_for_quality_assessment, as Meta
+// answers a send its template pacing holds, and reported held; then
+// HeldRecipient's is released (sent, delivered, read) and PausedRecipient's
+// paused (not delivered, not charged). Other templates and message types
+// to them go out as to anyone.
+const (
+	HeldRecipient   = "4917699900001"
+	PausedRecipient = "4917699900002"
+)
+
+// steps are the statuses the sandbox reports for a message: Meta's usual
+// sent, delivered, read; played after read for audio (the user listened
+// to it: Meta reports played for voice messages, the sandbox for every
+// audio message); held, then paused or sent, for a paced marketing
+// template (the test recipients above).
+func steps(typ, category, waID string) []string {
+	switch {
+	case typ == "template" && category == "marketing" && waID == HeldRecipient:
+		return []string{"held_for_quality_assessment", "sent", "delivered", "read"}
+	case typ == "template" && category == "marketing" && waID == PausedRecipient:
+		return []string{"held_for_quality_assessment", "paused"}
+	case typ == "audio":
+		return []string{"sent", "delivered", "read", "played"}
+	}
+	return []string{"sent", "delivered", "read"}
 }
 
 const errorHref = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
@@ -41,7 +70,10 @@ func (s *Sandbox) schedule(j statusJob) {
 }
 
 func (s *Sandbox) runJob(j statusJob) {
-	steps := []string{"sent", "delivered", "read"}
+	steps := j.steps
+	if len(steps) == 0 {
+		steps = []string{"sent", "delivered", "read"}
+	}
 	if j.failCode != 0 {
 		steps = []string{"failed"}
 	}

@@ -250,3 +250,60 @@ func (c *fakeClock) advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// TestStatusSequences: audio messages are played after read; a marketing
+// template to the pacing test recipients is answered held and reported
+// held, then sent or paused; a utility template to them is not paced.
+func TestStatusSequences(t *testing.T) {
+	t.Parallel()
+	template := func(to, name, lang string) string {
+		return `{"messaging_product":"whatsapp","to":"` + to + `","type":"template","template":{"name":"` + name + `","language":{"code":"` + lang + `"}}}`
+	}
+	tests := []struct {
+		name          string
+		body          string
+		window        bool
+		messageStatus any // of the send answer; nil: none
+		want          []string
+	}{
+		{"audio is played", `{"messaging_product":"whatsapp","to":"` + testUser + `","type":"audio","audio":{"link":"https://example.com/a.ogg"}}`, true,
+			nil, []string{"sent", "delivered", "read", "played"}},
+		{"held, then sent", template(HeldRecipient, "hello_world", "en"), false,
+			"held_for_quality_assessment", []string{"held_for_quality_assessment", "sent", "delivered", "read"}},
+		{"held, then paused", template(PausedRecipient, "hello_world", "en"), false,
+			"held_for_quality_assessment", []string{"held_for_quality_assessment", "paused"}},
+		{"utility templates are not paced", `{"messaging_product":"whatsapp","to":"` + PausedRecipient + `","type":"template","template":{"name":"order_confirmation","language":{"code":"en"},
+			"components":[{"type":"body","parameters":[{"type":"text","text":"Max"},{"type":"text","text":"ORD-1"}]},
+			{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"ORD-1"}]}]}}`, false,
+			"accepted", []string{"sent", "delivered", "read"}},
+		{"other recipients are not paced", template(testUser, "hello_world", "en"), false,
+			"accepted", []string{"sent", "delivered", "read"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, nil)
+			if tt.window {
+				e.inbound(t, "hi")
+			}
+			r := e.send(t, tt.body)
+			if r.Status != http.StatusOK {
+				t.Fatalf("send: %d %v", r.Status, r.Body)
+			}
+			if got := r.Body["messages"].([]any)[0].(map[string]any)["message_status"]; got != tt.messageStatus {
+				t.Errorf("message_status = %v, want %v", got, tt.messageStatus)
+			}
+			for _, want := range tt.want {
+				ev := e.rcv.next(t)
+				if ev.WAMID != r.WAMID || ev.Status != want {
+					t.Fatalf("got %s %s, want %s", ev.WAMID, ev.Status, want)
+				}
+				billed := want == "sent" || want == "delivered"
+				if (ev.Pricing != nil) != billed {
+					t.Errorf("%s: pricing %v", want, ev.Pricing)
+				}
+			}
+			e.rcv.quiet(t, 50*time.Millisecond)
+		})
+	}
+}

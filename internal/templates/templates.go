@@ -59,8 +59,8 @@ func Placeholders(text string) []string {
 // the rendered text.
 func Prepare(t openwaba.Template, v Values) (*openwaba.TemplateSend, error) {
 	id := fmt.Sprintf("%s (%s)", t.Name, t.Language)
-	if t.Status != "APPROVED" {
-		return nil, errorf("template", "%s is %s, not APPROVED", id, t.Status)
+	if !t.Sendable() {
+		return nil, errorf("template", "%s", t.NotSendable())
 	}
 	named := strings.EqualFold(t.ParameterFormat, "NAMED")
 	send := &openwaba.TemplateSend{Name: t.Name, Language: t.Language, Named: named}

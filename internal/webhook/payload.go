@@ -73,17 +73,125 @@ type ClickReport struct {
 	UserAgent   string  `json:"user_agent"`
 }
 
+// NumberQualityReport is the data of a number_quality event: what Meta
+// reported about one of the account's numbers, and what it means for its
+// marketing templates.
+type NumberQualityReport struct {
+	Sender          string              `json:"sender"`
+	WABAID          string              `json:"waba_id"`
+	Field           string              `json:"field"` // phone_number_quality_update or account_update
+	Event           string              `json:"event"` // Meta's: FLAGGED, UNFLAGGED, UPGRADE, DOWNGRADE, ACCOUNT_RESTRICTION, ...
+	Quality         *string             `json:"quality"`
+	PreviousQuality *string             `json:"previous_quality"`
+	MessagingLimit  *string             `json:"messaging_limit"`
+	Restrictions    []RestrictionReport `json:"restrictions"`
+	BanState        *string             `json:"ban_state"`
+	Violation       *string             `json:"violation"`
+	// Marketing is what the gateway does now with marketing templates from
+	// the number: send, held (retried later) or failed.
+	Marketing string `json:"marketing"`
+	Time      string `json:"time"`
+}
+
+// RestrictionReport is a restriction in a number_quality event.
+type RestrictionReport struct {
+	Type    string  `json:"type"`
+	Expires *string `json:"expires"` // UTC, YYYY-MM-DD hh:mm:ss; null: until Meta lifts it
+}
+
+// TemplateStatusReport is the data of a template_status event.
+type TemplateStatusReport struct {
+	Template         string  `json:"template"`
+	Language         string  `json:"language"`
+	TemplateID       *string `json:"template_id"`
+	Field            string  `json:"field"` // message_template_status_update, template_category_update or message_template_quality_update
+	Event            *string `json:"event"` // the status event of Meta
+	Status           *string `json:"status"`
+	PreviousStatus   *string `json:"previous_status"`
+	Category         *string `json:"category"`
+	PreviousCategory *string `json:"previous_category"`
+	// NextCategory and CategoryTime: Meta announced that the template
+	// will be re-categorised, and when.
+	NextCategory    *string `json:"next_category"`
+	CategoryTime    *string `json:"category_time"`
+	Quality         *string `json:"quality"`
+	PreviousQuality *string `json:"previous_quality"`
+	Reason          *string `json:"reason"`
+	// Sendable says whether the gateway accepts messages with the
+	// template now.
+	Sendable bool   `json:"sendable"`
+	Time     string `json:"time"`
+}
+
+func numberQualityReport(c openwaba.HealthChange) NumberQualityReport {
+	r := NumberQualityReport{
+		Sender: c.Number, WABAID: c.WABAID, Field: c.Field, Event: c.Event,
+		Quality: nullable(c.After.Quality), MessagingLimit: nullable(c.After.MessagingLimit),
+		BanState: nullable(c.After.BanState), Violation: nullable(c.Violation), Restrictions: []RestrictionReport{},
+		Marketing: c.After.Marketing(c.At), Time: c.At.UTC().Format(TimeLayout),
+	}
+	if c.Before.Quality != c.After.Quality {
+		r.PreviousQuality = nullable(c.Before.Quality)
+	}
+	for _, x := range c.After.Restrictions {
+		rr := RestrictionReport{Type: x.Type}
+		if !x.Expires.IsZero() {
+			rr.Expires = nullable(x.Expires.UTC().Format(TimeLayout))
+		}
+		r.Restrictions = append(r.Restrictions, rr)
+	}
+	return r
+}
+
+func templateStatusReport(c openwaba.TemplateChange) TemplateStatusReport {
+	a, b, rep := c.After, c.Before, c.Report
+	r := TemplateStatusReport{
+		Template: a.Name, Language: a.Language, TemplateID: nullable(a.ID), Field: rep.Field, Event: nullable(rep.Event),
+		Status: nullable(a.Status), Category: nullable(a.Category), Quality: nullable(a.Quality), Reason: nullable(a.Reason),
+		Sendable: openwaba.Template{Status: a.Status}.Sendable(), Time: rep.At.UTC().Format(TimeLayout),
+	}
+	if c.Known && b.Status != a.Status {
+		r.PreviousStatus = nullable(b.Status)
+	}
+	switch {
+	case rep.PreviousCategory != "":
+		r.PreviousCategory = nullable(rep.PreviousCategory)
+	case c.Known && b.Category != a.Category:
+		r.PreviousCategory = nullable(b.Category)
+	}
+	if rep.CorrectCategory != "" {
+		r.NextCategory = nullable(rep.CorrectCategory)
+		if !rep.CategoryAt.IsZero() {
+			r.CategoryTime = nullable(rep.CategoryAt.UTC().Format(TimeLayout))
+		}
+	}
+	switch {
+	case rep.PreviousQuality != "":
+		r.PreviousQuality = nullable(rep.PreviousQuality)
+	case c.Known && b.Quality != a.Quality:
+		r.PreviousQuality = nullable(b.Quality)
+	}
+	return r
+}
+
 // DLRStatus maps a WhatsApp status to seven's status report value. A
 // failed message that WhatsApp never took (refused when sent: no wamid) is
-// REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED.
+// REJECTED; one that WhatsApp took and could not deliver is NOTDELIVERED,
+// and so is one WhatsApp paused (template pacing: it took the message,
+// then dropped it). A message held for quality assessment is BUFFERED:
+// the network keeps it to deliver later, as an SMC buffers an SMS.
 func DLRStatus(st openwaba.Status, hadWAMID bool) string {
 	switch st {
 	case openwaba.StatusSent:
 		return "TRANSMITTED"
-	case openwaba.StatusDelivered, openwaba.StatusRead:
+	case openwaba.StatusHeld:
+		return "BUFFERED"
+	case openwaba.StatusDelivered, openwaba.StatusRead, openwaba.StatusPlayed:
 		return "DELIVERED"
 	case openwaba.StatusExpired:
 		return "EXPIRED"
+	case openwaba.StatusPaused:
+		return "NOTDELIVERED"
 	case openwaba.StatusFailed:
 		if hadWAMID {
 			return "NOTDELIVERED"
@@ -115,7 +223,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		if del.Event == openwaba.HookDLR {
 			r.Status = DLRStatus(del.Status, m.WAMID != "")
 		}
-		if del.Status == openwaba.StatusFailed || del.Status == openwaba.StatusExpired {
+		if del.Status == openwaba.StatusFailed || del.Status == openwaba.StatusExpired || del.Status == openwaba.StatusPaused {
 			r.ErrorCode, r.ErrorText = nonZero(del.ErrorCode), nullable(del.ErrorText)
 		}
 		data = r
@@ -138,6 +246,18 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
 			Content: content,
 		}
+	case openwaba.HookNumberQuality:
+		var c openwaba.HealthChange
+		if err := json.Unmarshal(del.Data, &c); err != nil {
+			return env, fmt.Errorf("number_quality event: %w", err)
+		}
+		data = numberQualityReport(c)
+	case openwaba.HookTemplateStatus:
+		var c openwaba.TemplateChange
+		if err := json.Unmarshal(del.Data, &c); err != nil {
+			return env, fmt.Errorf("template_status event: %w", err)
+		}
+		data = templateStatusReport(c)
 	case openwaba.HookTracking:
 		if del.ClickID == 0 {
 			break // an event of EnqueueEvent: its data is given

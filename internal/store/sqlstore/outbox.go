@@ -33,6 +33,13 @@ type event struct {
 // order) per hook of the account that wants it (openwaba.Hook.Wants), by
 // hook id: the rule is Go's, the SQL only writes the rows.
 func enqueue(ctx context.Context, tx *db, accountID int64, sender string, kinds []openwaba.HookEvent, e event) error {
+	return enqueueAny(ctx, tx, accountID, []string{sender}, kinds, e)
+}
+
+// enqueueAny is enqueue for an event that concerns several sender numbers
+// of the account (a template of their WABA): a hook filtered on any of
+// them hears of it, once (openwaba.Hook.WantsAny).
+func enqueueAny(ctx context.Context, tx *db, accountID int64, senders []string, kinds []openwaba.HookEvent, e event) error {
 	hooks, err := all(ctx, tx, func(sc scanner) (openwaba.Hook, error) {
 		var h openwaba.Hook
 		err := sc.Scan(&h.ID, &h.EventType, &h.EventFilter)
@@ -43,7 +50,7 @@ func enqueue(ctx context.Context, tx *db, accountID int64, sender string, kinds 
 	}
 	for _, kind := range kinds {
 		for _, h := range hooks {
-			if !h.Wants(kind, sender) {
+			if !h.WantsAny(kind, senders) {
 				continue
 			}
 			if _, err := tx.exec(ctx, `

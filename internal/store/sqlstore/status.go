@@ -93,7 +93,7 @@ func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at 
 	}
 	for _, st := range journal {
 		f.Delivered = f.Delivered || slices.Contains(openwaba.DeliveredStatuses(), st)
-		f.Failed = f.Failed || st == openwaba.StatusFailed
+		f.Failed = f.Failed || st.Unbilled()
 	}
 	target, refund, err := openwaba.Charge(f, func(c openwaba.PriceCategory) (openwaba.Micros, error) {
 		return listPrice(ctx, tx, accountID, c, recipient)
@@ -164,7 +164,8 @@ const wamidLock = 0x0a3a1d
 // report for a wamid the store does not know yet is kept aside and applied
 // when MarkSubmitted stores that wamid: (false, nil). The journal gets every
 // status once; the message moves only forward; what it costs follows the
-// report (settle): its pricing, a refund for a failure before delivery.
+// report (settle): its pricing, a refund for a failure or a pause before
+// delivery (openwaba.Status.Unbilled).
 func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool, error) {
 	if !u.Status.Valid() {
 		return false, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
@@ -208,7 +209,7 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.St
 		return false, err
 	}
 	code, text := 0, ""
-	if u.Status == openwaba.StatusFailed {
+	if u.Status.Unbilled() {
 		code, text = u.ErrorCode, u.ErrorText
 	}
 	changed, err := setStatus(ctx, tx, id, u.Status, u.At, code, text)
@@ -217,7 +218,7 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.St
 	}
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
-	if u.Pricing != nil || u.Status == openwaba.StatusFailed || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
+	if u.Pricing != nil || u.Status.Unbilled() || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
 		err = settle(ctx, tx, id, u.Pricing, now)
 	}
 	return changed, err
@@ -248,7 +249,12 @@ type statusDetails struct {
 }
 
 // applyEarly applies the reports that arrived for wamid before message id
-// had it, and removes them. The caller holds the wamid's lock.
+// had it, and removes them. They are applied in the order of their
+// ranks, the order in which a message lives them (held, sent, delivered,
+// read), so that the journal and the webhooks tell it so: their times do
+// not order them, Meta's being whole seconds and the dispatcher's (for a
+// status of the send answer) milliseconds. The caller holds the wamid's
+// lock.
 func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
 	early, err := all(ctx, tx, func(sc scanner) (openwaba.StatusUpdate, error) {
 		u := openwaba.StatusUpdate{WAMID: wamid}
@@ -268,6 +274,7 @@ func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, 
 	if err != nil {
 		return err
 	}
+	slices.SortStableFunc(early, func(a, b openwaba.StatusUpdate) int { return a.Status.Rank() - b.Status.Rank() })
 	for _, u := range early {
 		if _, err := s.applyStatus(ctx, tx, id, u, now); err != nil {
 			return err

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -101,18 +102,29 @@ func (s *Store) Analytics(ctx context.Context, accountID int64, f openwaba.Analy
 	if end.IsZero() {
 		end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	journaled := func(statuses string) string {
-		return `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = m.id AND j.status IN (` + statuses + `)))`
+	// The status lists are openwaba.ReportedAs's, written into the SQL as
+	// literals: statuses are a closed set of identifiers.
+	journaled := func(s openwaba.Status) string {
+		var names []string
+		for _, st := range openwaba.ReportedAs(s) {
+			names = append(names, "'"+string(st)+"'")
+		}
+		return `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = m.id AND j.status IN (` +
+			strings.Join(names, ", ") + `)))`
 	}
 	out, err := all(ctx, s.read, func(sc scanner) (openwaba.AnalyticsRow, error) {
 		var r openwaba.AnalyticsRow
-		err := sc.Scan(&r.Key, &r.Messages, &r.Sent, &r.Delivered, &r.Read, &r.Failed, &r.Expired, &r.Cost, &r.Clicks, &r.Views)
+		err := sc.Scan(&r.Key, &r.Messages, &r.Sent, &r.Delivered, &r.Read, &r.Played, &r.Held, &r.Paused,
+			&r.Failed, &r.Expired, &r.Cost, &r.Clicks, &r.Views)
 		return r, err
 	}, `
 		SELECT `+key+`, count(*),
-			`+journaled(`'sent', 'delivered', 'read'`)+`,
-			`+journaled(`'delivered', 'read'`)+`,
-			`+journaled(`'read'`)+`,
+			`+journaled(openwaba.StatusSent)+`,
+			`+journaled(openwaba.StatusDelivered)+`,
+			`+journaled(openwaba.StatusRead)+`,
+			`+journaled(openwaba.StatusPlayed)+`,
+			`+journaled(openwaba.StatusHeld)+`,
+			count(*) FILTER (WHERE m.status = 'paused'),
 			count(*) FILTER (WHERE m.status = 'failed'),
 			count(*) FILTER (WHERE m.status = 'expired'),
 			CAST(coalesce(sum(m.charge), 0) AS BIGINT),

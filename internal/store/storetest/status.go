@@ -28,6 +28,9 @@ func statusCases() []test {
 		delivered = report{status: openwaba.StatusDelivered}
 		read      = report{status: openwaba.StatusRead}
 		failed    = report{status: openwaba.StatusFailed, code: 131026}
+		played    = report{status: openwaba.StatusPlayed}
+		held      = report{status: openwaba.StatusHeld}
+		paused    = report{status: openwaba.StatusPaused, code: 132015}
 	)
 	q := openwaba.StatusQueued
 	cases := []struct {
@@ -82,6 +85,30 @@ func statusCases() []test {
 			reports: []report{delivered, failed}, changed: []bool{true, false},
 			final: openwaba.StatusDelivered, finalReport: 0,
 			journal: []openwaba.Status{q, "delivered", "failed"},
+		},
+		{
+			name:    "played after read",
+			reports: []report{sent, delivered, read, played, read}, changed: []bool{true, true, true, true, false},
+			final: openwaba.StatusPlayed, finalReport: 3,
+			journal: []openwaba.Status{q, "sent", "delivered", "read", "played"},
+		},
+		{
+			name:    "held, then sent",
+			reports: []report{held, sent, delivered, held}, changed: []bool{true, true, true, false},
+			final: openwaba.StatusDelivered, finalReport: 2,
+			journal: []openwaba.Status{q, "held_for_quality_assessment", "sent", "delivered"},
+		},
+		{
+			name:    "held, then paused is refunded",
+			reports: []report{held, paused, paused, held}, changed: []bool{true, true, false, false},
+			final: openwaba.StatusPaused, finalReport: 1, errorCode: 132015,
+			journal: []openwaba.Status{q, "held_for_quality_assessment", "paused"}, refunded: true,
+		},
+		{
+			name:    "paused after sent is not refunded",
+			reports: []report{sent, paused}, changed: []bool{true, false},
+			final: openwaba.StatusSent, finalReport: 0,
+			journal: []openwaba.Status{q, "sent", "paused"},
 		},
 		{
 			name:    "delivered late outranks failed",
@@ -185,7 +212,9 @@ func testApplyStatusOneMessage(t *testing.T, s openwaba.Store) {
 
 // testApplyStatusBeforeSubmitted: Meta can report sent and delivered
 // before the dispatcher has stored the wamid its send call returned. The
-// reports wait and are applied when the wamid is stored, not dropped.
+// reports wait and are applied when the wamid is stored, not dropped, in
+// the order of their ranks (sent before delivered, whatever order they
+// came in).
 func testApplyStatusBeforeSubmitted(t *testing.T, s openwaba.Store) {
 	a := newAccount(t, s, "acme", 1_000_000)
 	m := acceptOne(t, s, a.ID)
@@ -207,7 +236,7 @@ func testApplyStatusBeforeSubmitted(t *testing.T, s openwaba.Store) {
 	if got.Status != openwaba.StatusDelivered || !got.StatusAt.Equal(t0.Add(time.Second)) {
 		t.Errorf("after MarkSubmitted: %s at %v, want delivered at %v", got.Status, got.StatusAt, t0.Add(time.Second))
 	}
-	if h := history(t, s, a.ID, m.ID); !slices.Equal(h, []openwaba.Status{openwaba.StatusQueued, "delivered", "sent"}) {
+	if h := history(t, s, a.ID, m.ID); !slices.Equal(h, []openwaba.Status{openwaba.StatusQueued, "sent", "delivered"}) {
 		t.Errorf("journal %v", h)
 	}
 

@@ -71,6 +71,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"QueueStats", queueStatsTests},
 		{"Users", userTests},
 		{"Settle", settleTests},
+		{"Health", healthTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ var templateTests = []test{
 	{"ReplaceAndGet", testTemplates},
 	{"ReplaceIsPerAccount", testTemplateIsolation},
 	{"ListedInByteOrder", testTemplatesByteOrder},
+	{"PutAndDelete", testTemplatePutDelete},
 }
 
 func template(accountID int64, name, lang, status string) openwaba.Template {
