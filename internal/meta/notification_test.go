@@ -224,13 +224,6 @@ func TestParseBatchesErrorsAndOtherFields(t *testing.T) {
 			t.Errorf("errors = %+v", c.Errors)
 		}
 	})
-	t.Run("template status only", func(t *testing.T) {
-		t.Parallel()
-		n, err := meta.ParseWebhook(readWebhook(t, "template_status_only.json"))
-		if err != nil || len(n.Changes) != 0 || !n.Empty() {
-			t.Errorf("got %+v, %v; want an empty notification", n, err)
-		}
-	})
 	t.Run("not whatsapp", func(t *testing.T) {
 		t.Parallel()
 		if _, err := meta.ParseWebhook(readWebhook(t, "not_whatsapp.json")); !errors.Is(err, meta.ErrNotWhatsApp) {

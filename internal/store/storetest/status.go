@@ -105,10 +105,13 @@ func statusCases() []test {
 			journal: []openwaba.Status{q, "held_for_quality_assessment", "paused"}, refunded: true,
 		},
 		{
-			name:    "paused after sent is not refunded",
+			// Meta bills delivered messages only: a pause that came after
+			// sent, and no delivery, costs nothing (a later delivery would
+			// settle the price again).
+			name:    "paused after sent, never delivered, is refunded",
 			reports: []report{sent, paused}, changed: []bool{true, false},
 			final: openwaba.StatusSent, finalReport: 0,
-			journal: []openwaba.Status{q, "sent", "paused"},
+			journal: []openwaba.Status{q, "sent", "paused"}, refunded: true,
 		},
 		{
 			name:    "delivered late outranks failed",
