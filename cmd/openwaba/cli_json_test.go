@@ -27,7 +27,7 @@ func TestCLIJSONIsTheAPIs(t *testing.T) {
 	must("accounts", "create", "acme", "--currency", "USD", "--balance", "3")
 	must("prices", "set", "--currency", "USD", "--prefix", "49", "--category", "utility", "0.02")
 	must("senders", "add", "4915199990002", "--account", "2", "--phone-number-id", "900", "--waba-id", "901")
-	if r := g.do("POST", "/api/hooks", "target_url=https://example.com/h&event_type=all&request_method=JSON", "Content-Type", "application/x-www-form-urlencoded"); r.Status != 200 {
+	if r := g.do("POST", "/api/hooks", "target_url=http://127.0.0.1:9/h&event_type=all&request_method=JSON", "Content-Type", "application/x-www-form-urlencoded"); r.Status != 200 {
 		t.Fatalf("creating a hook: %d %s", r.Status, r.Body)
 	}
 	asAdmin := []string{"X-Api-Key", admin}
