@@ -47,6 +47,17 @@ func TestEveryCommandsHelp(t *testing.T) {
 	}
 	for _, c := range cmds {
 		path := strings.Fields(c.CommandPath())[1:]
+		// The flag sets, read here, before the parallel subtests: cobra
+		// builds LocalFlags and InheritedFlags lazily, writing the tree.
+		own := map[string]bool{"help": true, "version": c == root}
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { own[f.Name] = true })
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) { own[f.Name] = true })
+		siblings := map[string][]string{} // sibling → its local flags
+		if c.Parent() != nil {
+			for _, sib := range c.Parent().Commands() {
+				sib.LocalFlags().VisitAll(func(f *pflag.Flag) { siblings[sib.Name()] = append(siblings[sib.Name()], f.Name) })
+			}
+		}
 		for _, form := range [][]string{append(append([]string{}, path...), "-h"), append(append([]string{}, path...), "--help"), append([]string{"help"}, path...)} {
 			t.Run(strings.Join(form, " "), func(t *testing.T) {
 				t.Parallel()
@@ -69,21 +80,16 @@ func TestEveryCommandsHelp(t *testing.T) {
 				if strings.Contains(help, "hunter2") {
 					t.Errorf("a secret from the environment shows in the help:\n%s", help)
 				}
-				own := map[string]bool{"help": true, "version": c == root}
-				c.LocalFlags().VisitAll(func(f *pflag.Flag) { own[f.Name] = true })
-				c.InheritedFlags().VisitAll(func(f *pflag.Flag) { own[f.Name] = true })
 				for _, m := range flagLine.FindAllStringSubmatch(help, -1) {
 					if !own[m[1]] {
 						t.Errorf("help lists --%s, which %s does not have", m[1], c.CommandPath())
 					}
 				}
-				if c.Parent() != nil {
-					for _, sib := range c.Parent().Commands() {
-						sib.LocalFlags().VisitAll(func(f *pflag.Flag) {
-							if !own[f.Name] && regexp.MustCompile(`(?m)^\s+(-\w, )?--`+f.Name+`[ =]`).MatchString(help) {
-								t.Errorf("help lists %s's --%s", sib.Name(), f.Name)
-							}
-						})
+				for sib, names := range siblings {
+					for _, name := range names {
+						if !own[name] && regexp.MustCompile(`(?m)^\s+(-\w, )?--`+name+`[ =]`).MatchString(help) {
+							t.Errorf("help lists %s's --%s", sib, name)
+						}
 					}
 				}
 			})
