@@ -48,21 +48,13 @@ type Options struct {
 	MaxBatch int
 	// Logger receives failed commits; slog.Default() when nil.
 	Logger *slog.Logger
-	// Optimistic runs a batch's ops without savepoints, one statement
-	// fewer on each side of every op (two round trips on a networked
-	// database). If any op fails, the batch is rolled back and its ops run
-	// again, each in its savepoint, so that the failure stays its own. Only
-	// for ops that may run twice: each must start from scratch, and only
-	// one run commits.
-	Optimistic bool
 }
 
 // Batcher is the single writer. Create it with New and stop it with Close.
 type Batcher[T any] struct {
-	db         DB[T]
-	max        int
-	log        *slog.Logger
-	optimistic bool
+	db  DB[T]
+	max int
+	log *slog.Logger
 
 	// mu guards closed and the close of reqs: Do holds it shared while it
 	// sends, so Close (exclusive) never closes the channel under a sender.
@@ -97,10 +89,9 @@ func New[T any](db DB[T], opts Options) *Batcher[T] {
 		opts.Logger = slog.Default()
 	}
 	b := &Batcher[T]{
-		db:         db,
-		max:        opts.MaxBatch,
-		log:        opts.Logger,
-		optimistic: opts.Optimistic,
+		db:  db,
+		max: opts.MaxBatch,
+		log: opts.Logger,
 		// The buffer lets callers queue up while a batch commits; they
 		// form the next batch.
 		reqs:    make(chan *request[T], opts.MaxBatch),
@@ -198,46 +189,9 @@ func (b *Batcher[T]) run(batch []*request[T]) {
 			live = append(live, r)
 		}
 	}
-	if b.optimistic && len(live) > 0 {
-		if b.runBare(live) {
-			return
-		}
-	}
 	for len(live) > 0 {
 		live = b.runTx(live)
 	}
-}
-
-// runBare runs reqs in one transaction without savepoints (Optimistic) and
-// reports whether that settled them. A lone op's failure rolls back only
-// itself. Several ops are settled only if all of them succeed and the
-// commit is made or fails; otherwise nothing of the transaction stays and
-// the caller runs them again with savepoints.
-func (b *Batcher[T]) runBare(reqs []*request[T]) bool {
-	ctx := context.Background()
-	tx, err := b.db.Begin(ctx)
-	if err != nil {
-		b.log.Error("batch: begin failed", "ops", len(reqs), "err", err)
-		replyAll(reqs, fmt.Errorf("batch: begin: %w", err))
-		return true
-	}
-	for _, r := range reqs {
-		if opErr := call(context.WithoutCancel(r.ctx), tx, r.op); opErr != nil {
-			_ = b.db.Rollback(tx)
-			if len(reqs) == 1 {
-				r.done <- opErr
-				return true
-			}
-			return false
-		}
-	}
-	if err := b.db.Commit(tx); err != nil {
-		b.log.Error("batch: commit failed", "ops", len(reqs), "err", err)
-		replyAll(reqs, fmt.Errorf("batch: commit: %w", err))
-		return true
-	}
-	replyAll(reqs, nil)
-	return true
 }
 
 // runTx runs reqs in one transaction, replies to those that ran and returns

@@ -3,11 +3,8 @@ package batch
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -458,52 +455,6 @@ func TestManyConcurrentCallers(t *testing.T) {
 	for _, n := range batches {
 		if n > 16 {
 			t.Errorf("batch of %d > MaxBatch", n)
-		}
-	}
-}
-
-// TestOptimisticRunsWithoutSavepoints: with Optimistic, a batch whose ops
-// all succeed commits without a savepoint; one failing op makes the batch
-// run again with savepoints, so that only the failing op fails and each
-// other op commits once.
-func TestOptimisticRunsWithoutSavepoints(t *testing.T) {
-	t.Parallel()
-	for _, fail := range []bool{false, true} {
-		db := &fakeDB{}
-		b := New[*fakeTx](db, Options{Optimistic: true, Logger: slog.New(slog.DiscardHandler)})
-		t.Cleanup(func() { b.Close() })
-		release := hold(t, b)
-		errRefused := errors.New("refused")
-		var runs atomic.Int32
-		var results []<-chan error
-		for i := range 4 {
-			results = append(results, doAsync(context.Background(), b, func(_ context.Context, tx *fakeTx) error {
-				runs.Add(1)
-				tx.write(fmt.Sprint("v", i))
-				if fail && i == 2 {
-					return errRefused
-				}
-				return nil
-			}))
-			waitQueued(t, b, i+1)
-		}
-		release()
-		for i, r := range results {
-			err := <-r
-			if want := fail && i == 2; want != errors.Is(err, errRefused) || (!want && err != nil) {
-				t.Errorf("fail=%v: op %d got %v", fail, i, err)
-			}
-		}
-		committed, batches := db.state()
-		wantCommitted := []string{"v0", "v1", "v2", "v3"}
-		wantBatches, wantRuns := []int{0, 0}, int32(4)
-		if fail {
-			wantCommitted = []string{"v0", "v1", "v3"}
-			wantBatches, wantRuns = []int{0, 4}, 7 // ops 0–2 once bare, all four again
-		}
-		if !slices.Equal(committed, wantCommitted) || !slices.Equal(batches, wantBatches) || runs.Load() != wantRuns {
-			t.Errorf("fail=%v: committed %q in batches (savepoints) %v after %d runs; want %q, %v, %d",
-				fail, committed, batches, runs.Load(), wantCommitted, wantBatches, wantRuns)
 		}
 	}
 }

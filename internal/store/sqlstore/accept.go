@@ -55,7 +55,7 @@ type acceptReq struct {
 // for another reason than a refusal (a value the database refuses, a short
 // link code that is taken), each request runs alone, so that one bad
 // request cannot fail the others. The write may run more than once (a
-// retried deadlock, PostgreSQL's optimistic batch): it starts from scratch.
+// retried deadlock): it starts from scratch.
 func (s *Store) flushAccepts(reqs []*acceptReq) []error {
 	errs := make([]error, len(reqs))
 	err := s.accepts.do(context.Background(), func(ctx context.Context, tx *db) error {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-
-	"github.com/openwaba/openwaba/internal/store/batch"
 )
 
 // OpenPostgres connects to the PostgreSQL database at url
@@ -49,14 +46,12 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, err
 	}
 	p := newDB(pool, d)
-	// Accepts are group-committed (see the package doc); the batcher takes
-	// one pooled connection per batch. Optimistic: no savepoint round trips
-	// unless an accept of the batch fails; Accept's op may run twice.
-	b := batch.New[*sql.Tx](batch.SQL{DB: pool}, batch.Options{MaxBatch: opts.MaxBatch, Logger: log, Optimistic: true})
 	s := &Store{d: d, read: p, log: log, now: utcNow(opts.Now)}
 	s.writes = retrying{w: direct{w: p, timeout: opts.WriteTimeout}, d: d, log: log}
-	s.accepts = retrying{w: batched{b: b, w: p}, d: d, log: log}
-	s.closers = []func() error{b.Close, pool.Close}
+	// A group of accepts (batch.Group, see Accept) is already one write:
+	// a transaction of its own, like any other.
+	s.accepts = s.writes
+	s.closers = []func() error{pool.Close}
 	return s.start(), nil
 }
 
