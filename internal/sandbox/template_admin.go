@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/openwaba/openwaba"
 )
@@ -180,13 +181,20 @@ func (s *Sandbox) newTemplateID() string {
 	return strconv.FormatInt(next, 10)
 }
 
-// review decides a PENDING template after the status delay and reports it.
+// minReview is the least time the sandbox's review takes. Meta's takes
+// minutes or more; the gateway stores the template Meta's answer names
+// only after that answer, and a review reported before the row exists
+// finds no template to apply to (see the closing note of stop 13).
+const minReview = time.Second
+
+// review decides a PENDING template after the status delay (at least
+// minReview) and reports it.
 func (s *Sandbox) review(waba string, t openwaba.Template) {
 	if s.cfg.WebhookURL == "" {
 		return
 	}
 	s.spawn(func() {
-		if !s.sleep(s.cfg.StatusDelay) {
+		if !s.sleep(max(s.cfg.StatusDelay, minReview)) {
 			return
 		}
 		cur, ok := s.templateByID(t.ID)
