@@ -16,6 +16,7 @@ import (
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/api"
+	"github.com/openwaba/openwaba/internal/console"
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/limit"
 	"github.com/openwaba/openwaba/internal/meta"
@@ -152,10 +153,11 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if g.sandbox != nil {
 		sandboxInbound = g.sandbox
 	}
+	unauthenticated := limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap
 	g.api = api.New(api.Config{
 		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
-		Unauthenticated: limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap,
+		Unauthenticated: unauthenticated,
 		Metrics:         g.metrics, MetricsHandler: g.metricsHandler(cfg),
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
@@ -165,7 +167,16 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify, Metrics: g.metrics},
 		}),
 	})
-	g.server = cfg.httpServer(g.observed(g.api), log)
+	// The web console calls the API in-process (the same handlers and
+	// rules) and is bounded like the API's routes without a key.
+	cons, err := console.New(console.Config{
+		API: g.api, Store: g.store, Logger: log.With("component", "console"), Sandbox: g.sandbox != nil,
+		SyncTemplates: func(ctx context.Context) error { _, err := syncer.Sync(ctx); return err },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	g.server = cfg.httpServer(g.observed(cons.Wrap(g.api, unauthenticated)), log)
 
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopDispatch = cancel

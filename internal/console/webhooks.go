@@ -1,0 +1,143 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+type hookView struct {
+	ID            string `json:"id"`
+	TargetURL     string `json:"target_url"`
+	EventType     string `json:"event_type"`
+	EventFilter   string `json:"event_filter"`
+	RequestMethod string `json:"request_method"`
+	Created       string `json:"created"`
+	// Pending and Dead come from the outbox, not from the API.
+	Pending, Dead int
+	OldestPending string
+}
+
+type deliveryView struct {
+	ID        string `json:"id"`
+	HookID    string `json:"hook_id"`
+	TargetURL string `json:"target_url"`
+	Event     string `json:"event"`
+	MessageID *int64 `json:"msg_id"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error"`
+	Created   string `json:"created"`
+}
+
+type webhooksData struct {
+	Hooks  []hookView
+	Dead   []deliveryView
+	Events []string
+	Form   url.Values // the create form as typed, after a refusal
+}
+
+var hookEvents = []string{"all", "dlr", "wa_status", "wa_mo", "tracking", "number_quality", "template_status"}
+
+func (c *Console) webhooks(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.page(w, r)
+	if !ok || !c.requireScope(w, r, u, "hooks") {
+		return
+	}
+	c.showWebhooks(w, r, u, http.StatusOK, "", nil)
+}
+
+func (c *Console) showWebhooks(w http.ResponseWriter, r *http.Request, u *user, status int, problem string, form url.Values) {
+	var hooks struct {
+		Hooks []hookView `json:"hooks"`
+	}
+	if err := c.call(r, u, "GET", "/api/hooks", nil).decode(&hooks); err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	var dead struct {
+		Deliveries []deliveryView `json:"deliveries"`
+	}
+	if err := c.call(r, u, "GET", "/api/hooks/dead", nil).decode(&dead); err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	// The outbox's sizes per hook come from the store: no API route
+	// reports them.
+	qs, err := c.cfg.Store.QueueStats(r.Context(), c.now())
+	if err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	for i, h := range hooks.Hooks {
+		for _, q := range qs.Hooks {
+			if strconv.FormatInt(q.HookID, 10) == h.ID {
+				hooks.Hooks[i].Pending, hooks.Hooks[i].Dead = q.Pending, q.Dead
+				if !q.OldestPending.IsZero() {
+					hooks.Hooks[i].OldestPending = q.OldestPending.UTC().Format("2006-01-02 15:04:05")
+				}
+			}
+		}
+	}
+	if form == nil {
+		form = url.Values{"request_method": {"JSON"}, "event_type": {"all"}}
+	}
+	c.render(w, r, status, "webhooks", &view{Title: "Webhooks", Nav: "webhooks", User: u, Live: true, Notice: notice(r), Problem: problem,
+		Data: webhooksData{Hooks: hooks.Hooks, Dead: dead.Deliveries, Events: hookEvents, Form: form}})
+}
+
+func (c *Console) createHook(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.form(w, r)
+	if !ok || !c.requireScope(w, r, u, "hooks") {
+		return
+	}
+	form := url.Values{}
+	for _, f := range []string{"target_url", "event_type", "request_method", "event_filter", "headers"} {
+		if v := r.PostForm.Get(f); v != "" {
+			form.Set(f, v)
+		}
+	}
+	var res struct {
+		Success bool `json:"success"`
+	}
+	a := c.call(r, u, "POST", "/api/hooks", form)
+	if err := a.decode(&res); err != nil {
+		if ae, ok := err.(*apiError); ok {
+			c.showWebhooks(w, r, u, ae.Status, ae.Message, form)
+			return
+		}
+		c.refused(w, r, u, err)
+		return
+	}
+	http.Redirect(w, r, "/console/webhooks?done=hook", http.StatusSeeOther)
+}
+
+func (c *Console) deleteHook(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.form(w, r)
+	if !ok || !c.requireScope(w, r, u, "hooks") {
+		return
+	}
+	var res struct {
+		Success bool `json:"success"`
+	}
+	if err := c.call(r, u, "DELETE", "/api/hooks?"+url.Values{"id": {r.PathValue("id")}}.Encode(), nil).decode(&res); err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	http.Redirect(w, r, "/console/webhooks?done=unhooked", http.StatusSeeOther)
+}
+
+func (c *Console) replay(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.form(w, r)
+	if !ok || !c.requireScope(w, r, u, "hooks") {
+		return
+	}
+	var res struct {
+		Success bool `json:"success"`
+	}
+	if err := c.call(r, u, "POST", "/api/hooks/dead/"+url.PathEscape(r.PathValue("id"))+"/replay", nil).decode(&res); err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	http.Redirect(w, r, "/console/webhooks?done=replayed", http.StatusSeeOther)
+}
