@@ -116,7 +116,9 @@ func New(cfg Config) (*Console, error) {
 	m.HandleFunc("POST /console/admin/accounts/{account}/topup", c.adminTopUp)
 	m.HandleFunc("POST /console/admin/accounts/{account}/keys", c.adminCreateKey)
 	m.HandleFunc("POST /console/admin/accounts/{account}/keys/{key}/revoke", c.adminRevokeKey)
-	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) { c.renderError(w, r, nil, http.StatusNotFound, "No such page.") })
+	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
+		c.renderError(w, r, nil, http.StatusNotFound, "No such page.")
+	})
 	c.mux = m
 	return c, nil
 }
