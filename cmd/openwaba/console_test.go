@@ -227,5 +227,3 @@ func TestConsoleForms(t *testing.T) {
 		t.Fatalf("after the key was revoked: %d %s", p.Status, p.Header.Get("Location"))
 	}
 }
-
-
