@@ -139,8 +139,8 @@ func signIn(t *testing.T, ctx context.Context, base, key string) {
 	inBrowser(t, ctx, "sign in",
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.ID("key")),
-		chromedp.SendKeys(chromedp.ID("key"), key),
-		chromedp.Submit(chromedp.ID("key")),
+		// By keyboard: the field has the focus, Enter submits.
+		chromedp.SendKeys(chromedp.ID("key"), key+"\r"),
 		chromedp.WaitVisible(chromedp.ID("tiles")),
 	)
 	if h1 := read(t, ctx, "title", chromedp.Text(chromedp.CSS("h1"))); h1 != "Overview" {
@@ -298,11 +298,31 @@ func TestConsoleInBrowser(t *testing.T) {
 			} else if !strings.Contains(text, p.want) {
 				t.Errorf("%s: %q not on the page: %.500s", p.path, p.want, text)
 			}
+			// Every control has a label (or an aria-label).
+			unlabelled := read(t, ctx, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter(e => e.labels?.length === 0 && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim())).map(e => e.outerHTML)`))
+			if len(unlabelled) > 0 {
+				t.Errorf("%s: controls without a label: %v", p.path, unlabelled)
+			}
 			shoot(t, ctx, shots, p.name)
 		}
 		if n := ev.exceptions.Load(); n != 0 {
 			t.Errorf("%d script exceptions on the pages", n)
 		}
+	})
+
+	t.Run("phone width", func(t *testing.T) {
+		inBrowser(t, ctx, "a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		for _, path := range []string{"/", "/console/messages", "/console/conversations/" + testSender + "/" + testUser, "/console/webhooks"} {
+			inBrowser(t, ctx, path, chromedp.Navigate(g.BaseURL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+			// Wide tables scroll in their own box; the page does not.
+			if wide := read(t, ctx, "page width", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)); wide {
+				t.Errorf("%s is wider than a phone", path)
+			}
+			if path == "/console/conversations/"+testSender+"/"+testUser {
+				shoot(t, ctx, shots, "conversation-phone")
+			}
+		}
+		inBrowser(t, ctx, "back to a desktop", chromedp.ResetViewport())
 	})
 	signOut(t, ctx)
 }

@@ -207,7 +207,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if cfg.sandbox() {
 		upstreamName = "sandbox at " + metaCfg.GraphURL
 	}
-	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "upstream", upstreamName, "store", cfg.store().describe())
+	log.Info("openwaba is ready", "addr", "http://"+g.Addr, "console", "http://"+g.Addr+"/", "upstream", upstreamName, "store", cfg.store().describe())
 	return g, nil
 }
 
