@@ -155,7 +155,30 @@ func (c *Console) message(w http.ResponseWriter, r *http.Request) {
 		c.refused(w, r, u, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "message", &view{Title: "Message " + m.ID, Nav: "messages", User: u, Live: true, Notice: notice(r), Data: m})
+	d := messageData{Message: m, Hooks: u.Can("hooks")}
+	if d.Hooks {
+		// The outbox keeps only what is pending or dead (delivered rows
+		// are deleted): the message's dead letters are what can be shown.
+		var dead struct {
+			Deliveries []deliveryView `json:"deliveries"`
+		}
+		if err := c.call(r, u, "GET", "/api/hooks/dead", nil).decode(&dead); err != nil {
+			c.refused(w, r, u, err)
+			return
+		}
+		for _, dl := range dead.Deliveries {
+			if dl.MessageID != nil && strconv.FormatInt(*dl.MessageID, 10) == m.ID {
+				d.Dead = append(d.Dead, dl)
+			}
+		}
+	}
+	c.render(w, r, http.StatusOK, "message", &view{Title: "Message " + m.ID, Nav: "messages", User: u, Live: true, Notice: notice(r), Data: d})
+}
+
+type messageData struct {
+	Message messageView
+	Hooks   bool
+	Dead    []deliveryView
 }
 
 func (c *Console) cancelMessage(w http.ResponseWriter, r *http.Request) {
