@@ -221,6 +221,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		waitJS(t, ctx, "the inbound message", `window.__sameDocument === true && [...document.querySelectorAll('#thread .bubble.in .body')].some(e => e.textContent === 'Danke, wann kommt es an?')`)
 		waitJS(t, ctx, "the window open", `document.getElementById('window').textContent.includes('window open')`)
+		// Inside the window the composer sends a text.
+		inBrowser(t, ctx, "answer with a text",
+			chromedp.SendKeys(chromedp.ID("txt"), "Morgen zwischen 9 und 12 Uhr."),
+			chromedp.Submit(chromedp.ID("txt")),
+		)
+		waitNotice(t, ctx, "accepted")
+		waitJS(t, ctx, "the text in the thread", `[...document.querySelectorAll('#thread .bubble.out .body')].some(e => e.textContent === 'Morgen zwischen 9 und 12 Uhr.')`)
 	})
 
 	t.Run("what users write is shown as text and never runs", func(t *testing.T) {
