@@ -41,7 +41,7 @@ const templatesLock = 0x0a3a1e
 // template list does not repeat why a template was paused or rejected.
 func (s *Store) ReplaceTemplates(ctx context.Context, accountID int64, ts []openwaba.Template) error {
 	now := s.now()
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (s *Store) PutTemplate(ctx context.Context, t openwaba.Template) error {
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = s.now()
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(t.AccountID, 10)); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Store) PutTemplate(ctx context.Context, t openwaba.Template) error {
 // in all of them.
 func (s *Store) DeleteTemplates(ctx context.Context, accountID int64, name, language string) (int, error) {
 	var n int64
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Store) ApplyTemplateReport(ctx context.Context, r openwaba.TemplateRepo
 	}
 	r.At = openwaba.TruncateMS(r.At)
 	var changed []openwaba.Template
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		changed = nil
 		type accountSenders struct {
 			id      int64
