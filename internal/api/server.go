@@ -145,6 +145,7 @@ func New(cfg Config) *Server {
 	mux.Handle("PUT /api/waba/templates/{id}", s.auth(openwaba.ScopeWABA, s.editTemplate))
 	mux.Handle("DELETE /api/waba/templates", s.auth(openwaba.ScopeWABA, s.deleteTemplate))
 	mux.Handle("GET /api/waba/senders", s.auth(openwaba.ScopeWABA, s.listSenders))
+	mux.Handle("GET /api/waba/queue", s.auth(openwaba.ScopeWABA, s.getQueue))
 	mux.Handle("GET /s/{code}", unauth(http.HandlerFunc(s.followLink)))
 	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
