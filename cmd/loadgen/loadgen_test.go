@@ -22,9 +22,12 @@ func TestRunCountsWhatTheTargetSaw(t *testing.T) {
 		if r.Header.Get("X-Api-Key") != "k" || r.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("headers %v", r.Header)
 		}
-		if n.Add(1)%3 == 0 {
+		switch n.Add(1) % 3 {
+		case 0:
 			bad.Add(1)
 			w.WriteHeader(http.StatusBadRequest)
+		case 1:
+			_, _ = w.Write([]byte(`{"success":"500","messages":[]}`)) // seven: refused for the balance
 		}
 	}))
 	defer srv.Close()
@@ -42,7 +45,7 @@ func TestRunCountsWhatTheTargetSaw(t *testing.T) {
 	if int64(got) > n.Load() || n.Load()-int64(got) > 4 || got == 0 {
 		t.Errorf("reported %d requests, the target saw %d", got, n.Load())
 	}
-	if !strings.Contains(report, "answers 400: ") || !strings.Contains(report, "latency p50") || strings.Contains(report, " k\n") {
+	if !strings.Contains(report, "answers 400: ") || !strings.Contains(report, "answers 200 success 500: ") || !strings.Contains(report, "answers 200: ") || !strings.Contains(report, "latency p50") || strings.Contains(report, " k\n") {
 		t.Errorf("report %q", report)
 	}
 }
