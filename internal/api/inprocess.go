@@ -28,6 +28,9 @@ func (s *Server) ServeAs(key openwaba.APIKey, w http.ResponseWriter, r *http.Req
 // Authenticate checks an API key's secret as the API's authentication does:
 // ErrUnauthorized for a wrong, revoked or expired key.
 func (s *Server) Authenticate(ctx context.Context, secret string) (openwaba.APIKey, error) {
+	if err := s.cfg.Reads.Refresh(ctx); err != nil {
+		return openwaba.APIKey{}, err
+	}
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, "/", http.NoBody)
 	if err != nil {
 		return openwaba.APIKey{}, err
