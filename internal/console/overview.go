@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
-
-	"github.com/openwaba/openwaba"
 )
 
 // analyticsRow is a row of GET /api/analytics.
@@ -124,29 +121,25 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 			c.refused(w, r, u, err)
 			return
 		}
-		// The queue is read from the store: no API route reports it. It
-		// covers every account, so only this account's senders count.
-		qs, err := c.cfg.Store.QueueStats(r.Context(), c.now())
-		if err != nil {
-			c.refused(w, r, u, fmt.Errorf("queue stats: %w", err))
+		var q queueView
+		if err := c.call(r, u, "GET", "/api/waba/queue", nil).decode(&q); err != nil {
+			c.refused(w, r, u, err)
 			return
 		}
-		var oldest time.Time
-		for i, s := range d.Senders {
-			j := slices.IndexFunc(qs.Senders, func(q openwaba.SenderQueue) bool { return q.Sender == s.Number })
-			if j < 0 {
-				continue
+		for i, sd := range d.Senders {
+			for _, sq := range q.Senders {
+				if sq.Sender != sd.Number {
+					continue
+				}
+				d.Senders[i].MPS, d.Senders[i].Backlog = sq.MPS, sq.Due
+				if sq.OldestDue != nil {
+					d.Senders[i].OldestDue = *sq.OldestDue
+					if d.OldestDue == "" || *sq.OldestDue < d.OldestDue {
+						d.OldestDue = *sq.OldestDue // RFC 3339 in UTC: ordered as text
+					}
+				}
+				d.Queue += sq.Due
 			}
-			q := qs.Senders[j]
-			d.Senders[i].Backlog = q.Due
-			d.Senders[i].OldestDue = q.OldestDue.UTC().Format(time.DateTime)
-			d.Queue += q.Due
-			if oldest.IsZero() || q.OldestDue.Before(oldest) {
-				oldest = q.OldestDue
-			}
-		}
-		if !oldest.IsZero() {
-			d.OldestDue = oldest.UTC().Format(time.DateTime) + " UTC"
 		}
 	}
 	c.render(w, r, http.StatusOK, "overview", &view{Title: "Overview", Nav: "overview", User: u, Live: true, Data: d})
@@ -160,4 +153,20 @@ func funnel(m counts) []funnelStep {
 		}
 	}
 	return steps
+}
+
+// queueView is GET /api/waba/queue's answer.
+type queueView struct {
+	Senders []struct {
+		Sender    string  `json:"sender"`
+		MPS       int     `json:"mps"`
+		Due       int     `json:"due"`
+		OldestDue *string `json:"oldest_due"`
+	} `json:"senders"`
+	Hooks []struct {
+		HookID        int64   `json:"hook_id"`
+		Pending       int     `json:"pending"`
+		OldestPending *string `json:"oldest_pending"`
+		Dead          int     `json:"dead"`
+	} `json:"hooks"`
 }

@@ -62,19 +62,21 @@ func (c *Console) showWebhooks(w http.ResponseWriter, r *http.Request, u *user, 
 		c.refused(w, r, u, err)
 		return
 	}
-	// The outbox's sizes per hook come from the store: no API route
-	// reports them.
-	qs, err := c.cfg.Store.QueueStats(r.Context(), c.now())
-	if err != nil {
-		c.refused(w, r, u, err)
-		return
-	}
-	for i, h := range hooks.Hooks {
-		for _, q := range qs.Hooks {
-			if strconv.FormatInt(q.HookID, 10) == h.ID {
-				hooks.Hooks[i].Pending, hooks.Hooks[i].Dead = q.Pending, q.Dead
-				if !q.OldestPending.IsZero() {
-					hooks.Hooks[i].OldestPending = q.OldestPending.UTC().Format("2006-01-02 15:04:05")
+	// The outbox's sizes per hook are in the queue's answer, which needs
+	// the waba scope too.
+	if u.Can("waba") {
+		var q queueView
+		if err := c.call(r, u, "GET", "/api/waba/queue", nil).decode(&q); err != nil {
+			c.refused(w, r, u, err)
+			return
+		}
+		for i, h := range hooks.Hooks {
+			for _, hq := range q.Hooks {
+				if strconv.FormatInt(hq.HookID, 10) == h.ID {
+					hooks.Hooks[i].Pending, hooks.Hooks[i].Dead = hq.Pending, hq.Dead
+					if hq.OldestPending != nil {
+						hooks.Hooks[i].OldestPending = *hq.OldestPending
+					}
 				}
 			}
 		}
