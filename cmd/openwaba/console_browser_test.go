@@ -312,6 +312,8 @@ func TestConsoleInBrowser(t *testing.T) {
 			}
 			shoot(t, ctx, shots, p.name)
 		}
+		inBrowser(t, ctx, "sync now", chromedp.Navigate(g.BaseURL+"/console/templates"), chromedp.Click(chromedp.CSS(`form[action="/console/templates/sync"] button`)))
+		waitNotice(t, ctx, "Templates fetched")
 		if n := ev.exceptions.Load(); n != 0 {
 			t.Errorf("%d script exceptions on the pages", n)
 		}
