@@ -293,6 +293,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			{"/console/messages", "messages", "order_confirmation"},
 			{"/console/messages/1", "message", "Status timeline"},
 			{"/console/templates", "templates", "appointment_reminder"},
+			{"/console/conversations", "conversations", testUser},
 		} {
 			inBrowser(t, ctx, p.path, chromedp.Navigate(g.BaseURL+p.path), chromedp.WaitVisible(chromedp.CSS(`main`)))
 			text := read(t, ctx, p.path, chromedp.Text(chromedp.CSS(`main`)))

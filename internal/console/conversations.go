@@ -45,15 +45,37 @@ func (c *Console) conversations(w http.ResponseWriter, r *http.Request) {
 		c.refused(w, r, u, err)
 		return
 	}
-	seen := map[[2]string]bool{}
-	for _, m := range page.Messages {
-		k := [2]string{m.Sender, m.Recipient}
-		if seen[k] {
-			continue
+	latest := map[[2]string]int{} // (our number, user) → index in d.Conversations
+	add := func(sender, usr, at, what string) {
+		k := [2]string{sender, usr}
+		if i, ok := latest[k]; ok {
+			if at > d.Conversations[i].Last { // both RFC 3339 in UTC: ordered as text
+				d.Conversations[i].Last, d.Conversations[i].Status = at, what
+			}
+			return
 		}
-		seen[k] = true
-		d.Conversations = append(d.Conversations, conversationRef{Sender: m.Sender, User: m.Recipient, Last: m.Created, Status: m.Status})
+		latest[k] = len(d.Conversations)
+		d.Conversations = append(d.Conversations, conversationRef{Sender: sender, User: usr, Last: at, Status: what})
 	}
+	for _, m := range page.Messages {
+		add(m.Sender, m.Recipient, m.Created, m.Status)
+	}
+	// What users wrote, where the gateway has the history API.
+	a := c.call(r, u, "GET", "/api/waba/inbound?limit=200", nil)
+	if !(a.Status == http.StatusNotFound && strings.Contains(string(a.Body), `"Page not found"`)) {
+		var in struct {
+			Messages []inboundView `json:"messages"`
+		}
+		if err := a.decode(&in); err != nil {
+			c.refused(w, r, u, err)
+			return
+		}
+		for _, m := range in.Messages {
+			at, _ := time.ParseInLocation(time.DateTime, m.Time, time.UTC)
+			add(m.Recipient, m.Sender, at.Format(time.RFC3339), "wrote")
+		}
+	}
+	slices.SortStableFunc(d.Conversations, func(a, b conversationRef) int { return strings.Compare(b.Last, a.Last) })
 	c.render(w, r, http.StatusOK, "conversations", &view{Title: "Conversations", Nav: "conversations", User: u, Data: d})
 }
 
@@ -72,6 +94,7 @@ type conversationData struct {
 	Entries      []entry
 	WindowOpen   bool
 	WindowUntil  string
+	Older        string // the link to the page before
 	Templates    []templateView
 	Chosen       *templateView
 	Form         url.Values
@@ -97,18 +120,17 @@ func (c *Console) showConversation(w http.ResponseWriter, r *http.Request, u *us
 		return
 	}
 	d := conversationData{Sender: sender, User: usr, Form: form, Sandbox: c.cfg.Sandbox}
-	var err error
-	if d.Entries, err = c.thread(r, u, sender, usr); err != nil {
-		c.refused(w, r, u, err)
-		return
+	p, err := c.thread(r, u, sender, usr, r.URL.Query().Get("before"))
+	if errors.Is(err, errNoHistoryAPI) {
+		p, err = c.threadFromNewest(r, u, sender, usr)
 	}
-	until, err := c.cfg.Store.WindowOpenUntil(r.Context(), sender, usr)
 	if err != nil {
 		c.refused(w, r, u, err)
 		return
 	}
-	if d.WindowOpen = until.After(c.now()); d.WindowOpen {
-		d.WindowUntil = until.UTC().Format(time.DateTime) + " UTC"
+	d.Entries, d.WindowOpen, d.WindowUntil = p.Entries, p.WindowOpen, p.WindowUntil
+	if p.Older != "" {
+		d.Older = "?" + url.Values{"before": {p.Older}}.Encode()
 	}
 	if d.Templates, err = c.listTemplates(r, u); err != nil {
 		c.refused(w, r, u, err)
@@ -123,34 +145,118 @@ func (c *Console) showConversation(w http.ResponseWriter, r *http.Request, u *us
 		Notice: notice(r), Problem: problem, Data: d})
 }
 
-// thread is the conversation between sender and user, oldest first: the
-// messages sent to the user among the account's newest, and the user's
-// newest message.
-func (c *Console) thread(r *http.Request, u *user, sender, usr string) ([]entry, error) {
+// conversationAnswer is GET /api/waba/conversations/{user}?sender=: a
+// page of the thread, oldest first, with the window's state.
+type conversationAnswer struct {
+	Username        *string `json:"username"`
+	WindowOpen      bool    `json:"window_open"`
+	WindowOpenUntil *string `json:"window_open_until"`
+	Messages        []struct {
+		Direction string       `json:"direction"`
+		Inbound   *inboundView `json:"inbound"`
+		Outbound  *messageView `json:"outbound"`
+	} `json:"messages"`
+	Next *string `json:"next"`
+}
+
+// inboundView is an inbound message as the API (and the wa_mo webhook)
+// shows it.
+type inboundView struct {
+	ID          string `json:"id"`
+	Sender      string `json:"sender"`    // the user
+	Recipient   string `json:"recipient"` // our number
+	Type        string `json:"type"`
+	Text        string `json:"text"`
+	ProfileName string `json:"profile_name"`
+	Time        string `json:"time"`
+}
+
+// threadPage is one page of a conversation.
+type threadPage struct {
+	Entries     []entry
+	WindowOpen  bool
+	WindowUntil string
+	Older       string // the "before" of the page before, if any
+}
+
+// errNoHistoryAPI is a gateway without the history API's routes (they
+// answer the API's 404 page).
+var errNoHistoryAPI = errors.New("no history API")
+
+// thread reads a page of the conversation between sender and user from
+// the API, both ways, oldest first.
+func (c *Console) thread(r *http.Request, u *user, sender, usr, before string) (threadPage, error) {
+	q := url.Values{"sender": {sender}, "limit": {"50"}}
+	if before != "" {
+		q.Set("before", before)
+	}
+	a := c.call(r, u, "GET", "/api/waba/conversations/"+url.PathEscape(usr)+"?"+q.Encode(), nil)
+	if a.Status == http.StatusNotFound && strings.Contains(string(a.Body), `"Page not found"`) {
+		return threadPage{}, errNoHistoryAPI
+	}
+	var ans conversationAnswer
+	if err := a.decode(&ans); err != nil {
+		return threadPage{}, err
+	}
+	p := threadPage{WindowOpen: ans.WindowOpen}
+	if ans.WindowOpen && ans.WindowOpenUntil != nil {
+		p.WindowUntil = *ans.WindowOpenUntil
+	}
+	if ans.Next != nil {
+		p.Older = *ans.Next
+	}
+	for _, m := range ans.Messages {
+		switch {
+		case m.Inbound != nil:
+			at, _ := time.ParseInLocation(time.DateTime, m.Inbound.Time, time.UTC)
+			text := m.Inbound.Text
+			if text == "" {
+				text = "[" + m.Inbound.Type + "]"
+			}
+			p.Entries = append(p.Entries, entry{Inbound: true, At: at, ID: m.Inbound.ID, Content: shown{Body: text}, Name: m.Inbound.ProfileName})
+		case m.Outbound != nil:
+			at, _ := time.Parse(time.RFC3339, m.Outbound.Created)
+			p.Entries = append(p.Entries, entry{At: at, ID: m.Outbound.ID, Content: m.Outbound.Content(), Status: m.Outbound.Status})
+		}
+	}
+	return p, nil
+}
+
+// threadFromNewest is the thread where the gateway has no history API:
+// the messages to the user among the account's newest 500, and the
+// user's newest message.
+func (c *Console) threadFromNewest(r *http.Request, u *user, sender, usr string) (threadPage, error) {
 	var page struct {
 		Messages []messageView `json:"messages"`
 	}
 	if err := c.call(r, u, "GET", "/api/waba/messages?limit=500", nil).decode(&page); err != nil {
-		return nil, err
+		return threadPage{}, err
 	}
-	var es []entry
+	var p threadPage
 	for _, m := range page.Messages {
 		if m.Sender != sender || (m.Recipient != usr && (m.UserID == nil || *m.UserID != usr)) {
 			continue
 		}
 		at, _ := time.Parse(time.RFC3339, m.Created)
-		es = append(es, entry{At: at, ID: m.ID, Content: m.Content(), Status: m.Status})
+		p.Entries = append(p.Entries, entry{At: at, ID: m.ID, Content: m.Content(), Status: m.Status})
 	}
 	in, err := c.cfg.Store.LastInbound(r.Context(), u.Account.ID, sender, usr)
 	switch {
 	case errors.Is(err, openwaba.ErrNotFound):
 	case err != nil:
-		return nil, err
+		return threadPage{}, err
 	default:
-		es = append(es, inboundEntry(in))
+		p.Entries = append(p.Entries, inboundEntry(in))
 	}
-	slices.SortStableFunc(es, func(a, b entry) int { return a.At.Compare(b.At) })
-	return es, nil
+	slices.SortStableFunc(p.Entries, func(a, b entry) int { return a.At.Compare(b.At) })
+	until, err := c.cfg.Store.WindowOpenUntil(r.Context(), sender, usr)
+	if err != nil {
+		return threadPage{}, err
+	}
+	if p.WindowOpen = until.After(c.now()); p.WindowOpen {
+		p.WindowUntil = until.UTC().Format(time.RFC3339)
+	}
+	return p, nil
 }
 
 func inboundEntry(in openwaba.InboundMessage) entry {
