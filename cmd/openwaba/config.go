@@ -39,6 +39,10 @@ type config struct {
 
 	PublicURL string
 
+	// ConsoleSecret signs the web console's session cookies; random per
+	// start when empty.
+	ConsoleSecret string
+
 	// DispatchLease is how long a node holds a claimed message; a node
 	// that dies mid-send leaves its messages to others after it.
 	DispatchLease time.Duration
@@ -140,6 +144,8 @@ func serveFlags(fs *pflag.FlagSet, c *config) {
 	bindEnv(fs, "template-sync-interval", "OPENWABA_TEMPLATE_SYNC_INTERVAL")
 	fs.StringVar(&c.PublicURL, "public-url", "", "the gateway's address as users reach it, for short links; http://ADDR when empty")
 	bindEnv(fs, "public-url", "OPENWABA_PUBLIC_URL")
+	fs.StringVar(&c.ConsoleSecret, "console-secret", "", "signs the web console's sessions; gateways behind one address need the same one; random per start when empty (a restart signs everyone out)")
+	bindEnv(fs, "console-secret", "OPENWABA_CONSOLE_SECRET")
 	fs.DurationVar(&c.DispatchLease, "dispatch-lease", 2*time.Minute, "how long a node holds a claimed message before another node may take it over; renewed every third of it while the node works on the message, so it is how soon a dead node's messages move")
 	bindEnv(fs, "dispatch-lease", "OPENWABA_DISPATCH_LEASE")
 	fs.DurationVar(&c.SenderLease, "sender-lease", 15*time.Second, "with several nodes: how long a node paces a sender without renewing, so how soon a dead node's senders move")

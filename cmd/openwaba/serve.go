@@ -172,7 +172,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	// The web console calls the API in-process (the same handlers and
 	// rules) and is bounded like the API's routes without a key.
 	cons, err := console.New(console.Config{
-		API: g.api, Store: g.store, Logger: log.With("component", "console"), Sandbox: g.sandbox != nil,
+		API: g.api, Store: g.store, Logger: log.With("component", "console"), Sandbox: g.sandbox != nil, SessionSecret: []byte(cfg.ConsoleSecret),
 		SyncTemplates: func(ctx context.Context) error { _, err := syncer.Sync(ctx); return err },
 	})
 	if err != nil {
