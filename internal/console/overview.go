@@ -1,16 +1,19 @@
 package console
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
 // analyticsRow is a row of GET /api/analytics.
 type analyticsRow struct {
 	Date      string      `json:"date"`
+	Label     string      `json:"label"`
 	Messages  int64       `json:"messages"`
 	Sent      int64       `json:"sent"`
 	Delivered int64       `json:"delivered"`
@@ -69,6 +72,7 @@ type overviewData struct {
 	Senders       []senderView
 	PerDay, Spend chart
 	Funnel        []funnelStep
+	Labels        []funnelStep // messages per label, 30 days; Percent of the largest
 }
 
 type funnelStep struct {
@@ -115,6 +119,13 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 		d.PerDay = barChart("Messages per day", days, func(x day) float64 { return x.Messages }, func(v float64) string { return fmt.Sprintf("%.0f", v) })
 		d.Spend = barChart("Spend per day ("+d.Balance.Currency+")", days, func(x day) float64 { return x.Cost }, func(v float64) string { return fmt.Sprintf("%.4f", v) })
 		d.Funnel = funnel(d.Month)
+		q.Set("group_by", "label")
+		var labels []analyticsRow
+		if err := c.call(r, u, "GET", "/api/analytics?"+q.Encode(), nil).decode(&labels); err != nil {
+			c.refused(w, r, u, err)
+			return
+		}
+		d.Labels = perLabel(labels)
 	}
 	if u.Can("waba") {
 		if err := c.call(r, u, "GET", "/api/waba/senders", nil).decode(&d.Senders); err != nil {
@@ -169,4 +180,26 @@ type queueView struct {
 		OldestPending *string `json:"oldest_pending"`
 		Dead          int     `json:"dead"`
 	} `json:"hooks"`
+}
+
+// perLabel is the labels by messages, most first, at most ten.
+func perLabel(rows []analyticsRow) []funnelStep {
+	var top int64
+	out := make([]funnelStep, 0, len(rows))
+	for _, r := range rows {
+		name := r.Label
+		if name == "" {
+			name = "(no label)"
+		}
+		out = append(out, funnelStep{Name: name, Count: r.Messages})
+		top = max(top, r.Messages)
+	}
+	slices.SortStableFunc(out, func(a, b funnelStep) int { return cmp.Compare(b.Count, a.Count) })
+	out = out[:min(len(out), 10)]
+	for i := range out {
+		if top > 0 {
+			out[i].Percent = int(out[i].Count * 100 / top)
+		}
+	}
+	return out
 }

@@ -50,3 +50,22 @@ func TestMessageContent(t *testing.T) {
 		})
 	}
 }
+
+func TestPerLabel(t *testing.T) {
+	t.Parallel()
+	got := perLabel([]analyticsRow{{Label: "news", Messages: 1}, {Label: "", Messages: 4}, {Label: "shop", Messages: 2}})
+	want := []funnelStep{{"(no label)", 4, 100}, {"shop", 2, 50}, {"news", 1, 25}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("perLabel = %+v, want %+v", got, want)
+	}
+	var many []analyticsRow
+	for i := range 15 {
+		many = append(many, analyticsRow{Label: fmt.Sprint(i), Messages: int64(i)})
+	}
+	if got := perLabel(many); len(got) != 10 || got[0].Name != "14" {
+		t.Fatalf("perLabel of 15 labels: %+v", got)
+	}
+	if got := perLabel(nil); len(got) != 0 {
+		t.Fatalf("perLabel(nil) = %+v", got)
+	}
+}
