@@ -95,6 +95,7 @@ func New(cfg Config) (*Console, error) {
 	m := http.NewServeMux()
 	m.Handle("GET /console/static/", http.StripPrefix("/console/static/", staticFiles(http.FileServerFS(static))))
 	m.HandleFunc("GET /{$}", c.overview)
+	m.Handle("GET /console", http.RedirectHandler("/", http.StatusSeeOther))
 	m.HandleFunc("GET /console/signin", c.signInPage)
 	m.HandleFunc("POST /console/signin", c.signIn)
 	m.HandleFunc("POST /console/signout", c.signOut)
@@ -134,7 +135,7 @@ func (c *Console) Wrap(next http.Handler, bound func(http.Handler) http.Handler)
 		self = bound(c)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/console/") {
+		if r.URL.Path == "/" || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/") {
 			self.ServeHTTP(w, r)
 			return
 		}
