@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -318,6 +319,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		if n := ev.exceptions.Load(); n != 0 {
 			t.Errorf("%d script exceptions on the pages", n)
 		}
+	})
+
+	t.Run("light and dark", func(t *testing.T) {
+		colour := func(scheme string) string {
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+				t.Fatal(err)
+			}
+			inBrowser(t, ctx, "overview", chromedp.Navigate(g.BaseURL+"/"), chromedp.WaitVisible(chromedp.ID("tiles")))
+			return read(t, ctx, "background", chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+		}
+		light, dark := colour("light"), colour("dark")
+		shoot(t, ctx, shots, "overview-dark")
+		if light == dark {
+			t.Fatalf("the same background in light and dark: %s", light)
+		}
+		colour("light")
 	})
 
 	t.Run("phone width", func(t *testing.T) {
