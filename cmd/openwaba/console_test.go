@@ -220,6 +220,30 @@ func TestConsoleForms(t *testing.T) {
 		t.Fatalf("admin page with a waba key: %d", p.Status)
 	}
 
+	// The README's tour from the composer: a scheduled template, then the
+	// user writes (sandbox), the read event, a text.
+	conv := "/console/conversations/" + testSender + "/" + testUser
+	sched := c.post(conv+"/send", url.Values{"csrf": {msg.csrf(t)}, "kind": {"template"}, "template": {"hello_world:en"}, "delay": {strconv.FormatInt(later, 10)}})
+	if sched.Status != http.StatusSeeOther {
+		t.Fatalf("a scheduled template: %d %.2000s", sched.Status, sched.Body)
+	}
+	list := c.get("/console/messages")
+	if n := strings.Count(list.Body, `badge s-scheduled`); n != 1 {
+		t.Fatalf("%d scheduled messages listed, want 1", n)
+	}
+	if p := c.post(conv+"/send", url.Values{"csrf": {msg.csrf(t)}, "kind": {"text"}, "text": {"Hi"}}); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Not in conversation") {
+		t.Fatalf("a text outside the window: %d", p.Status)
+	}
+	if p := c.post(conv+"/inbound", url.Values{"csrf": {msg.csrf(t)}, "text": {"Hallo"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("the sandbox's user writes: %d %.1000s", p.Status, p.Body)
+	}
+	if p := c.post("/console/events", url.Values{"csrf": {msg.csrf(t)}, "event": {"read"}, "from": {testSender}, "to": {testUser}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("read event: %d %.1000s", p.Status, p.Body)
+	}
+	if p := c.post(conv+"/send", url.Values{"csrf": {msg.csrf(t)}, "kind": {"text"}, "text": {"Hi"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("a text inside the window: %d %.1000s", p.Status, p.Body)
+	}
+
 	if _, err := g.store.RevokeAPIKey(context.Background(), 1, 1, time.Now()); err != nil {
 		t.Fatal(err)
 	}

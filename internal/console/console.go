@@ -106,6 +106,7 @@ func New(cfg Config) (*Console, error) {
 	m.HandleFunc("GET /console/conversations/{sender}/{user}", c.conversation)
 	m.HandleFunc("POST /console/conversations/{sender}/{user}/send", c.sendFromComposer)
 	m.HandleFunc("POST /console/conversations/{sender}/{user}/inbound", c.sandboxInbound)
+	m.HandleFunc("POST /console/events", c.sendEvent)
 	m.HandleFunc("GET /console/templates", c.templates)
 	m.HandleFunc("POST /console/templates/sync", c.syncTemplates)
 	m.HandleFunc("GET /console/webhooks", c.webhooks)

@@ -302,6 +302,12 @@ func (c *Console) sendFromComposer(w http.ResponseWriter, r *http.Request) {
 	} else {
 		form.Set("text", p.Get("text"))
 	}
+	if v := strings.TrimSpace(p.Get("delay")); v != "" {
+		form.Set("delay", v) // the API reads it (in the account's time zone)
+	}
+	if v := strings.TrimSpace(p.Get("label")); v != "" {
+		form.Set("label", v)
+	}
 	var res struct {
 		Success string `json:"success"`
 	}
@@ -341,4 +347,37 @@ func (c *Console) sandboxInbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, strings.TrimSuffix(r.URL.Path, "/inbound")+"?done=inbound", http.StatusSeeOther)
+}
+
+// sendEvent sends read, is_typing or a reaction through POST
+// /api/waba/events; back to the page the form was on.
+func (c *Console) sendEvent(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.form(w, r)
+	if !ok || !c.requireScope(w, r, u, "waba") {
+		return
+	}
+	p := r.PostForm
+	form := url.Values{"event": {p.Get("event")}}
+	back := "/console/conversations/" + url.PathEscape(p.Get("from")) + "/" + url.PathEscape(p.Get("to"))
+	if id := p.Get("msg_id"); id != "" {
+		form.Set("msg_id", id)
+		form.Set("emoji", p.Get("emoji"))
+		back = "/console/messages/" + url.PathEscape(id)
+	} else {
+		form.Set("from", p.Get("from"))
+		form.Set("to", p.Get("to"))
+	}
+	var res struct {
+		Success bool `json:"success"`
+	}
+	a := c.call(r, u, "POST", "/api/waba/events", form)
+	err := a.decode(&res)
+	if err == nil && !res.Success {
+		err = &apiError{Status: http.StatusBadRequest, Message: a.message()}
+	}
+	if err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	http.Redirect(w, r, back+"?done=event", http.StatusSeeOther)
 }

@@ -98,6 +98,7 @@ func (c *Console) requireScope(w http.ResponseWriter, r *http.Request, u *user, 
 var done = map[string]string{
 	"cancelled": "The message was cancelled and refunded.",
 	"sent":      "The message was accepted.",
+	"event":     "Sent to WhatsApp.",
 	"inbound":   "The sandbox's user wrote to you.",
 	"synced":    "Templates fetched from Meta.",
 	"hook":      "The webhook was created.",
