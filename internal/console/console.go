@@ -125,18 +125,19 @@ func New(cfg Config) (*Console, error) {
 	return c, nil
 }
 
-// Wrap serves the console's paths (/ and /console/...) and hands every
+// Wrap serves the console's paths (GET / and /console/...) and hands every
 // other request to next (the API): the console's routes are not API
-// routes and openapi.json does not describe them.
-// bound wraps the console's own requests (e.g. a per-client bound on
-// requests in flight; nil for none).
+// routes and openapi.json does not describe them. bound wraps the
+// console's own requests (e.g. a per-client bound on requests in flight;
+// nil for none).
 func (c *Console) Wrap(next http.Handler, bound func(http.Handler) http.Handler) http.Handler {
 	var self http.Handler = c
 	if bound != nil {
 		self = bound(c)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/") {
+		root := r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+		if root || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/") {
 			self.ServeHTTP(w, r)
 			return
 		}
@@ -147,8 +148,8 @@ func (c *Console) Wrap(next http.Handler, bound func(http.Handler) http.Handler)
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
 	if r.Method == http.MethodPost && r.URL.Path != "/console/signin" {
-		// Every form but sign-in's is checked against the session's token
-		// in its handler (csrfOK, through c.session); sign-in has its own.
+		// Forms are small; sign-in bounds its own body. Each handler
+		// checks the form's CSRF token (Console.form).
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	}
 	c.mux.ServeHTTP(w, r)
