@@ -171,6 +171,17 @@ func TestConsoleSignIn(t *testing.T) {
 		if strings.Contains(cookie, "Secure") || strings.Contains(cookie, testKey) {
 			t.Errorf("session cookie over plain HTTP: %q", cookie)
 		}
+		// Behind a proxy that terminates TLS, the cookie is Secure.
+		req, _ := http.NewRequest("GET", c.base+"/console/signin", nil)
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if v := resp.Header.Get("Set-Cookie"); !strings.Contains(v, "Secure") {
+			t.Errorf("cookie behind an HTTPS proxy: %q", v)
+		}
 		if p := c.get("/"); p.Status != http.StatusOK || !strings.Contains(p.Body, "<h1>Overview</h1>") {
 			t.Fatalf("overview: %d", p.Status)
 		}

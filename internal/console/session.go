@@ -159,10 +159,15 @@ func (c *Console) form(w http.ResponseWriter, r *http.Request) (*user, bool) {
 	return u, true
 }
 
+// setCookie sets one of the console's cookies: never readable by script,
+// never sent by another site's page, and Secure when the browser came over
+// HTTPS (to the gateway, or to a proxy in front of it that says so; a
+// forged header only makes the cookie stricter).
 func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
+	secure := r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 	http.SetCookie(w, &http.Cookie{
 		Name: name, Value: value, Path: "/", Expires: expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure,
 	})
 }
 
