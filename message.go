@@ -108,6 +108,14 @@ const ConversationWindow = 24 * time.Hour
 type MessageFilter struct {
 	ForeignID string
 	Label     string
+	// Recipient is any id of the user the messages went to: the phone
+	// number or BSUID the request named, or one the status reports named
+	// (Message.User), and every id linked to it in any of the account's
+	// WABAs.
+	Recipient string
+	Sender    string    // our number the messages were sent from
+	Template  string    // the template's name
+	Status    Status    // the message's current status
 	From, To  time.Time // created at or after From, before To
 	Before    int64
 	Limit     int

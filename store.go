@@ -16,6 +16,7 @@ type Store interface {
 	MessageStore
 	DispatchStore
 	InboundStore
+	HistoryStore
 	HookStore
 	OutboxStore
 	TrackingStore

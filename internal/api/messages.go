@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -125,35 +127,19 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 const maxListLimit = 1000
 
 // listMessages answers GET /api/waba/messages: the account's messages,
-// newest first, filtered by foreign_id, label and creation time (from,
-// to), a page of limit at a time; next is the "before" of the next page.
+// newest first, filtered by foreign_id, label, recipient (any id of the
+// user), sender, template, status and creation time (from, to), a page of
+// limit at a time; next is the "before" of the next page.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if err := checkQuery(q); err != nil {
 		s.writeError(w, err, false)
 		return
 	}
-	f := openwaba.MessageFilter{ForeignID: q.Get("foreign_id"), Label: q.Get("label"), Limit: 100}
-	var err error
-	if f.From, err = listTime("from", q.Get("from")); err != nil {
+	f, err := messageFilter(q)
+	if err != nil {
 		s.writeError(w, err, false)
 		return
-	}
-	if f.To, err = listTime("to", q.Get("to")); err != nil {
-		s.writeError(w, err, false)
-		return
-	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > maxListLimit {
-			s.writeError(w, badField("limit", "must be a number from 1 to %d, got %q", maxListLimit, v), false)
-			return
-		}
-	}
-	if v := q.Get("before"); v != "" {
-		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil || f.Before < 1 {
-			s.writeError(w, badField("before", "must be a message id, got %q", v), false)
-			return
-		}
 	}
 	msgs, err := s.cfg.Store.Messages(r.Context(), principalFrom(r.Context()).AccountID, f)
 	if err != nil {
@@ -172,6 +158,50 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		page.Next = &next
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+func messageFilter(q url.Values) (openwaba.MessageFilter, error) {
+	f := openwaba.MessageFilter{ForeignID: q.Get("foreign_id"), Label: q.Get("label"), Template: q.Get("template")}
+	var err error
+	if f.Sender, err = optionalPhone("sender", q.Get("sender")); err != nil {
+		return f, err
+	}
+	if v := q.Get("recipient"); v != "" {
+		if f.Recipient, err = userID("recipient", v); err != nil {
+			return f, err
+		}
+	}
+	if v := q.Get("status"); v != "" {
+		if f.Status = openwaba.Status(v); !f.Status.Valid() {
+			return f, badField("status", "must be one of %s, got %q", statusList(), v)
+		}
+	}
+	if f.From, f.To, err = listRange(q); err != nil {
+		return f, err
+	}
+	if f.Limit, err = listLimit(q, 100); err != nil {
+		return f, err
+	}
+	f.Before, err = listBefore(q)
+	return f, err
+}
+
+// statusList names the statuses a message can have, for error texts.
+func statusList() string {
+	var names []string
+	for _, st := range openwaba.Statuses() {
+		names = append(names, string(st))
+	}
+	return strings.Join(names, ", ")
+}
+
+// optionalPhone reads one of our numbers given in a query: "" or a number
+// as requiredPhone takes it.
+func optionalPhone(field, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	return requiredPhone(field, flexString{Value: v})
 }
 
 // listTime reads a from/to bound: a date, a date and time (UTC) or a Unix

@@ -139,6 +139,8 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.getMessage))
 	mux.Handle("GET /api/waba/messages", s.auth(openwaba.ScopeWABA, s.listMessages))
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
+	mux.Handle("GET /api/waba/inbound", s.auth(openwaba.ScopeWABA, s.listInbound))
+	mux.Handle("GET /api/waba/conversations/{user}", s.auth(openwaba.ScopeWABA, s.getConversation))
 	mux.Handle("POST /api/waba/events", s.auth(openwaba.ScopeWABA, s.sendEvent))
 	mux.Handle("GET /api/waba/templates", s.auth(openwaba.ScopeWABA, s.listTemplates))
 	mux.Handle("POST /api/waba/templates", s.auth(openwaba.ScopeWABA, s.createTemplate))

@@ -60,6 +60,25 @@ type InboundReport struct {
 	Content     json.RawMessage `json:"content"` // the message object as WhatsApp sent it
 }
 
+// Inbound is what the wa_mo event (and the API's inbound listing) says of
+// an inbound message.
+func Inbound(m openwaba.InboundMessage) InboundReport {
+	content := json.RawMessage(m.Payload)
+	if !json.Valid(content) {
+		content = json.RawMessage("null")
+	}
+	at := m.SentAt
+	if at.IsZero() {
+		at = m.ReceivedAt
+	}
+	return InboundReport{
+		ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
+		UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
+		Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
+		Content: content,
+	}
+}
+
 // ClickReport is the data of a tracking event, in seven's fields.
 type ClickReport struct {
 	FinalURL    string  `json:"final_url"`
@@ -232,20 +251,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		if err != nil {
 			return env, fmt.Errorf("inbound message %d: %w", del.InboundID, err)
 		}
-		content := json.RawMessage(m.Payload)
-		if !json.Valid(content) {
-			content = json.RawMessage("null")
-		}
-		at := m.SentAt
-		if at.IsZero() {
-			at = m.ReceivedAt
-		}
-		data = InboundReport{
-			ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
-			UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
-			Time: at.UTC().Format(TimeLayout), Type: m.Type, Text: nullable(m.Text), ProfileName: nullable(m.ProfileName),
-			Content: content,
-		}
+		data = Inbound(m)
 	case openwaba.HookNumberQuality:
 		var c openwaba.HealthChange
 		if err := json.Unmarshal(del.Data, &c); err != nil {

@@ -45,6 +45,10 @@ type dialect struct {
 	listArg func(v any) (any, error)
 	// day formats a unix-millisecond column as the UTC date YYYY-MM-DD.
 	day func(col string) string
+	// templateName is the template name in a message's content column
+	// (JSON of openwaba.Content): SQLite's JSON functions take a text,
+	// PostgreSQL's JSON column its operators.
+	templateName func(col string) string
 	// byteOrder collates text in byte order, for ORDER BY.
 	byteOrder string
 	// xactLock, when set, takes a transaction-scoped lock on (class, key):
@@ -85,8 +89,9 @@ var sqliteDialect = dialect{
 		b, err := json.Marshal(v)
 		return string(b), err
 	},
-	day:       func(col string) string { return `strftime('%Y-%m-%d', ` + col + ` / 1000, 'unixepoch')` },
-	byteOrder: ` COLLATE BINARY`,
+	day:          func(col string) string { return `strftime('%Y-%m-%d', ` + col + ` / 1000, 'unixepoch')` },
+	templateName: func(col string) string { return `json_extract(` + col + `, '$.template.name')` },
+	byteOrder:    ` COLLATE BINARY`,
 	classify: func(err error) errClass {
 		var e *sqlite.Error
 		if !errors.As(err, &e) {
@@ -117,8 +122,9 @@ var postgresDialect = dialect{
 	day: func(col string) string {
 		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	},
-	byteOrder:   ` COLLATE "C"`,
-	writableCTE: true,
+	templateName: func(col string) string { return `(` + col + ` -> 'template' ->> 'name')` },
+	byteOrder:    ` COLLATE "C"`,
+	writableCTE:  true,
 	// A hash collision only makes two keys wait for each other.
 	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
 	// With the schema in the key: stores in different schemas of one

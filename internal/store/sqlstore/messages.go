@@ -146,6 +146,27 @@ func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.Messag
 	if f.Label != "" {
 		where(`m.label = ?`, f.Label)
 	}
+	if f.Sender != "" {
+		where(`m.sender = ?`, f.Sender)
+	}
+	if f.Recipient != "" {
+		keys, _, err := userKeys(ctx, s.read, accountID, "", f.Recipient)
+		if err != nil {
+			return nil, fmt.Errorf("list messages to %s: %w", f.Recipient, err)
+		}
+		list, err := s.list(keys)
+		if err != nil {
+			return nil, err
+		}
+		q += ` AND ` + s.recipientIn(fmt.Sprintf("?%d", len(args)+1))
+		args = append(args, list)
+	}
+	if f.Template != "" {
+		where(s.d.templateName(`m.content`)+` = ?`, f.Template)
+	}
+	if f.Status != "" {
+		where(`m.status = ?`, f.Status)
+	}
 	if !f.From.IsZero() {
 		where(`m.created_at >= ?`, ms(f.From))
 	}

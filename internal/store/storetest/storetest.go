@@ -73,6 +73,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Settle", settleTests},
 		{"Health", healthTests},
 		{"Generation", generationTests},
+		{"History", historyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
