@@ -213,7 +213,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		)
 		waitJS(t, ctx, "the sent template in the thread", `[...document.querySelectorAll('#thread .bubble.out .body')].some(e => e.textContent.includes('Max Mustermann') && e.textContent.includes('ORD-12345'))`)
 		waitJS(t, ctx, "status read without a reload", `window.__sameDocument === true && document.querySelector('#thread .bubble.out:last-of-type [data-status]')?.textContent === 'read'`)
-		shoot(t, ctx, shots, "conversation")
+		shoot(t, ctx, shots, "composer")
 	})
 
 	t.Run("the user's message appears in the conversation", func(t *testing.T) {
@@ -229,6 +229,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		)
 		waitNotice(t, ctx, "accepted")
 		waitJS(t, ctx, "the text in the thread", `[...document.querySelectorAll('#thread .bubble.out .body')].some(e => e.textContent === 'Morgen zwischen 9 und 12 Uhr.')`)
+		shoot(t, ctx, shots, "conversation")
 	})
 
 	t.Run("what users write is shown as text and never runs", func(t *testing.T) {
@@ -239,8 +240,9 @@ func TestConsoleInBrowser(t *testing.T) {
 			}
 		}
 		inBrowser(t, ctx, "reload", chromedp.Navigate(conv), chromedp.WaitVisible(chromedp.ID("thread")))
-		// The thread shows the user's newest message: the last payload.
-		waitJS(t, ctx, "the payload as text", `[...document.querySelectorAll('#thread .bubble.in .body')].some(e => e.textContent === `+jsString(payloads[1])+`)`)
+		for _, p := range payloads {
+			waitJS(t, ctx, "the payload as text", `[...document.querySelectorAll('#thread .bubble.in .body')].some(e => e.textContent === `+jsString(p)+`)`)
+		}
 		injected := read(t, ctx, "look for injected nodes", chromedp.Evaluate[bool](`window.__xss !== undefined || document.querySelector('#thread img, #thread script') !== null`))
 		if injected {
 			t.Fatal("the inbound text became markup")

@@ -21,8 +21,8 @@ type conversationsData struct {
 	Senders       []senderView
 }
 
-// conversations lists the users the account's newest messages went to,
-// and opens a conversation by number.
+// conversations lists the users of the account's newest messages, either
+// way, and opens a conversation by number.
 func (c *Console) conversations(w http.ResponseWriter, r *http.Request) {
 	u, ok := c.page(w, r)
 	if !ok || !c.requireScope(w, r, u, "waba") {
@@ -60,20 +60,17 @@ func (c *Console) conversations(w http.ResponseWriter, r *http.Request) {
 	for _, m := range page.Messages {
 		add(m.Sender, m.Recipient, m.Created, m.Status)
 	}
-	// What users wrote, where the gateway has the history API.
-	a := c.call(r, u, "GET", "/api/waba/inbound?limit=200", nil)
-	if !(a.Status == http.StatusNotFound && strings.Contains(string(a.Body), `"Page not found"`)) {
-		var in struct {
-			Messages []inboundView `json:"messages"`
-		}
-		if err := a.decode(&in); err != nil {
-			c.refused(w, r, u, err)
-			return
-		}
-		for _, m := range in.Messages {
-			at, _ := time.ParseInLocation(time.DateTime, m.Time, time.UTC)
-			add(m.Recipient, m.Sender, at.Format(time.RFC3339), "wrote")
-		}
+	// And what users wrote.
+	var in struct {
+		Messages []inboundView `json:"messages"`
+	}
+	if err := c.call(r, u, "GET", "/api/waba/inbound?limit=200", nil).decode(&in); err != nil {
+		c.refused(w, r, u, err)
+		return
+	}
+	for _, m := range in.Messages {
+		at, _ := time.ParseInLocation(time.DateTime, m.Time, time.UTC)
+		add(m.Recipient, m.Sender, at.Format(time.RFC3339), "wrote")
 	}
 	slices.SortStableFunc(d.Conversations, func(a, b conversationRef) int { return strings.Compare(b.Last, a.Last) })
 	c.render(w, r, http.StatusOK, "conversations", &view{Title: "Conversations", Nav: "conversations", User: u, Data: d})
@@ -121,9 +118,6 @@ func (c *Console) showConversation(w http.ResponseWriter, r *http.Request, u *us
 	}
 	d := conversationData{Sender: sender, User: usr, Form: form, Sandbox: c.cfg.Sandbox}
 	p, err := c.thread(r, u, sender, usr, r.URL.Query().Get("before"))
-	if errors.Is(err, errNoHistoryAPI) {
-		p, err = c.threadFromNewest(r, u, sender, usr)
-	}
 	if err != nil {
 		c.refused(w, r, u, err)
 		return
@@ -179,10 +173,6 @@ type threadPage struct {
 	Older       string // the "before" of the page before, if any
 }
 
-// errNoHistoryAPI is a gateway without the history API's routes (they
-// answer the API's 404 page).
-var errNoHistoryAPI = errors.New("no history API")
-
 // thread reads a page of the conversation between sender and user from
 // the API, both ways, oldest first.
 func (c *Console) thread(r *http.Request, u *user, sender, usr, before string) (threadPage, error) {
@@ -190,12 +180,8 @@ func (c *Console) thread(r *http.Request, u *user, sender, usr, before string) (
 	if before != "" {
 		q.Set("before", before)
 	}
-	a := c.call(r, u, "GET", "/api/waba/conversations/"+url.PathEscape(usr)+"?"+q.Encode(), nil)
-	if a.Status == http.StatusNotFound && strings.Contains(string(a.Body), `"Page not found"`) {
-		return threadPage{}, errNoHistoryAPI
-	}
 	var ans conversationAnswer
-	if err := a.decode(&ans); err != nil {
+	if err := c.call(r, u, "GET", "/api/waba/conversations/"+url.PathEscape(usr)+"?"+q.Encode(), nil).decode(&ans); err != nil {
 		return threadPage{}, err
 	}
 	p := threadPage{WindowOpen: ans.WindowOpen}
@@ -220,51 +206,6 @@ func (c *Console) thread(r *http.Request, u *user, sender, usr, before string) (
 		}
 	}
 	return p, nil
-}
-
-// threadFromNewest is the thread where the gateway has no history API:
-// the messages to the user among the account's newest 500, and the
-// user's newest message.
-func (c *Console) threadFromNewest(r *http.Request, u *user, sender, usr string) (threadPage, error) {
-	var page struct {
-		Messages []messageView `json:"messages"`
-	}
-	if err := c.call(r, u, "GET", "/api/waba/messages?limit=500", nil).decode(&page); err != nil {
-		return threadPage{}, err
-	}
-	var p threadPage
-	for _, m := range page.Messages {
-		if m.Sender != sender || (m.Recipient != usr && (m.UserID == nil || *m.UserID != usr)) {
-			continue
-		}
-		at, _ := time.Parse(time.RFC3339, m.Created)
-		p.Entries = append(p.Entries, entry{At: at, ID: m.ID, Content: m.Content(), Status: m.Status})
-	}
-	in, err := c.cfg.Store.LastInbound(r.Context(), u.Account.ID, sender, usr)
-	switch {
-	case errors.Is(err, openwaba.ErrNotFound):
-	case err != nil:
-		return threadPage{}, err
-	default:
-		p.Entries = append(p.Entries, inboundEntry(in))
-	}
-	slices.SortStableFunc(p.Entries, func(a, b entry) int { return a.At.Compare(b.At) })
-	until, err := c.cfg.Store.WindowOpenUntil(r.Context(), sender, usr)
-	if err != nil {
-		return threadPage{}, err
-	}
-	if p.WindowOpen = until.After(c.now()); p.WindowOpen {
-		p.WindowUntil = until.UTC().Format(time.RFC3339)
-	}
-	return p, nil
-}
-
-func inboundEntry(in openwaba.InboundMessage) entry {
-	text := in.Text
-	if text == "" {
-		text = "[" + in.Type + "]"
-	}
-	return entry{Inbound: true, At: in.SentAt, ID: strconv.FormatInt(in.ID, 10), Content: shown{Body: text}, Name: in.ProfileName}
 }
 
 // sendFromComposer sends a text or a template through POST

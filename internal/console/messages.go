@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/openwaba/openwaba"
 )
 
 // messageView is a message as GET /api/waba/messages answers it.
@@ -94,13 +96,14 @@ type shown struct {
 
 type messagesData struct {
 	Filter   url.Values
+	Statuses []openwaba.Status
 	Messages []messageView
 	Next     string
 }
 
 // listFilters are the API's filters of GET /api/waba/messages, passed on
 // as the user typed them: the API checks them.
-var listFilters = []string{"foreign_id", "label", "from", "to", "limit", "before"}
+var listFilters = []string{"status", "recipient", "sender", "template", "foreign_id", "label", "from", "to", "limit", "before"}
 
 func (c *Console) messages(w http.ResponseWriter, r *http.Request) {
 	u, ok := c.page(w, r)
@@ -120,7 +123,7 @@ func (c *Console) messages(w http.ResponseWriter, r *http.Request) {
 		Messages []messageView `json:"messages"`
 		Next     *string       `json:"next"`
 	}
-	d := messagesData{Filter: q}
+	d := messagesData{Filter: q, Statuses: openwaba.Statuses()}
 	v := &view{Title: "Messages", Nav: "messages", User: u, Live: true, Notice: notice(r)}
 	status := http.StatusOK
 	a := c.call(r, u, "GET", "/api/waba/messages?"+q.Encode(), nil)
