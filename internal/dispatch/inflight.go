@@ -35,10 +35,12 @@ const (
 	// minInFlight is the fewest slots a lane has: a sender with a low
 	// pace still overlaps one send's record with the next send.
 	minInFlight = 4
-	// initialService is the service time assumed before a sender's first
-	// send is observed: the upper range of Meta's round trip, so that a
-	// fast sender starts near its rate rather than ramping up to it.
-	initialService = 250 * time.Millisecond
+	// initialService is the service time assumed before a sender's sends
+	// are observed: a second, so that a sender starts with a second and a
+	// half of its pace in flight (bounded) and fills its first second
+	// whatever the latency up to that; the average then comes down to
+	// what the sends take.
+	initialService = time.Second
 	// serviceWeight is how much one observation moves the average (1/8,
 	// as TCP's smoothed round-trip time): a few slow sends do not
 	// reshape the lane, a lasting change of latency does within tens.
