@@ -27,7 +27,8 @@ type Config struct {
 	MaxInFlight int
 	// MaxInFlightPerSender bounds one sender's sends in flight
 	// (DefaultMaxInFlightPerSender): enough for WhatsApp's highest
-	// standard pace, 1,000/s, at a 340 ms round trip.
+	// standard pace, 1,000/s, at a 500 ms round trip (340 ms with the
+	// lane's headroom).
 	MaxInFlightPerSender int
 	// Lease is how long a claimed message is ours before another
 	// dispatcher may take it over (2 minutes). It is renewed every third
