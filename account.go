@@ -21,6 +21,9 @@ type Account struct {
 	// TimeZone is the IANA name (Europe/Berlin) of the zone in which the
 	// account's delay dates without a zone are read; empty means UTC.
 	TimeZone string
+	// MediaRetention is how long the account's files are kept; 0 is the
+	// gateway's default (--media-retention).
+	MediaRetention time.Duration
 }
 
 // Location is the account's time zone: TimeZone, or UTC when it is empty.

@@ -26,6 +26,7 @@ type Store interface {
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
 	UserStore
+	MediaStore
 	Close() error
 }
 

@@ -72,6 +72,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Users", userTests},
 		{"Settle", settleTests},
 		{"Health", healthTests},
+		{"Media", mediaTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,86 @@
+package openwaba_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+func TestCheckMedia(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		typ  openwaba.MessageType
+		mime string
+		size int64
+		want string // a part of the error; "" for none
+	}{
+		{openwaba.TypeImage, "image/jpeg", 5 << 20, ""},
+		{openwaba.TypeImage, "IMAGE/PNG", 1, ""},
+		{openwaba.TypeImage, "image/jpeg", 5<<20 + 1, "a image must be at most 5 MB"},
+		{openwaba.TypeImage, "image/gif", 1, `a image must be one of image/jpeg, image/png, got "image/gif"`},
+		{openwaba.TypeVideo, "video/mp4", 16<<20 + 1, "at most 16 MB"},
+		{openwaba.TypeVideo, "video/3gpp", 16 << 20, ""},
+		{openwaba.TypeAudio, "audio/ogg; codecs=opus", 1000, ""},
+		{openwaba.TypeDocument, "application/pdf", 100 << 20, ""},
+		{openwaba.TypeDocument, "application/pdf", 100<<20 + 1, "at most 100 MB"},
+		{openwaba.TypeSticker, "image/webp", 500 << 10, ""},
+		{openwaba.TypeSticker, "image/webp", 500<<10 + 1, "at most 500 KB"},
+		{openwaba.TypeText, "text/plain", 1, "carries no media"},
+	} {
+		err := openwaba.CheckMedia(c.typ, c.mime, c.size)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckMedia(%s, %s, %d) = %v", c.typ, c.mime, c.size, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("CheckMedia(%s, %s, %d) = %v, want %q", c.typ, c.mime, c.size, err, c.want)
+		}
+	}
+}
+
+func TestParseMediaSHA256(t *testing.T) {
+	t.Parallel()
+	sum := sha256.Sum256([]byte("x"))
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{hex.EncodeToString(sum[:]), true},
+		{base64.StdEncoding.EncodeToString(sum[:]), true},
+		{base64.RawURLEncoding.EncodeToString(sum[:]), true},
+		{"<HASH>", false},
+		{base64.StdEncoding.EncodeToString(sum[:16]), false},
+		{"", false},
+	} {
+		got, ok := openwaba.ParseMediaSHA256(c.in)
+		if ok != c.ok || (ok && string(got) != string(sum[:])) {
+			t.Errorf("ParseMediaSHA256(%q) = %x, %v", c.in, got, ok)
+		}
+	}
+}
+
+func TestNextMediaAttempt(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		attempts  int
+		now       time.Time
+		permanent bool
+		want      time.Duration // after now; -1: given up
+	}{
+		{1, t0, false, 2 * time.Second},
+		{2, t0, false, 4 * time.Second},
+		{20, t0, false, 5 * time.Minute},
+		{1, t0, true, -1},
+		{3, t0.Add(59*time.Minute + 53*time.Second), false, -1}, // past the deadline
+	} {
+		next, ok := openwaba.NextMediaAttempt(openwaba.MediaDownload{Attempts: c.attempts, CreatedAt: t0}, c.now, c.permanent)
+		if (c.want < 0) == ok || (ok && next.Sub(c.now) != c.want) {
+			t.Errorf("NextMediaAttempt(%d, %s, %v) = %s %v, want +%s", c.attempts, c.now, c.permanent, next, ok, c.want)
+		}
+	}
+}
