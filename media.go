@@ -152,13 +152,20 @@ func CheckMedia(t MessageType, mime string, size int64) error {
 		found = found || m == base
 	}
 	if !found {
-		return fmt.Errorf("a %s must be one of %s, got %q", t, strings.Join(l.MIMETypes, ", "), base)
+		return fmt.Errorf("%s must be one of %s, got %q", article(t), strings.Join(l.MIMETypes, ", "), base)
 	}
 	limit := max(l.MaxSize, l.MaxAnimated)
 	if size > limit {
-		return fmt.Errorf("a %s must be at most %s, got %s", t, byteSize(limit), byteSize(size))
+		return fmt.Errorf("%s must be at most %s, got %s", article(t), byteSize(limit), byteSize(size))
 	}
 	return nil
+}
+
+func article(t MessageType) string {
+	if t == TypeImage || t == TypeAudio {
+		return "an " + string(t)
+	}
+	return "a " + string(t)
 }
 
 func byteSize(n int64) string {

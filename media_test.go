@@ -21,8 +21,8 @@ func TestCheckMedia(t *testing.T) {
 	}{
 		{openwaba.TypeImage, "image/jpeg", 5 << 20, ""},
 		{openwaba.TypeImage, "IMAGE/PNG", 1, ""},
-		{openwaba.TypeImage, "image/jpeg", 5<<20 + 1, "a image must be at most 5 MB"},
-		{openwaba.TypeImage, "image/gif", 1, `a image must be one of image/jpeg, image/png, got "image/gif"`},
+		{openwaba.TypeImage, "image/jpeg", 5<<20 + 1, "an image must be at most 5 MB"},
+		{openwaba.TypeImage, "image/gif", 1, `an image must be one of image/jpeg, image/png, got "image/gif"`},
 		{openwaba.TypeVideo, "video/mp4", 16<<20 + 1, "at most 16 MB"},
 		{openwaba.TypeVideo, "video/3gpp", 16 << 20, ""},
 		{openwaba.TypeAudio, "audio/ogg; codecs=opus", 1000, ""},

@@ -82,6 +82,14 @@ func (s *Sandbox) HoldDownloads() (release func()) {
 	}
 }
 
+// Downloads returns how many media downloads were asked for (with a
+// valid token and URL).
+func (s *Sandbox) Downloads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downloads
+}
+
 // FailDownloads makes the next n media downloads answer 500.
 func (s *Sandbox) FailDownloads(n int) {
 	s.mu.Lock()
@@ -300,6 +308,7 @@ func (s *Sandbox) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	s.downloads++
 	fail, hold := s.failDownloads > 0, s.hold
 	if fail {
 		s.failDownloads--

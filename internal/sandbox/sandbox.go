@@ -119,6 +119,7 @@ type Sandbox struct {
 	uploads       []Upload
 	hold          chan struct{} // HoldDownloads
 	failDownloads int
+	downloads     int
 
 	// owed keeps the status webhooks not yet taken in a file (Open); nil
 	// keeps them in memory only (New). saveSoon asks the saver goroutine

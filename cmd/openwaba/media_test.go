@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openwaba/openwaba"
+)
+
+// get fetches url (with the test key unless noKey) through the transport
+// that checks answers against openapi.json.
+func (g *testGateway) get(url string, noKey bool, headers ...string) (*http.Response, []byte) {
+	g.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if !noKey {
+		req.Header.Set("X-Api-Key", testKey)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := (&http.Client{Transport: checkingTransport{t: g.t}}).Do(req)
+	if err != nil {
+		g.t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// sendPhoto plays a user sending photo through the sandbox.
+func (g *testGateway) sendPhoto(t *testing.T, user string, photo []byte) string {
+	t.Helper()
+	r := g.do("POST", "/api/sandbox/inbound", `{"from":"`+user+`","to":"`+testSender+`","type":"image","text":"Mein Paket",`+
+		`"mime_type":"image/jpeg","content":"`+base64.StdEncoding.EncodeToString(photo)+`"}`)
+	if r.Status != 200 {
+		t.Fatalf("sandbox inbound: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(t)["msg_id"].(string)
+}
+
+// mediaEvent waits for the wa_mo of wamid and returns its data.
+func (r *hookReceiver) mediaEvent(t *testing.T, wamid string) map[string]any {
+	t.Helper()
+	return r.event(t, "wa_mo", "wamid", wamid)
+}
+
+func photoBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	copy(b, "\xff\xd8\xff\xe0")
+	return b
+}
+
+// TestInboundPhotoReachesCustomer: a user sends a photo through the
+// sandbox; the customer's wa_mo describes it and its media_url serves, with
+// no API key, bytes whose SHA-256 is the one Meta announced.
+func TestInboundPhotoReachesCustomer(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	recv := newHookReceiver(t)
+	if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
+		t.Fatalf("create hook: %d %s", r.Status, r.Body)
+	}
+	photo := photoBytes(t, openwaba.MediaChunkSize+1234) // two chunks
+	wamid := g.sendPhoto(t, "4917655501001", photo)
+	data := recv.mediaEvent(t, wamid)
+
+	// What Meta announced for the file (base64 in the webhook).
+	in, err := g.store.InboundByWAMID(t.Context(), defaultAccount(t, g), wamid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metaSum, ok := openwaba.ParseMediaSHA256(in.Media.SHA256)
+	if !ok {
+		t.Fatalf("Meta's sha256 %q", in.Media.SHA256)
+	}
+	m, _ := data["media"].(map[string]any)
+	if m == nil || m["type"] != "image" || m["mime_type"] != "image/jpeg" || m["caption"] != "Mein Paket" ||
+		m["sha256"] != hex.EncodeToString(metaSum) || m["size"] != float64(len(photo)) || m["error"] != nil {
+		t.Fatalf("wa_mo media %v", m)
+	}
+	url, _ := data["media_url"].(string)
+	if !strings.HasPrefix(url, g.BaseURL+"/media/") {
+		t.Fatalf("media_url %q", url)
+	}
+	resp, body := g.get(url, true)
+	if sum := sha256.Sum256(body); resp.StatusCode != 200 || !bytes.Equal(sum[:], metaSum) {
+		t.Fatalf("media_url: %d, %d bytes hashing to %x, want Meta's %x", resp.StatusCode, len(body), sum, metaSum)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "image/jpeg" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=image-") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+
+	// With the API key, a range across the chunk boundary.
+	id := m["id"].(string)
+	from := openwaba.MediaChunkSize - 10
+	resp, part := g.get(g.BaseURL+"/api/waba/media/"+id, false, "Range", "bytes="+itoa(from)+"-"+itoa(from+19))
+	if resp.StatusCode != 206 || !bytes.Equal(part, photo[from:from+20]) {
+		t.Fatalf("range: %d %x, want %x", resp.StatusCode, part, photo[from:from+20])
+	}
+
+	for _, c := range []struct {
+		name, url string
+		noKey     bool
+		status    int
+	}{
+		{"forged signature", strings.Replace(url, "&s=", "&s=x", 1), true, 403},
+		{"other file, same signature", strings.Replace(url, "/media/"+id, "/media/"+id+"0", 1), true, 403},
+		{"without key", g.BaseURL + "/api/waba/media/" + id, true, 401},
+		{"unknown id", g.BaseURL + "/api/waba/media/999999", false, 404},
+		{"not a number", g.BaseURL + "/api/waba/media/abc", false, 404},
+	} {
+		if resp, _ := g.get(c.url, c.noKey); resp.StatusCode != c.status {
+			t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.status)
+		}
+	}
+
+	if r := g.do("DELETE", "/api/waba/media/"+id, ""); r.Status != 200 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if resp, _ := g.get(url, true); resp.StatusCode != 404 {
+		t.Errorf("media_url after delete: %d", resp.StatusCode)
+	}
+}
+
+// TestInboundMediaSurvivesCrash stops the gateway in the middle of a
+// download (the sandbox has sent half the file); nothing reached the
+// customer. After the restart the download's lease runs out, the file is
+// fetched again and the wa_mo arrives with it.
+func TestInboundMediaSurvivesCrash(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t, func(c *config) { c.MediaDownloadLease = time.Second })
+	recv := newHookReceiver(t)
+	if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
+		t.Fatalf("create hook: %d %s", r.Status, r.Body)
+	}
+	release := g.sandbox.HoldDownloads()
+	defer release()
+	photo := photoBytes(t, 300_000)
+	wamid := g.sendPhoto(t, "4917655501002", photo)
+	waitFor(t, "the download to start", func() bool { return g.sandbox.Downloads() > 0 })
+	g.stop()
+	if ev := recv.events(); len(ev) != 0 {
+		t.Fatalf("webhooks before the file was stored: %v", ev)
+	}
+
+	g2 := startWithConfig(t, g.cfg)
+	data := recv.mediaEvent(t, wamid)
+	m, _ := data["media"].(map[string]any)
+	sum := sha256.Sum256(photo)
+	if m == nil || m["sha256"] != hex.EncodeToString(sum[:]) || m["error"] != nil {
+		t.Fatalf("wa_mo media %v", m)
+	}
+	resp, body := g2.get(data["media_url"].(string), true)
+	if resp.StatusCode != 200 || !bytes.Equal(body, photo) {
+		t.Fatalf("media_url after restart: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	if n := len(recv.events()); n != 1 {
+		t.Errorf("%d webhooks, want one wa_mo", n)
+	}
+}
+
+// TestInboundMediaRetriesServerErrors: Meta's download host answers 500
+// twice; the download is retried and the wa_mo carries the file.
+func TestInboundMediaRetriesServerErrors(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	recv := newHookReceiver(t)
+	if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
+		t.Fatalf("create hook: %d %s", r.Status, r.Body)
+	}
+	g.sandbox.FailDownloads(2)
+	photo := photoBytes(t, 5000)
+	data := recv.mediaEvent(t, g.sendPhoto(t, "4917655501003", photo))
+	m, _ := data["media"].(map[string]any)
+	if m == nil || m["error"] != nil || data["media_url"] == nil {
+		t.Fatalf("wa_mo %v", data)
+	}
+	if n := g.sandbox.Downloads(); n != 3 {
+		t.Errorf("%d downloads, want 3 (two failed)", n)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
