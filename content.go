@@ -41,9 +41,14 @@ type Content struct {
 	Template    *TemplateSend `json:"template,omitempty"`
 }
 
-// Media is an image, video, audio, document or sticker given by URL.
+// Media is an image, video, audio, document or sticker given by URL, or
+// by a file stored with POST /api/waba/media (FileID): the dispatcher
+// uploads that to WhatsApp for the sender (once per file and sender while
+// WhatsApp keeps it) and sends WhatsApp's media id (MetaID, not stored).
 type Media struct {
-	URL      string `json:"url"`
+	URL      string `json:"url,omitempty"`
+	FileID   int64  `json:"file_id,omitempty"`
+	MetaID   string `json:"-"`
 	Caption  string `json:"caption,omitempty"`
 	Filename string `json:"filename,omitempty"`
 }

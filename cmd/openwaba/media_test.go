@@ -6,8 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,3 +201,107 @@ func TestInboundMediaRetriesServerErrors(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// upload posts a file to POST /api/waba/media as multipart/form-data and
+// returns the answer.
+func (g *testGateway) upload(t *testing.T, mimeType, filename string, data []byte) (int, map[string]any) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+filename+`"`)
+	h.Set("Content-Type", mimeType)
+	fw, _ := mw.CreatePart(h)
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, g.BaseURL+"/api/waba/media", &body)
+	req.Header.Set("X-Api-Key", testKey)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := (&http.Client{Transport: checkingTransport{t: g.t}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestUploadOnceSendTwice: a file uploaded once is sent twice by media_id;
+// WhatsApp gets one upload and two messages naming its media id.
+func TestUploadOnceSendTwice(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	g.openWindow(testUser)
+	photo := photoBytes(t, 200_000)
+	st, up := g.upload(t, "image/jpeg", "katalog.jpg", photo)
+	sum := sha256.Sum256(photo)
+	if st != 200 || up["sha256"] != hex.EncodeToString(sum[:]) || up["size"] != float64(len(photo)) || up["mime_type"] != "image/jpeg" {
+		t.Fatalf("upload: %d %v", st, up)
+	}
+	id := up["id"].(string)
+	for range 2 {
+		msg := firstID(t, g.send(`{"from":"`+testSender+`","to":"`+testUser+`","type":"image","media_id":"`+id+`","caption":"Katalog"}`))
+		g.waitStatus(msg, "read")
+	}
+	uploads := g.sandbox.Uploads()
+	if len(uploads) != 1 || !bytes.Equal(uploads[0].Data, photo) || uploads[0].MIMEType != "image/jpeg" {
+		t.Fatalf("%d uploads to WhatsApp, want one of the file", len(uploads))
+	}
+	sent := 0
+	for _, r := range g.sandbox.Sent() {
+		if strings.Contains(string(r.Body), `"image":{"id":"`+uploads[0].ID+`"`) {
+			sent++
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d messages named WhatsApp's media id %s, want 2", sent, uploads[0].ID)
+	}
+}
+
+// TestMediaRefusedAtAccept: a file that breaks WhatsApp's limits for the
+// type is refused when the message is accepted, with the rule named and
+// nothing charged.
+func TestMediaRefusedAtAccept(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	g.openWindow(testUser)
+	st, big := g.upload(t, "video/mp4", "film.mp4", photoBytes(t, 16<<20+1))
+	if st != 200 {
+		t.Fatalf("upload: %d %v", st, big)
+	}
+	_, gif := g.upload(t, "image/gif", "a.gif", photoBytes(t, 100))
+	before := g.balance(t)
+	for _, c := range []struct{ body, want string }{
+		{`"type":"video","media_id":"` + big["id"].(string) + `"`, "media_id: a video must be at most 16 MB"},
+		{`"type":"image","media_id":"` + gif["id"].(string) + `"`, "media_id: an image must be one of image/jpeg, image/png"},
+		{`"type":"image","media_id":"999999"`, "media_id: names no file of this account"},
+		{`"type":"image","media_id":"x"`, "media_id: must be the id"},
+		{`"type":"image","media_id":"1","url":"https://example.com/a.jpg"`, "media_id: and url exclude each other"},
+	} {
+		r := g.do("POST", "/api/waba/messages", `{"from":"`+testSender+`","to":"`+testUser+`",`+c.body+`}`)
+		if r.Status != 400 || !strings.Contains(string(r.Body), c.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", c.body, r.Status, r.Body, c.want)
+		}
+	}
+	if after := g.balance(t); after != before {
+		t.Errorf("balance %v after refused sends, was %v", after, before)
+	}
+	if n := len(g.sandbox.Uploads()); n != 0 {
+		t.Errorf("%d uploads to WhatsApp", n)
+	}
+	for _, c := range []struct {
+		name, ctype, body, want string
+	}{
+		{"no file part", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--x--\r\n", "file: is required"},
+		{"no boundary", "multipart/form-data", "", "body: must be multipart/form-data"},
+		{"neither file nor url", "application/json", `{}`, "file: or url is required"},
+		{"url to the gateway's own network", "application/json", `{"url":"http://127.0.0.1:1/a.jpg"}`, "url:"},
+		{"ftp url", "application/json", `{"url":"ftp://example.com/a.jpg"}`, "url: must be an http or https URL"},
+	} {
+		r := g.do("POST", "/api/waba/media", c.body, "Content-Type", c.ctype)
+		if r.Status != 400 || !strings.Contains(string(r.Body), c.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", c.name, r.Status, r.Body, c.want)
+		}
+	}
+}

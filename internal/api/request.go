@@ -27,8 +27,9 @@ type sendRequest struct {
 	// text
 	Text flexString `json:"text"`
 
-	// media
+	// media: url, or media_id (a file of POST /api/waba/media)
 	URL      flexString `json:"url"`
+	MediaID  flexString `json:"media_id"`
 	Caption  flexString `json:"caption"`
 	Filename flexString `json:"filename"`
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/queue"
 )
@@ -75,6 +77,9 @@ type Dispatcher struct {
 	pacer  *pacer
 	paused sync.Map // sender number → time.Time until which it rests
 	held   *held    // claimed and not finished: their leases are renewed
+	// uploads makes concurrent messages with the same file upload it
+	// once (withMedia).
+	uploads singleflight.Group
 }
 
 // New returns a dispatcher; call Run to start it.

@@ -89,6 +89,10 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 	if now = d.now(); !now.Before(m.ExpiresAt) {
 		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
+	m, err = d.withMedia(ctx, sender, m)
+	if err != nil {
+		return d.handleSendError(m, err), nil
+	}
 	sub, err := d.cfg.Upstream.Send(ctx, sender, m)
 	d.metrics().Sent(sendOutcome(err))
 	if err == nil {

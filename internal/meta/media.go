@@ -155,3 +155,10 @@ func safeFilenameRune(r rune) rune {
 	}
 	return r
 }
+
+// Upload is UploadMedia for a sender: openwaba.MediaUploader.
+func (c *Client) Upload(ctx context.Context, from openwaba.Sender, mimeType, filename string, r io.Reader) (string, error) {
+	return c.UploadMedia(ctx, from.PhoneNumberID, mimeType, filename, r)
+}
+
+var _ openwaba.MediaUploader = (*Client)(nil)

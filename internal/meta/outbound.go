@@ -72,6 +72,9 @@ func address(out *outMessage, to string) {
 // rather than failing the message.
 func setMedia(out *outMessage, t openwaba.MessageType, m *openwaba.Media) {
 	obj := &outMedia{Link: m.URL}
+	if m.MetaID != "" {
+		obj = &outMedia{ID: m.MetaID}
+	}
 	switch t {
 	case openwaba.TypeImage:
 		obj.Caption, out.Image = m.Caption, obj

@@ -38,7 +38,8 @@ type outText struct {
 }
 
 type outMedia struct {
-	Link     string `json:"link"`
+	ID       string `json:"id,omitempty"` // an uploaded file's (exactly one of id and link)
+	Link     string `json:"link,omitempty"`
 	Caption  string `json:"caption,omitempty"`
 	Filename string `json:"filename,omitempty"`
 }

@@ -1,0 +1,68 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/media"
+)
+
+// reupload is how long before WhatsApp forgets an uploaded file the
+// gateway uploads it again: a message never names an id that expires on
+// its way.
+const reupload = 24 * time.Hour
+
+// withMedia gives a message that names a stored file (Media.FileID)
+// WhatsApp's media id for it: the one uploaded from this sender before,
+// while WhatsApp keeps it, else a new upload. Concurrent messages with
+// the same file upload it once (uploads, by sender and hash); several
+// nodes pace a sender on one node at a time, so they do not race either.
+// A file deleted since the accept fails the message for good.
+func (d *Dispatcher) withMedia(ctx context.Context, sender openwaba.Sender, m openwaba.Message) (openwaba.Message, error) {
+	md := m.Content.Media
+	if md == nil || md.FileID == 0 {
+		return m, nil
+	}
+	f, err := d.cfg.Store.Media(ctx, m.AccountID, md.FileID)
+	if err == nil && f.Expired(d.now()) {
+		err = openwaba.ErrNotFound
+	}
+	if errors.Is(err, openwaba.ErrNotFound) {
+		return m, &openwaba.UpstreamError{Code: openwaba.CodeBadRequest, Title: "media file deleted or expired",
+			Details: fmt.Sprintf("file %d is no longer stored", md.FileID)}
+	}
+	if err != nil {
+		return m, err
+	}
+	up, ok := d.cfg.Upstream.(openwaba.MediaUploader)
+	if !ok {
+		return m, &openwaba.UpstreamError{Title: "the upstream takes no uploads"}
+	}
+	key := sender.Number + "/" + hex.EncodeToString(f.SHA256)
+	v, err, _ := d.uploads.Do(key, func() (any, error) {
+		now := d.now()
+		if id, ok, err := d.cfg.Store.UploadedMedia(ctx, sender.Number, f.SHA256, now); err != nil || ok {
+			return id, err
+		}
+		id, err := up.Upload(ctx, sender, f.MIMEType, f.Filename, media.NewReader(ctx, d.cfg.Store, f))
+		if err != nil {
+			return "", err
+		}
+		d.log.Info("uploaded a media file to WhatsApp", "sender", sender.Number, "file", f.ID, "size", f.Size)
+		if err := d.cfg.Store.PutUploadedMedia(ctx, sender.Number, f.SHA256, id, now.Add(openwaba.MetaMediaLifetime-reupload)); err != nil {
+			d.log.Warn("remembering an uploaded media id; the next message uploads again", "err", err)
+		}
+		return id, nil
+	})
+	if err != nil {
+		return m, err
+	}
+	c := *md
+	c.MetaID = v.(string)
+	m.Content.Media = &c
+	return m, nil
+}
