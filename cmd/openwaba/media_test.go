@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // get fetches url (with the test key unless noKey) through the transport
@@ -303,5 +304,34 @@ func TestMediaRefusedAtAccept(t *testing.T) {
 		if r.Status != 400 || !strings.Contains(string(r.Body), c.want) {
 			t.Errorf("%s: %d %s, want 400 with %q", c.name, r.Status, r.Body, c.want)
 		}
+	}
+}
+
+// TestPostgresMediaServedByEveryNode: on PostgreSQL, a photo one node
+// fetched from WhatsApp is served by another node (files are in the
+// database), by the API key and by the media_url the first node signed.
+func TestPostgresMediaServedByEveryNode(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Database(t)
+	a := startTestGateway(t, func(c *config) { c.DatabaseURL = db })
+	recv := newHookReceiver(t)
+	if r := a.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
+		t.Fatalf("create hook: %d %s", r.Status, r.Body)
+	}
+	photo := photoBytes(t, openwaba.MediaChunkSize+77)
+	data := recv.mediaEvent(t, a.sendPhoto(t, "4917655501004", photo))
+	id := data["media"].(map[string]any)["id"].(string)
+
+	// A second node, started after the download: it never saw the file
+	// (its data dir and sandbox are its own).
+	b := startTestGateway(t, func(c *config) { c.DatabaseURL = db })
+	resp, body := b.get(b.BaseURL+"/api/waba/media/"+id, false)
+	if resp.StatusCode != 200 || !bytes.Equal(body, photo) {
+		t.Fatalf("node b, API key: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	signed := strings.Replace(data["media_url"].(string), a.BaseURL, b.BaseURL, 1)
+	resp, body = b.get(signed, true)
+	if resp.StatusCode != 200 || !bytes.Equal(body, photo) {
+		t.Fatalf("node b, node a's media_url: %d, %d bytes", resp.StatusCode, len(body))
 	}
 }
