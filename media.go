@@ -65,23 +65,32 @@ type MediaDownload struct {
 }
 
 // MediaDownloadDeadline is how long the gateway keeps trying to download
-// an inbound message's media before the wa_mo webhook goes without it.
-const MediaDownloadDeadline = time.Hour
+// an inbound message's media before the wa_mo webhook goes without it;
+// MaxMediaAttempts bounds the attempts within it: Meta blocks a number's
+// GET /{media-id} for an hour after five failed requests in one.
+const (
+	MediaDownloadDeadline = time.Hour
+	MaxMediaAttempts      = 5
+	DefaultMediaRetry     = 30 * time.Second
+)
 
-// NextMediaAttempt says when a download that failed after attempts
-// attempts is tried again (doubling from 2 s, at most 5 min apart), or
-// that it is given up: the error is permanent, or the next attempt would
-// come after MediaDownloadDeadline from the message's receipt.
-func NextMediaAttempt(d MediaDownload, now time.Time, permanent bool) (time.Time, bool) {
-	if permanent {
+// NextMediaAttempt says when a download that failed after d.Attempts
+// attempts is tried again (base, DefaultMediaRetry when zero, doubling,
+// at most 15 minutes apart), or that it is given up: the error is
+// permanent, MaxMediaAttempts were made, or the next attempt would come
+// after MediaDownloadDeadline from the message's receipt.
+func NextMediaAttempt(d MediaDownload, now time.Time, permanent bool, base time.Duration) (time.Time, bool) {
+	if permanent || d.Attempts >= MaxMediaAttempts {
 		return time.Time{}, false
 	}
-	wait := 2 * time.Second
-	for i := 1; i < d.Attempts && wait < 5*time.Minute; i++ {
+	if base <= 0 {
+		base = DefaultMediaRetry
+	}
+	wait := base
+	for i := 1; i < d.Attempts && wait < 15*time.Minute; i++ {
 		wait *= 2
 	}
-	wait = min(wait, 5*time.Minute)
-	next := now.Add(wait)
+	next := now.Add(min(wait, 15*time.Minute))
 	if next.After(d.CreatedAt.Add(MediaDownloadDeadline)) {
 		return time.Time{}, false
 	}

@@ -70,17 +70,21 @@ func TestNextMediaAttempt(t *testing.T) {
 		attempts  int
 		now       time.Time
 		permanent bool
+		base      time.Duration
 		want      time.Duration // after now; -1: given up
 	}{
-		{1, t0, false, 2 * time.Second},
-		{2, t0, false, 4 * time.Second},
-		{20, t0, false, 5 * time.Minute},
-		{1, t0, true, -1},
-		{3, t0.Add(59*time.Minute + 53*time.Second), false, -1}, // past the deadline
+		{1, t0, false, 0, 30 * time.Second},
+		{2, t0, false, 0, time.Minute},
+		{4, t0, false, 0, 4 * time.Minute},
+		{4, t0, false, 10 * time.Minute, 15 * time.Minute}, // capped
+		{2, t0, false, time.Millisecond, 2 * time.Millisecond},
+		{1, t0, true, 0, -1},
+		{openwaba.MaxMediaAttempts, t0, false, 0, -1},
+		{3, t0.Add(58*time.Minute + time.Second), false, 0, -1}, // past the deadline
 	} {
-		next, ok := openwaba.NextMediaAttempt(openwaba.MediaDownload{Attempts: c.attempts, CreatedAt: t0}, c.now, c.permanent)
+		next, ok := openwaba.NextMediaAttempt(openwaba.MediaDownload{Attempts: c.attempts, CreatedAt: t0}, c.now, c.permanent, c.base)
 		if (c.want < 0) == ok || (ok && next.Sub(c.now) != c.want) {
-			t.Errorf("NextMediaAttempt(%d, %s, %v) = %s %v, want +%s", c.attempts, c.now, c.permanent, next, ok, c.want)
+			t.Errorf("NextMediaAttempt(%d, %s, %v, %s) = %s %v, want +%s", c.attempts, c.now, c.permanent, c.base, next, ok, c.want)
 		}
 	}
 }

@@ -57,6 +57,10 @@ type config struct {
 	MediaRetention     time.Duration
 	MediaURLLifetime   time.Duration
 	MediaDownloadLease time.Duration
+	// mediaRetryBase is the first wait after a failed download of a
+	// user's media (openwaba.DefaultMediaRetry when zero). Not a flag:
+	// tests shorten it.
+	mediaRetryBase time.Duration
 	// RateLimit is the requests per second each API key may make (0: no
 	// limit); RateBurst the burst it may make at once.
 	RateLimit float64

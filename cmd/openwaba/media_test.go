@@ -184,7 +184,7 @@ func TestInboundMediaSurvivesCrash(t *testing.T) {
 // twice; the download is retried and the wa_mo carries the file.
 func TestInboundMediaRetriesServerErrors(t *testing.T) {
 	t.Parallel()
-	g := startTestGateway(t)
+	g := startTestGateway(t, func(c *config) { c.mediaRetryBase = 10 * time.Millisecond })
 	recv := newHookReceiver(t)
 	if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
 		t.Fatalf("create hook: %d %s", r.Status, r.Body)
@@ -198,6 +198,29 @@ func TestInboundMediaRetriesServerErrors(t *testing.T) {
 	}
 	if n := g.sandbox.Downloads(); n != 3 {
 		t.Errorf("%d downloads, want 3 (two failed)", n)
+	}
+}
+
+// TestInboundMediaGivenUp: every download fails; after the bounded
+// attempts the wa_mo goes anyway, with media.error and no media_url.
+func TestInboundMediaGivenUp(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t, func(c *config) { c.mediaRetryBase = time.Millisecond })
+	recv := newHookReceiver(t)
+	if r := g.do("POST", "/api/hooks", `{"target_url":"`+recv.URL+`","event_type":"wa_mo","request_method":"JSON"}`); r.Status != 200 {
+		t.Fatalf("create hook: %d %s", r.Status, r.Body)
+	}
+	g.sandbox.FailDownloads(openwaba.MaxMediaAttempts)
+	data := recv.mediaEvent(t, g.sendPhoto(t, "4917655501005", photoBytes(t, 100)))
+	m, _ := data["media"].(map[string]any)
+	if m == nil || m["error"] == nil || m["id"] != nil || m["sha256"] != nil || data["media_url"] != nil {
+		t.Fatalf("wa_mo %v, want media.error and no url", data)
+	}
+	if !strings.Contains(m["error"].(string), "500") {
+		t.Errorf("media.error %q does not say what failed", m["error"])
+	}
+	if n := g.sandbox.Downloads(); n != openwaba.MaxMediaAttempts {
+		t.Errorf("%d downloads, want %d", n, openwaba.MaxMediaAttempts)
 	}
 }
 

@@ -161,7 +161,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	})
 	downloads := media.NewDownloader(media.DownloaderConfig{
 		Store: g.store, Source: upstream, Logger: log.With("component", "media"),
-		Lease: cfg.MediaDownloadLease, Retention: cfg.MediaRetention, Stored: hooks.Notify,
+		Lease: cfg.MediaDownloadLease, Retention: cfg.MediaRetention, RetryBase: cfg.mediaRetryBase, Stored: hooks.Notify,
 	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {

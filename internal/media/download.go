@@ -38,6 +38,9 @@ type DownloaderConfig struct {
 	Workers int
 	// Retention is how long files are kept when the account sets none.
 	Retention time.Duration
+	// RetryBase is the first wait after a failed download
+	// (openwaba.DefaultMediaRetry when zero); tests shorten it.
+	RetryBase time.Duration
 	Now       func() time.Time
 	// Stored, when set, is called after a download was settled: a wa_mo
 	// is in the outbox (the webhook deliverer's Notify).
@@ -135,7 +138,7 @@ func (d *Downloader) process(ctx context.Context, j openwaba.MediaDownload) {
 		log.Info("media download settled elsewhere", "err", err)
 		return
 	default:
-		next, retry := openwaba.NextMediaAttempt(j, d.cfg.Now(), permanent(err))
+		next, retry := openwaba.NextMediaAttempt(j, d.cfg.Now(), permanent(err), d.cfg.RetryBase)
 		if retry {
 			log.Warn("media download failed; retrying", "err", err, "next", next)
 			if rerr := d.cfg.Store.RetryMediaDownload(settle, j.InboundID, next, err.Error()); rerr != nil {
