@@ -88,3 +88,24 @@ func TestNextMediaAttempt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseMediaSHA256 reads any text as a hash WhatsApp wrote: what is
+// accepted is 32 bytes, and reads the same again when written in hex.
+func FuzzParseMediaSHA256(f *testing.F) {
+	sum := sha256.Sum256([]byte("seed"))
+	f.Add(hex.EncodeToString(sum[:]))
+	f.Add(base64.StdEncoding.EncodeToString(sum[:]))
+	f.Add("<HASH>")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, ok := openwaba.ParseMediaSHA256(s)
+		if !ok {
+			return
+		}
+		if len(b) != sha256.Size {
+			t.Fatalf("%q read as %d bytes", s, len(b))
+		}
+		if again, ok := openwaba.ParseMediaSHA256(hex.EncodeToString(b)); !ok || string(again) != string(b) {
+			t.Fatalf("hex of %q does not read back", s)
+		}
+	})
+}
