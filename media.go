@@ -19,6 +19,19 @@ const MediaChunkSize = 512 << 10
 // configuration nor the account says otherwise.
 const DefaultMediaRetention = 30 * 24 * time.Hour
 
+// MaxMediaRetentionDays bounds an account's media retention: ten years
+// is "keep"; more says a typo.
+const MaxMediaRetentionDays = 3650
+
+// MediaRetentionDays is an account's media retention given in days (the
+// API's and the command line's unit); 0 is the gateway's default.
+func MediaRetentionDays(days int64) (time.Duration, error) {
+	if days < 0 || days > MaxMediaRetentionDays {
+		return 0, fmt.Errorf("must be a whole number from 0 to %d", MaxMediaRetentionDays)
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
+}
+
 // MediaFile is a file the gateway keeps: one a user sent (downloaded from
 // WhatsApp) or one a customer uploaded to send. Its bytes are in the store
 // in chunks of MediaChunkSize.

@@ -358,3 +358,23 @@ func TestPostgresMediaServedByEveryNode(t *testing.T) {
 		t.Fatalf("node b, node a's media_url: %d, %d bytes", resp.StatusCode, len(body))
 	}
 }
+
+// TestMediaRetentionPerAccount: the account's retention, set on the
+// command line, decides when an uploaded file expires; a bad DAYS is
+// refused naming the rule.
+func TestMediaRetentionPerAccount(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	account := strconv.FormatInt(defaultAccount(t, g), 10)
+	if out, err := runCLI(t, g.cfg.DataDir, "accounts", "media-retention", "--account", account, "3"); err != nil || !strings.Contains(out, "3 days") {
+		t.Fatalf("media-retention: %v %s", err, out)
+	}
+	_, up := g.upload(t, "application/pdf", "a.pdf", []byte("%PDF-1.4 x"))
+	exp, err := time.Parse(time.RFC3339, up["expires_at"].(string))
+	if err != nil || exp.Before(time.Now().Add(71*time.Hour)) || exp.After(time.Now().Add(73*time.Hour)) {
+		t.Fatalf("expires_at %v (%v), want about 3 days from now", up["expires_at"], err)
+	}
+	if out, err := runCLI(t, g.cfg.DataDir, "accounts", "media-retention", "--account", account, "-1"); err == nil || !strings.Contains(out+err.Error(), "from 0 to 3650") {
+		t.Errorf("negative DAYS: %v %s", err, out)
+	}
+}
