@@ -378,3 +378,38 @@ func TestMediaRetentionPerAccount(t *testing.T) {
 		t.Errorf("negative DAYS: %v %s", err, out)
 	}
 }
+
+// TestTemplateHeaderByMediaID: a template's image header takes a stored
+// file by media_id (seven's shape and Meta's); WhatsApp gets one upload
+// and the header names its media id. A header file that breaks the rules
+// is refused at accept.
+func TestTemplateHeaderByMediaID(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	_, up := g.upload(t, "image/png", "x.png", photoBytes(t, 3000))
+	id := up["id"].(string)
+	for _, header := range []string{`{"type":"image","media_id":"` + id + `"}`, `{"type":"image","image":{"id":"` + id + `"}}`} {
+		msg := firstID(t, g.send(`{"from":"`+testSender+`","to":"`+testUser+`","type":"template","template":"product_available","language":"en",`+
+			`"components":{"header":[`+header+`],"body":["Model X"]}}`))
+		g.waitStatus(msg, "read")
+	}
+	uploads := g.sandbox.Uploads()
+	if len(uploads) != 1 {
+		t.Fatalf("%d uploads, want 1", len(uploads))
+	}
+	named := 0
+	for _, r := range g.sandbox.Sent() {
+		if strings.Contains(string(r.Body), `"image":{"id":"`+uploads[0].ID+`"}`) {
+			named++
+		}
+	}
+	if named != 2 {
+		t.Errorf("%d sends named the uploaded id in the header, want 2", named)
+	}
+	_, pdf := g.upload(t, "application/pdf", "a.pdf", []byte("%PDF-1.4"))
+	r := g.do("POST", "/api/waba/messages", `{"from":"`+testSender+`","to":"`+testUser+`","type":"template","template":"product_available","language":"en",`+
+		`"components":{"header":[{"type":"image","media_id":"`+pdf["id"].(string)+`"}],"body":["Model X"]}}`)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "components.header[0].media_id: an image must be one of") {
+		t.Errorf("pdf as image header: %d %s", r.Status, r.Body)
+	}
+}

@@ -104,6 +104,15 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		if err != nil {
 			return nil, err
 		}
+		for i, h := range send.Header {
+			if h.FileID != 0 {
+				// The header's file must be the account's and fit WhatsApp's
+				// limits, before anything is charged.
+				if _, err := s.mediaFor(ctx, accountID, fmt.Sprintf("components.header[%d].media_id", i), openwaba.MessageType(h.Type), strconv.FormatInt(h.FileID, 10)); err != nil {
+					return nil, err
+				}
+			}
+		}
 		plan.content.Template = send
 		category = t.PriceCategory()
 		if category == openwaba.CategoryAuthentication {

@@ -595,6 +595,16 @@ func params(field string, in []requestParam) ([]openwaba.TemplateParam, error) {
 			return nil, err
 		}
 		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: loc}
+		if id := strings.TrimSpace(v.MediaID); id != "" {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, badField(fmt.Sprintf("%s[%d].media_id", field, i), "must be the id POST /api/waba/media answered, got %q", id)
+			}
+			if v.Text != "" {
+				return nil, badField(fmt.Sprintf("%s[%d].media_id", field, i), "and a link exclude each other")
+			}
+			out[i].FileID = n
+		}
 	}
 	return out, nil
 }

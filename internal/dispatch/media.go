@@ -16,31 +16,58 @@ import (
 // its way.
 const reupload = 24 * time.Hour
 
-// withMedia gives a message that names a stored file (Media.FileID)
-// WhatsApp's media id for it: the one uploaded from this sender before,
-// while WhatsApp keeps it, else a new upload. Concurrent messages with
-// the same file upload it once (uploads, by sender and hash); several
-// nodes pace a sender on one node at a time, so they do not race either.
-// A file deleted since the accept fails the message for good.
+// withMedia gives a message that names a stored file (Media.FileID, or
+// a template's media header) WhatsApp's media id for it (metaID). The
+// message's content is copied, never changed in place.
 func (d *Dispatcher) withMedia(ctx context.Context, sender openwaba.Sender, m openwaba.Message) (openwaba.Message, error) {
-	md := m.Content.Media
-	if md == nil || md.FileID == 0 {
-		return m, nil
+	if md := m.Content.Media; md != nil && md.FileID != 0 {
+		id, err := d.metaID(ctx, sender, m.AccountID, md.FileID)
+		if err != nil {
+			return m, err
+		}
+		c := *md
+		c.MetaID = id
+		m.Content.Media = &c
 	}
-	f, err := d.cfg.Store.Media(ctx, m.AccountID, md.FileID)
+	if t := m.Content.Template; t != nil {
+		for i, h := range t.Header {
+			if h.FileID == 0 {
+				continue
+			}
+			id, err := d.metaID(ctx, sender, m.AccountID, h.FileID)
+			if err != nil {
+				return m, err
+			}
+			c := *t
+			c.Header = append([]openwaba.TemplateParam(nil), t.Header...)
+			c.Header[i].MetaID = id
+			m.Content.Template, t = &c, &c
+		}
+	}
+	return m, nil
+}
+
+// metaID is WhatsApp's media id for a stored file of the account: the one
+// uploaded from this sender before, while WhatsApp keeps it, else a new
+// upload. Concurrent messages with the same file upload it once (uploads,
+// by sender and hash); several nodes pace a sender on one node at a
+// time, so they do not race either. A file deleted since the accept fails
+// the message for good.
+func (d *Dispatcher) metaID(ctx context.Context, sender openwaba.Sender, accountID, fileID int64) (string, error) {
+	f, err := d.cfg.Store.Media(ctx, accountID, fileID)
 	if err == nil && f.Expired(d.now()) {
 		err = openwaba.ErrNotFound
 	}
 	if errors.Is(err, openwaba.ErrNotFound) {
-		return m, &openwaba.UpstreamError{Code: openwaba.CodeBadRequest, Title: "media file deleted or expired",
-			Details: fmt.Sprintf("file %d is no longer stored", md.FileID)}
+		return "", &openwaba.UpstreamError{Code: openwaba.CodeBadRequest, Title: "media file deleted or expired",
+			Details: fmt.Sprintf("file %d is no longer stored", fileID)}
 	}
 	if err != nil {
-		return m, err
+		return "", err
 	}
 	up, ok := d.cfg.Upstream.(openwaba.MediaUploader)
 	if !ok {
-		return m, &openwaba.UpstreamError{Title: "the upstream takes no uploads"}
+		return "", &openwaba.UpstreamError{Title: "the upstream takes no uploads"}
 	}
 	key := sender.Number + "/" + hex.EncodeToString(f.SHA256)
 	v, err, _ := d.uploads.Do(key, func() (any, error) {
@@ -59,10 +86,7 @@ func (d *Dispatcher) withMedia(ctx context.Context, sender openwaba.Sender, m op
 		return id, nil
 	})
 	if err != nil {
-		return m, err
+		return "", err
 	}
-	c := *md
-	c.MetaID = v.(string)
-	m.Content.Media = &c
-	return m, nil
+	return v.(string), nil
 }

@@ -175,13 +175,17 @@ func headerParam(format string, p openwaba.TemplateParam, named bool) outParam {
 	if kind == "" || kind == "text" {
 		kind = strings.ToLower(p.Type)
 	}
+	link := &outLink{Link: p.Text}
+	if p.MetaID != "" {
+		link = &outLink{ID: p.MetaID}
+	}
 	switch kind {
 	case "image":
-		return outParam{Type: "image", Image: &outLink{Link: p.Text}}
+		return outParam{Type: "image", Image: link}
 	case "video":
-		return outParam{Type: "video", Video: &outLink{Link: p.Text}}
+		return outParam{Type: "video", Video: link}
 	case "document":
-		return outParam{Type: "document", Document: &outLink{Link: p.Text}}
+		return outParam{Type: "document", Document: link}
 	case "location":
 		if l := p.Location; l != nil {
 			return outParam{Type: "location", Location: &outLocation{Latitude: coordinate(l.Latitude), Longitude: coordinate(l.Longitude), Name: l.Name, Address: l.Address}}
