@@ -245,4 +245,7 @@ type MediaStore interface {
 	// SetMediaRetention sets how long the account's new files are kept
 	// (0: the gateway's default).
 	SetMediaRetention(ctx context.Context, accountID int64, d time.Duration) error
+	// SetMediaMode sets how the account's media given by URL is sent
+	// (ParseMediaMode's modes).
+	SetMediaMode(ctx context.Context, accountID int64, mode MediaMode) error
 }

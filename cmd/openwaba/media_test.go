@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -411,5 +412,69 @@ func TestTemplateHeaderByMediaID(t *testing.T) {
 		`"components":{"header":[{"type":"image","media_id":"`+pdf["id"].(string)+`"}],"body":["Model X"]}}`)
 	if r.Status != 400 || !strings.Contains(string(r.Body), "components.header[0].media_id: an image must be one of") {
 		t.Errorf("pdf as image header: %d %s", r.Status, r.Body)
+	}
+}
+
+// fileServer serves data as mimeType at /file.
+func fileServer(t *testing.T, mimeType string, data []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", mimeType)
+		_, _ = w.Write(data)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/katalog.jpg"
+}
+
+// TestMediaModes: in mode upload a url is fetched once at accept (and
+// checked against WhatsApp's limits before anything is charged), then
+// uploaded; in mode auto a link WhatsApp could not fetch (131053) is
+// fetched by the gateway and the message goes again as an upload.
+func TestMediaModes(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	g.openWindow(testUser)
+	account := strconv.FormatInt(defaultAccount(t, g), 10)
+	photo := photoBytes(t, 4000)
+	url := fileServer(t, "image/jpeg", photo)
+	mode := func(m string) {
+		t.Helper()
+		if out, err := runCLI(t, g.cfg.DataDir, "accounts", "media-mode", "--account", account, m); err != nil || !strings.Contains(out, "mode "+m) {
+			t.Fatalf("media-mode %s: %v %s", m, err, out)
+		}
+	}
+	image := func(u string) string {
+		return `{"from":"` + testSender + `","to":"` + testUser + `","type":"image","url":"` + u + `"}`
+	}
+
+	mode("upload")
+	g.waitStatus(firstID(t, g.send(image(url))), "read")
+	if u := g.sandbox.Uploads(); len(u) != 1 || !bytes.Equal(u[0].Data, photo) {
+		t.Fatalf("upload mode: %d uploads", len(u))
+	}
+	before := g.balance(t)
+	big := fileServer(t, "image/jpeg", photoBytes(t, 5<<20+1))
+	if r := g.do("POST", "/api/waba/messages", image(big)); r.Status != 400 || !strings.Contains(string(r.Body), "url: an image must be at most 5 MB") {
+		t.Errorf("upload mode, oversize: %d %s", r.Status, r.Body)
+	}
+	if after := g.balance(t); after != before {
+		t.Errorf("balance %v after a refused send, was %v", after, before)
+	}
+
+	mode("auto")
+	other := photoBytes(t, 5000)
+	g.sandbox.InjectError(openwaba.MetaCodeMediaUpload, 1) // WhatsApp cannot fetch the link
+	g.waitStatus(firstID(t, g.send(image(fileServer(t, "image/jpeg", other)))), "read")
+	if u := g.sandbox.Uploads(); len(u) != 2 || !bytes.Equal(u[1].Data, other) {
+		t.Fatalf("auto mode: %d uploads, want the second of the link's file", len(u))
+	}
+
+	mode("link")
+	g.waitStatus(firstID(t, g.send(image(url))), "read")
+	if u := g.sandbox.Uploads(); len(u) != 2 {
+		t.Errorf("link mode uploaded: %d uploads", len(u))
+	}
+	if out, err := runCLI(t, g.cfg.DataDir, "accounts", "media-mode", "--account", account, "sometimes"); err == nil {
+		t.Errorf("unknown mode accepted: %s", out)
 	}
 }

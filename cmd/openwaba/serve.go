@@ -131,7 +131,11 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
 	syncer.SyncAndLog(ctx)
 
-	dcfg := dispatch.Config{Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease}
+	fetchClient := webhook.NewClient(2*time.Minute, cfg.WebhookAllowPrivate)
+	dcfg := dispatch.Config{Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease,
+		FetchMedia: func(ctx context.Context, accountID int64, url string) (int64, error) {
+			return media.Fetch(ctx, fetchClient, g.store, accountID, url, cfg.MediaRetention)
+		}}
 	if cfg.DatabaseURL != "" {
 		// Other nodes may share the database: pace each sender on one
 		// node at a time.
@@ -178,7 +182,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		MediaSigner: signer, MediaRetention: cfg.MediaRetention,
 		// A customer's file is fetched as webhooks are sent: never from
 		// the gateway's own network, no redirects.
-		FetchClient: webhook.NewClient(2*time.Minute, cfg.WebhookAllowPrivate),
+		FetchClient: fetchClient,
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
 			Sink: &receive.Sink{Store: g.store, Logger: log, Metrics: g.metrics,

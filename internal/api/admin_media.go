@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/openwaba/openwaba"
 )
@@ -35,4 +36,31 @@ func (s *Server) adminMediaRetention(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"days": req.Days.Value})
+}
+
+// adminMediaMode sets how the account's media messages given by url are
+// sent: link, upload or auto (docs/media.md).
+func (s *Server) adminMediaMode(w http.ResponseWriter, r *http.Request) {
+	a, err := s.pathAccount(r)
+	if err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	var req struct {
+		Mode flexString `json:"mode"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	mode, err := openwaba.ParseMediaMode(strings.TrimSpace(req.Mode.Value))
+	if err != nil || req.Mode.Invalid || strings.TrimSpace(req.Mode.Value) == "" {
+		s.writeError(w, badField("mode", "must be link, upload or auto"), false)
+		return
+	}
+	if err := s.cfg.Store.SetMediaMode(r.Context(), a.ID, mode); err != nil {
+		s.writeError(w, err, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"mode": mode})
 }

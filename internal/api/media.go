@@ -343,3 +343,43 @@ func (s *Server) mediaFor(ctx context.Context, accountID int64, field string, ty
 	}
 	return f, nil
 }
+
+// uploadByMode applies the account's media mode to a media message given
+// by url: in upload mode the file is fetched once now (through the SSRF
+// guard) and stored, and the message names it as if sent by media_id, so
+// WhatsApp's limits are checked before anything is charged.
+func (s *Server) uploadByMode(ctx context.Context, accountID int64, md *openwaba.Media, now time.Time) error {
+	acct, err := s.cfg.Store.Account(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if acct.MediaMode != openwaba.MediaUpload {
+		return nil
+	}
+	body, ctype, name, err := s.fetchMedia(ctx, flexString{Value: md.URL})
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	mimeType, src, err := mediaType(ctype, body)
+	if err != nil {
+		return badField("url", "%v", err)
+	}
+	expires, err := media.Expiry(ctx, s.cfg.Store, accountID, s.cfg.MediaRetention, now)
+	if err != nil {
+		return err
+	}
+	if md.Filename != "" {
+		name = md.Filename
+	}
+	f, err := media.Save(ctx, s.cfg.Store, openwaba.MediaFile{AccountID: accountID, MIMEType: mimeType, Filename: name,
+		CreatedAt: now, ExpiresAt: expires}, src, openwaba.MaxMediaSize)
+	if errors.Is(err, media.ErrTooLarge) {
+		return badField("url", "is a file of more than 100 MB")
+	}
+	if err != nil {
+		return err
+	}
+	md.URL, md.FileID = "", f.ID
+	return nil
+}

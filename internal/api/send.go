@@ -83,10 +83,17 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		return nil, fmt.Errorf("looking up sender: %w", err)
 	}
+	mediaField := "media_id"
+	if md := plan.content.Media; md != nil && md.URL != "" {
+		mediaField = "url"
+		if err := s.uploadByMode(ctx, accountID, md, now); err != nil {
+			return nil, err
+		}
+	}
 	if md := plan.content.Media; md != nil && md.FileID != 0 {
 		// Before anything is priced or charged: the file must be the
 		// account's and fit WhatsApp's limits for the type.
-		f, err := s.mediaFor(ctx, accountID, "media_id", plan.content.Type, strconv.FormatInt(md.FileID, 10))
+		f, err := s.mediaFor(ctx, accountID, mediaField, plan.content.Type, strconv.FormatInt(md.FileID, 10))
 		if err != nil {
 			return nil, err
 		}

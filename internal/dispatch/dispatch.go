@@ -20,8 +20,13 @@ import (
 type Config struct {
 	Store    openwaba.Store
 	Upstream openwaba.Upstream
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// FetchMedia fetches a media message's URL once into a stored file of
+	// the account (media.Fetch, through the SSRF guard), for accounts in
+	// media mode auto whose link WhatsApp could not fetch (131053); nil:
+	// such messages fail as WhatsApp answered.
+	FetchMedia func(ctx context.Context, accountID int64, url string) (int64, error)
+	Logger     *slog.Logger
+	Now        func() time.Time
 	// Workers is how many sends may be in flight at once (32).
 	Workers int
 	// Lease is how long a claimed message is ours before another

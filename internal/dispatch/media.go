@@ -90,3 +90,36 @@ func (d *Dispatcher) metaID(ctx context.Context, sender openwaba.Sender, account
 	}
 	return v.(string), nil
 }
+
+// uploadInstead is media mode auto: a link WhatsApp could not fetch
+// (131053: rate-limited by the host's network, a redirect, a slow host) is
+// fetched once by the gateway, stored, and the message goes again at once
+// with the uploaded file. It reports false when that does not apply or
+// fails; the message then ends as WhatsApp answered.
+func (d *Dispatcher) uploadInstead(ctx context.Context, sender openwaba.Sender, m openwaba.Message, sendErr error) (openwaba.Message, bool) {
+	ue, ok := openwaba.AsUpstreamError(sendErr)
+	md := m.Content.Media
+	if !ok || ue.Code != openwaba.MetaCodeMediaUpload || md == nil || md.URL == "" || md.FileID != 0 || d.cfg.FetchMedia == nil {
+		return m, false
+	}
+	acct, err := d.cfg.Store.Account(ctx, m.AccountID)
+	if err != nil || acct.MediaMode != openwaba.MediaAuto {
+		return m, false
+	}
+	log := d.log.With("id", m.ID, "sender", m.Sender)
+	id, err := d.cfg.FetchMedia(ctx, m.AccountID, md.URL)
+	if err != nil {
+		log.Warn("media mode auto: fetching the link WhatsApp could not fetch", "err", err)
+		return m, false
+	}
+	c := *md
+	c.FileID = id
+	m.Content.Media = &c
+	m, err = d.withMedia(ctx, sender, m)
+	if err != nil {
+		log.Warn("media mode auto: uploading the link's file", "err", err)
+		return m, false
+	}
+	log.Info("media mode auto: WhatsApp could not fetch the link; sending the file uploaded")
+	return m, true
+}

@@ -94,6 +94,10 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 		return d.handleSendError(m, err), nil
 	}
 	sub, err := d.cfg.Upstream.Send(ctx, sender, m)
+	if retry, ok := d.uploadInstead(ctx, sender, m, err); ok {
+		m, err = retry, nil
+		sub, err = d.cfg.Upstream.Send(ctx, sender, m)
+	}
 	d.metrics().Sent(sendOutcome(err))
 	if err == nil {
 		return d.submitted(m, sub), nil

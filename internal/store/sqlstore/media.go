@@ -300,6 +300,20 @@ func (s *Store) MediaSecret(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// SetMediaMode sets how the account's media given by URL is sent.
+func (s *Store) SetMediaMode(ctx context.Context, accountID int64, mode openwaba.MediaMode) error {
+	if _, err := openwaba.ParseMediaMode(string(mode)); err != nil {
+		return fmt.Errorf("set media mode of account %d: %w", accountID, err)
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+		return affectedOne(tx.exec(ctx, `UPDATE accounts SET media_mode = ? WHERE id = ?`, string(mode), accountID))
+	})
+	if err != nil {
+		return fmt.Errorf("set media mode of account %d: %w", accountID, err)
+	}
+	return nil
+}
+
 // SetMediaRetention sets how long the account's new files are kept.
 func (s *Store) SetMediaRetention(ctx context.Context, accountID int64, d time.Duration) error {
 	if d < 0 {

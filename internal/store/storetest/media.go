@@ -93,10 +93,14 @@ func testMediaRetention(t *testing.T, s openwaba.Store) {
 	f := putFile(t, s, a.ID, []byte("x"), 4)
 	equal(t, "default expiry", f.ExpiresAt, t0.Add(openwaba.DefaultMediaRetention))
 	wantErr(t, "SetMediaRetention", s.SetMediaRetention(t.Context(), a.ID, 48*time.Hour), nil)
+	wantErr(t, "SetMediaMode", s.SetMediaMode(t.Context(), a.ID, openwaba.MediaAuto), nil)
 	got, err := s.Account(t.Context(), a.ID)
 	wantErr(t, "Account", err, nil)
-	if got.MediaRetention != 48*time.Hour {
-		t.Fatalf("MediaRetention = %s", got.MediaRetention)
+	if got.MediaRetention != 48*time.Hour || got.MediaMode != openwaba.MediaAuto {
+		t.Fatalf("MediaRetention = %s, MediaMode = %q", got.MediaRetention, got.MediaMode)
+	}
+	if s.SetMediaMode(t.Context(), a.ID, "sometimes") == nil {
+		t.Fatal("unknown media mode accepted")
 	}
 	g := putFile(t, s, a.ID, []byte("y"), 4)
 	equal(t, "account expiry", g.ExpiresAt, t0.Add(48*time.Hour))

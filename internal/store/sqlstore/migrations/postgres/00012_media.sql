@@ -64,7 +64,10 @@ ALTER TABLE inbound_messages ADD COLUMN media_file_id BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE inbound_messages ADD COLUMN media_error TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN media_retention BIGINT NOT NULL DEFAULT 0;
 
+ALTER TABLE accounts ADD COLUMN media_mode TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE accounts DROP COLUMN media_mode;
 ALTER TABLE accounts DROP COLUMN media_retention;
 ALTER TABLE inbound_messages DROP COLUMN media_error;
 ALTER TABLE inbound_messages DROP COLUMN media_file_id;
