@@ -146,8 +146,18 @@ func (s *Store) ClaimMediaDownloads(ctx context.Context, now time.Time, lease ti
 		return nil, nil
 	}
 	due := s.d.greatest + `(due_at, lease_until)`
+	// Read first: the downloader asks every second, and a write (on
+	// SQLite a turn of the one writer) only when something is due.
+	var one int
+	err := s.read.row(ctx, `SELECT 1 FROM media_downloads WHERE `+due+` <= ? LIMIT 1`, ms(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim media downloads: %w", err)
+	}
 	var out []openwaba.MediaDownload
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err = s.write(ctx, func(ctx context.Context, tx *db) error {
 		ids, err := all(ctx, tx, scanValue[int64], `
 			UPDATE media_downloads SET lease_until = ?1, attempts = attempts + 1
 			WHERE inbound_id IN (
