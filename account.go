@@ -21,6 +21,40 @@ type Account struct {
 	// TimeZone is the IANA name (Europe/Berlin) of the zone in which the
 	// account's delay dates without a zone are read; empty means UTC.
 	TimeZone string
+	// MediaRetention is how long the account's files are kept; 0 is the
+	// gateway's default (--media-retention).
+	MediaRetention time.Duration
+	// MediaMode is how the account's media messages given by url reach
+	// WhatsApp (MediaLink when empty).
+	MediaMode MediaMode
+}
+
+// MediaMode is how media given by URL is sent.
+type MediaMode string
+
+// Media modes: link hands WhatsApp the URL (WhatsApp fetches it); upload
+// fetches it once at accept and uploads the file (checked against
+// WhatsApp's limits before anything is charged); auto sends the link and
+// uploads only when WhatsApp could not fetch it (131053).
+const (
+	MediaLink   MediaMode = "link"
+	MediaUpload MediaMode = "upload"
+	MediaAuto   MediaMode = "auto"
+)
+
+// MetaCodeMediaUpload is WhatsApp's "media upload error": it could not
+// fetch or take a link's file.
+const MetaCodeMediaUpload = 131053
+
+// ParseMediaMode reads a media mode; "" is MediaLink.
+func ParseMediaMode(s string) (MediaMode, error) {
+	switch m := MediaMode(s); m {
+	case "":
+		return MediaLink, nil
+	case MediaLink, MediaUpload, MediaAuto:
+		return m, nil
+	}
+	return "", fmt.Errorf("must be link, upload or auto, got %q", s)
 }
 
 // Location is the account's time zone: TimeZone, or UTC when it is empty.

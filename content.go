@@ -41,9 +41,14 @@ type Content struct {
 	Template    *TemplateSend `json:"template,omitempty"`
 }
 
-// Media is an image, video, audio, document or sticker given by URL.
+// Media is an image, video, audio, document or sticker given by URL, or
+// by a file stored with POST /api/waba/media (FileID): the dispatcher
+// uploads that to WhatsApp for the sender (once per file and sender while
+// WhatsApp keeps it) and sends WhatsApp's media id (MetaID, not stored).
 type Media struct {
-	URL      string `json:"url"`
+	URL      string `json:"url,omitempty"`
+	FileID   int64  `json:"file_id,omitempty"`
+	MetaID   string `json:"-"`
 	Caption  string `json:"caption,omitempty"`
 	Filename string `json:"filename,omitempty"`
 }
@@ -126,11 +131,15 @@ type TemplateSend struct {
 }
 
 // TemplateParam is one placeholder value. For media headers Text holds the
-// media URL; a location header has Location. Name is set for named
+// media URL, or FileID a file stored with POST /api/waba/media (sent as
+// WhatsApp's media id, MetaID, which the dispatcher sets and nothing
+// stores); a location header has Location. Name is set for named
 // templates.
 type TemplateParam struct {
 	Type     string    `json:"type"` // text, image, video, document, location, payload
 	Text     string    `json:"text,omitempty"`
+	FileID   int64     `json:"file_id,omitempty"`
+	MetaID   string    `json:"-"`
 	Payload  string    `json:"payload,omitempty"`
 	Name     string    `json:"name,omitempty"`
 	Location *Location `json:"location,omitempty"`

@@ -96,6 +96,14 @@ type InboundMessage struct {
 	ProfileName string
 	SentAt      time.Time // Meta's timestamp
 	ReceivedAt  time.Time
+	// Media is the file the message carries (image, video, audio,
+	// document, sticker), as WhatsApp named it; nil for other types.
+	// RecordInbound queues its download, and the wa_mo webhook waits for
+	// it: MediaFileID is the stored file once downloaded, MediaError why
+	// it could not be.
+	Media       *MediaRef
+	MediaFileID int64
+	MediaError  string
 }
 
 // ConversationWindow is how long a user's message keeps the customer

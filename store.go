@@ -33,6 +33,7 @@ type Store interface {
 	// made it; balances, last-used times and everything else do not.
 	Generation(ctx context.Context) (int64, error)
 	UserStore
+	MediaStore
 	Close() error
 }
 

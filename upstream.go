@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -64,3 +65,15 @@ func AsUpstreamError(err error) (*UpstreamError, bool) {
 	ok := errors.As(err, &ue)
 	return ue, ok
 }
+
+// MediaUploader uploads files to WhatsApp: the Meta adapter implements it
+// (POST /{phone-number-id}/media). It returns WhatsApp's media id, valid
+// for MetaMediaLifetime.
+type MediaUploader interface {
+	Upload(ctx context.Context, from Sender, mimeType, filename string, r io.Reader) (string, error)
+}
+
+// MetaMediaLifetime is how long WhatsApp keeps an uploaded file's id; the
+// gateway re-uploads a day before, so that a message never names an id
+// that expires on its way.
+const MetaMediaLifetime = 30 * 24 * time.Hour

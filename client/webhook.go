@@ -185,6 +185,26 @@ type InboundEvent struct {
 	Text        string          `json:"text"`
 	ProfileName string          `json:"profile_name"`
 	Content     json.RawMessage `json:"content"` // the message as WhatsApp sent it
+	// Media is the file of an image, video, audio, document or sticker
+	// (nil for other types); MediaURL fetches it without the API key until
+	// it expires ("" when the download failed: Media.Error says why).
+	Media    *InboundMedia `json:"media"`
+	MediaURL string        `json:"media_url"`
+}
+
+// InboundMedia is the file of a wa_mo event. ID is the file at GET
+// /api/waba/media/{id}; SHA256 is hex.
+type InboundMedia struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Filename string `json:"filename"`
+	Caption  string `json:"caption"`
+	Voice    bool   `json:"voice"`
+	Animated bool   `json:"animated"`
+	Error    string `json:"error"`
 }
 
 // Status decodes the data of a status event.
@@ -212,7 +232,7 @@ var numericFields = map[string]bool{"price": true, "error_code": true, "settled_
 // objectFields are the data fields that are objects or lists, which the
 // form encodings send as JSON text; boolFields the ones that are booleans.
 var (
-	objectFields = map[string]bool{"content": true, "restrictions": true}
+	objectFields = map[string]bool{"content": true, "restrictions": true, "media": true}
 	boolFields   = map[string]bool{"billable": true, "sendable": true} // "true", "false", or "" for null
 )
 

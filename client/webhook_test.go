@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,5 +213,31 @@ func TestWebhookHandler(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != "1:read" {
 		t.Fatalf("handled %v", got)
+	}
+}
+
+// A wa_mo with media decodes the same from JSON and from a form-encoded
+// hook (where the gateway writes objects as their JSON text).
+func TestInboundMediaEvent(t *testing.T) {
+	t.Parallel()
+	media := `{"id":"3","type":"image","mime_type":"image/jpeg","size":1234,"sha256":"ab","filename":"a.jpg","caption":"c","error":null}`
+	jsonBody := `{"webhook_event":"wa_mo","webhook_timestamp":"x","data":{"id":"1","type":"image","media":` + media + `,"media_url":"https://gw/media/3?s=x"}}`
+	form := url.Values{"webhook_event": {"wa_mo"}, "webhook_timestamp": {"x"}, "data[id]": {"1"}, "data[type]": {"image"},
+		"data[media]": {media}, "data[media_url]": {"https://gw/media/3?s=x"}}.Encode()
+	for _, c := range []struct{ ctype, body string }{{"application/json", jsonBody}, {"application/x-www-form-urlencoded", form}} {
+		req := httptest.NewRequest("POST", "https://app.example.com/hook", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ctype)
+		e, err := client.WebhookVerifier{}.Parse(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.ctype, err)
+		}
+		in, err := e.Inbound()
+		if err != nil {
+			t.Fatalf("%s: %v", c.ctype, err)
+		}
+		want := client.InboundMedia{ID: "3", Type: "image", MIMEType: "image/jpeg", Size: 1234, SHA256: "ab", Filename: "a.jpg", Caption: "c"}
+		if in.Media == nil || *in.Media != want || in.MediaURL != "https://gw/media/3?s=x" {
+			t.Errorf("%s: media %+v url %q", c.ctype, in.Media, in.MediaURL)
+		}
 	}
 }

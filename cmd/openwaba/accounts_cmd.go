@@ -17,8 +17,8 @@ import (
 // gateway does, which sees each change at once.
 
 func accountsCmd(a *app) *cobra.Command {
-	return group("accounts", "create, list or show accounts; turn request signing on or off",
-		accountsCreateCmd(a), accountsListCmd(a), accountsShowCmd(a), accountsSigningCmd(a))
+	return group("accounts", "create, list or show accounts; turn request signing on or off; set media retention and mode",
+		accountsCreateCmd(a), accountsListCmd(a), accountsShowCmd(a), accountsSigningCmd(a), accountsMediaRetentionCmd(a), accountsMediaModeCmd(a))
 }
 
 func accountsCreateCmd(a *app) *cobra.Command {
@@ -199,6 +199,66 @@ signing off.`,
 	}
 	accountFlag(cmd, &account, "the account")
 	cmd.Flags().BoolVar(&off, "off", false, "turn request signing off")
+	return cmd
+}
+
+func accountsMediaRetentionCmd(a *app) *cobra.Command {
+	var account int64
+	cmd := &cobra.Command{
+		Use:     "media-retention DAYS",
+		Short:   "how many days the account's new media files are kept; 0 for the gateway's --media-retention",
+		Example: "  openwaba accounts media-retention --account 2 7",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			days, err := strconv.ParseInt(strings.TrimSpace(args[0]), 10, 64)
+			if err != nil {
+				return fmt.Errorf("DAYS: %q must be a whole number", args[0])
+			}
+			keep, err := openwaba.MediaRetentionDays(days)
+			if err != nil {
+				return fmt.Errorf("DAYS: %w", err)
+			}
+			store, acct, err := a.account(cmd.Context(), account)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if err := store.SetMediaRetention(cmd.Context(), acct.ID, keep); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "account %d keeps its media files %d days (0: the gateway's default)\n", acct.ID, days)
+			return nil
+		},
+	}
+	accountFlag(cmd, &account, "the account")
+	return cmd
+}
+
+func accountsMediaModeCmd(a *app) *cobra.Command {
+	var account int64
+	cmd := &cobra.Command{
+		Use:     "media-mode link|upload|auto",
+		Short:   "how the account's media given by url is sent: link, upload (fetched once at accept), auto (uploaded when WhatsApp cannot fetch the link)",
+		Example: "  openwaba accounts media-mode --account 2 auto",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mode, err := openwaba.ParseMediaMode(strings.TrimSpace(args[0]))
+			if err != nil || strings.TrimSpace(args[0]) == "" {
+				return fmt.Errorf("MODE: must be link, upload or auto, got %q", args[0])
+			}
+			store, acct, err := a.account(cmd.Context(), account)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if err := store.SetMediaMode(cmd.Context(), acct.ID, mode); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "account %d sends media given by url in mode %s\n", acct.ID, mode)
+			return nil
+		},
+	}
+	accountFlag(cmd, &account, "the account")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/dispatch"
+	"github.com/openwaba/openwaba/internal/media"
 	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
@@ -59,6 +60,18 @@ type config struct {
 
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
+
+	// MediaRetention is how long files are kept when the account sets
+	// no retention; MediaURLLifetime how long a wa_mo's media_url works;
+	// MediaDownloadLease how long a node holds a claimed inbound download
+	// (and how long one download may take).
+	MediaRetention     time.Duration
+	MediaURLLifetime   time.Duration
+	MediaDownloadLease time.Duration
+	// mediaRetryBase is the first wait after a failed download of a
+	// user's media (openwaba.DefaultMediaRetry when zero). Not a flag:
+	// tests shorten it.
+	mediaRetryBase time.Duration
 	// RateLimit is the requests per second each API key may make (0: no
 	// limit); RateBurst the burst it may make at once.
 	RateLimit float64
@@ -163,6 +176,12 @@ func serveFlags(fs *pflag.FlagSet, c *config) {
 	bindEnv(fs, "sender-lease", "OPENWABA_SENDER_LEASE")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 5*time.Second, "time limit of one attempt to deliver a webhook to a customer")
 	bindEnv(fs, "webhook-timeout", "OPENWABA_WEBHOOK_TIMEOUT")
+	fs.DurationVar(&c.MediaRetention, "media-retention", openwaba.DefaultMediaRetention, "how long media files (received and uploaded) are kept, unless the account sets its own")
+	bindEnv(fs, "media-retention", "OPENWABA_MEDIA_RETENTION")
+	fs.DurationVar(&c.MediaURLLifetime, "media-url-lifetime", media.DefaultURLLifetime, "how long the signed media_url of a wa_mo webhook works (signed anew at each delivery attempt)")
+	bindEnv(fs, "media-url-lifetime", "OPENWABA_MEDIA_URL_LIFETIME")
+	fs.DurationVar(&c.MediaDownloadLease, "media-download-lease", media.DefaultDownloadLease, "how long one download of a user's media may take; a node that dies mid-download leaves it to others after it")
+	bindEnv(fs, "media-download-lease", "OPENWABA_MEDIA_DOWNLOAD_LEASE")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let customer webhooks go to loopback and private addresses, for local development")
 	bindEnv(fs, "webhook-allow-private", "OPENWABA_WEBHOOK_ALLOW_PRIVATE")
 	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "requests per second each API key may make; 0 for no limit")
@@ -208,6 +227,9 @@ func (c config) check(fs *pflag.FlagSet) error {
 	}
 	if c.DispatchMaxInFlight < 1 || c.DispatchMaxInFlightPerSender < 1 {
 		return fmt.Errorf("%s and %s must be at least 1", flagName(fs, "dispatch-max-in-flight"), flagName(fs, "dispatch-max-in-flight-per-sender"))
+	}
+	if c.MediaRetention <= 0 || c.MediaURLLifetime <= 0 || c.MediaDownloadLease <= 0 {
+		return fmt.Errorf("%s, %s and %s must be positive", flagName(fs, "media-retention"), flagName(fs, "media-url-lifetime"), flagName(fs, "media-download-lease"))
 	}
 	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
 		return fmt.Errorf("%s: %w", flagName(fs, "time-zone"), err)

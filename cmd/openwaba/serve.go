@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/openwaba/openwaba/internal/console"
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/limit"
+	"github.com/openwaba/openwaba/internal/media"
 	"github.com/openwaba/openwaba/internal/meta"
 	"github.com/openwaba/openwaba/internal/metaspec"
 	"github.com/openwaba/openwaba/internal/metrics"
@@ -131,9 +133,13 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
 	syncer.SyncAndLog(ctx)
 
+	fetchClient := webhook.NewClient(2*time.Minute, cfg.WebhookAllowPrivate)
 	dcfg := dispatch.Config{
 		Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease,
 		MaxInFlight: cfg.DispatchMaxInFlight, MaxInFlightPerSender: cfg.DispatchMaxInFlightPerSender,
+		FetchMedia: func(ctx context.Context, accountID int64, url string) (int64, error) {
+			return media.Fetch(ctx, fetchClient, g.store, accountID, url, cfg.MediaRetention)
+		},
 	}
 	if cfg.DatabaseURL != "" {
 		// Other nodes may share the database: pace each sender on one
@@ -147,11 +153,24 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if publicURL == "" {
 		publicURL = "http://" + g.Addr
 	}
+	mediaKey, err := g.store.MediaSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer := &media.Signer{Key: mediaKey, PublicURL: strings.TrimRight(publicURL, "/"), Lifetime: cfg.MediaURLLifetime}
 	hooks := webhook.New(webhook.Config{
 		Store: g.store, Logger: log.With("component", "webhooks"),
 		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
 		Secret: accountSigningSecret(g.store), LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
 		Metrics: g.metrics,
+		MediaURL: func(_ context.Context, accountID, fileID int64, now time.Time) (string, error) {
+			u, _ := signer.URL(accountID, fileID, now)
+			return u, nil
+		},
+	})
+	downloads := media.NewDownloader(media.DownloaderConfig{
+		Store: g.store, Source: upstream, Logger: log.With("component", "media"),
+		Lease: cfg.MediaDownloadLease, Retention: cfg.MediaRetention, RetryBase: cfg.mediaRetryBase, Stored: hooks.Notify,
 	})
 	var sandboxInbound api.SandboxInbound
 	if g.sandbox != nil {
@@ -167,9 +186,14 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		CheckHookTarget: func(ctx context.Context, url string) error {
 			return webhook.CheckTarget(ctx, url, cfg.WebhookAllowPrivate, nil)
 		},
+		MediaSigner: signer, MediaRetention: cfg.MediaRetention,
+		// A customer's file is fetched as webhooks are sent: never from
+		// the gateway's own network, no redirects.
+		FetchClient: fetchClient,
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
-			Sink: &receive.Sink{Store: g.store, Logger: log, Applied: hooks.Notify, Metrics: g.metrics},
+			Sink: &receive.Sink{Store: g.store, Logger: log, Metrics: g.metrics,
+				Applied: func() { hooks.Notify(); downloads.Notify() }},
 		}),
 	})
 	// The web console calls the API in-process (the same handlers and
@@ -194,6 +218,8 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 			log.Error("webhook deliverer stopped", "err", err)
 		}
 	})
+	g.background.Go(func() { downloads.Run(dctx) })
+	g.background.Go(func() { media.Sweep(dctx, g.store, time.Hour, nil, log.With("component", "media")) })
 	g.background.Go(func() {
 		if err := d.Run(dctx); err != nil {
 			log.Error("dispatcher stopped", "err", err)

@@ -24,6 +24,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	admin("GET /api/admin/accounts/{account}/ledger", s.adminLedger)
 	admin("POST /api/admin/accounts/{account}/topup", s.adminTopUp)
 	admin("PUT /api/admin/accounts/{account}/signing", s.adminSigning)
+	admin("PUT /api/admin/accounts/{account}/media-retention", s.adminMediaRetention)
+	admin("PUT /api/admin/accounts/{account}/media-mode", s.adminMediaMode)
 	admin("GET /api/admin/accounts/{account}/keys", s.adminListKeys)
 	admin("POST /api/admin/accounts/{account}/keys", s.adminCreateKey)
 	admin("DELETE /api/admin/accounts/{account}/keys/{key}", s.adminRevokeKey)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/api/openapitest"
@@ -129,6 +130,20 @@ func TestAdminAPI(t *testing.T) {
 	if off := call("PUT", "/api/admin/accounts/2/signing", `{"enabled":false}`, 200); off["signing"] != false || off["secret"] != nil {
 		t.Fatalf("signing off: %v", off)
 	}
+
+	// Media retention in days; the store keeps it on the account.
+	if r := call("PUT", "/api/admin/accounts/2/media-retention", `{"days":7}`, 200); r["days"] != 7.0 {
+		t.Fatalf("media retention: %v", r)
+	}
+	if a, err := f.store.Account(t.Context(), 2); err != nil || a.MediaRetention != 7*24*time.Hour {
+		t.Fatalf("account retention %v, %v", a.MediaRetention, err)
+	}
+	for _, body := range []string{`{}`, `{"days":-1}`, `{"days":"x"}`, `{"days":3651}`} {
+		if r := call("PUT", "/api/admin/accounts/2/media-retention", body, 400); !strings.Contains(r["error_message"].(string), "days:") {
+			t.Errorf("%s: %v, want a 400 naming days", body, r)
+		}
+	}
+	call("PUT", "/api/admin/accounts/99/media-retention", `{"days":1}`, 404)
 }
 
 func jsonNumber(v any) string {

@@ -27,8 +27,9 @@ type sendRequest struct {
 	// text
 	Text flexString `json:"text"`
 
-	// media
+	// media: url, or media_id (a file of POST /api/waba/media)
 	URL      flexString `json:"url"`
+	MediaID  flexString `json:"media_id"`
 	Caption  flexString `json:"caption"`
 	Filename flexString `json:"filename"`
 
@@ -73,6 +74,9 @@ type requestParam struct {
 	Payload       string
 	ParameterName string
 	Location      *requestLocation
+	// MediaID is a media header's file of POST /api/waba/media:
+	// {"type":"image","media_id":"3"} or Meta's {"image":{"id":"3"}}.
+	MediaID string
 }
 
 // requestLocation is the location of a template's location header.
@@ -90,40 +94,43 @@ func (p *requestParam) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var obj struct {
-		Type          string `json:"type"`
-		Text          string `json:"text"`
-		Payload       string `json:"payload"`
-		ParameterName string `json:"parameter_name"`
-		Link          string `json:"link"`
-		Image         *struct {
-			Link string `json:"link"`
-		} `json:"image"`
-		Video *struct {
-			Link string `json:"link"`
-		} `json:"video"`
-		Document *struct {
-			Link string `json:"link"`
-		} `json:"document"`
-		Location *requestLocation `json:"location"`
+		Type          string           `json:"type"`
+		Text          string           `json:"text"`
+		Payload       string           `json:"payload"`
+		ParameterName string           `json:"parameter_name"`
+		Link          string           `json:"link"`
+		MediaID       string           `json:"media_id"`
+		Image         *mediaRef        `json:"image"`
+		Video         *mediaRef        `json:"video"`
+		Document      *mediaRef        `json:"document"`
+		Location      *requestLocation `json:"location"`
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return errors.New("must be a string or an object with type and text")
 	}
 	p.Type, p.Text, p.Payload, p.ParameterName, p.Location = obj.Type, obj.Text, obj.Payload, obj.ParameterName, obj.Location
-	switch {
-	case obj.Image != nil:
-		p.Text = obj.Image.Link
-	case obj.Video != nil:
-		p.Text = obj.Video.Link
-	case obj.Document != nil:
-		p.Text = obj.Document.Link
-	case obj.Link != "":
+	p.MediaID = obj.MediaID
+	for _, m := range []*mediaRef{obj.Image, obj.Video, obj.Document} {
+		if m != nil {
+			p.Text = m.Link
+			if m.ID != "" {
+				p.MediaID = m.ID
+			}
+		}
+	}
+	if obj.Link != "" && p.Text == "" {
 		p.Text = obj.Link
 	}
 	if p.Type == "" {
 		p.Type = "text"
 	}
 	return nil
+}
+
+// mediaRef is a media header's object as Meta writes it: a link or an id.
+type mediaRef struct {
+	Link string `json:"link"`
+	ID   string `json:"id"`
 }
 
 type requestButtonParam struct {

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,6 +36,10 @@ type sandboxInboundRequest struct {
 	MsgID       flexString `json:"msg_id"`
 	NewWaID     flexString `json:"new_wa_id"`
 	Username    flexString `json:"username"`
+	// Content is the file of a media message, in base64 (made up when
+	// left out), and MIMEType its type.
+	Content  flexString `json:"content"`
+	MIMEType flexString `json:"mime_type"`
 }
 
 // sandboxInbound answers POST /api/sandbox/inbound: the sandbox plays a
@@ -123,6 +129,24 @@ func (s *Server) userMessage(r *http.Request, accountID int64, req sandboxInboun
 		Filename: req.Filename.Value, Latitude: req.Latitude.Value, Longitude: req.Longitude.Value,
 		Name: req.Name.Value, Address: req.Address.Value, Phone: req.Phone.Value,
 		Emoji: req.Emoji.Value, NewWaID: req.NewWaID.Value, Username: strings.TrimSpace(req.Username.Value),
+	}
+	if req.Content.Value != "" || req.MIMEType.Value != "" {
+		if !slices.Contains(openwaba.InboundMediaTypes, typ) {
+			return um, badField("content", "is only for %s messages", strings.Join(openwaba.InboundMediaTypes, ", "))
+		}
+		data, err := base64.StdEncoding.DecodeString(req.Content.Value)
+		if err != nil {
+			return um, badField("content", "must be base64")
+		}
+		if req.Content.Value != "" {
+			um.Data = data
+		}
+		um.MIMEType = strings.TrimSpace(req.MIMEType.Value)
+		if um.MIMEType != "" {
+			if _, _, err := mime.ParseMediaType(um.MIMEType); err != nil {
+				return um, badField("mime_type", "must be a MIME type")
+			}
+		}
 	}
 	switch typ {
 	case sandbox.InboundButton, sandbox.InboundButtonReply, sandbox.InboundListReply, sandbox.InboundReaction:

@@ -83,6 +83,24 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		}
 		return nil, fmt.Errorf("looking up sender: %w", err)
 	}
+	mediaField := "media_id"
+	if md := plan.content.Media; md != nil && md.URL != "" {
+		mediaField = "url"
+		if err := s.uploadByMode(ctx, accountID, md, now); err != nil {
+			return nil, err
+		}
+	}
+	if md := plan.content.Media; md != nil && md.FileID != 0 {
+		// Before anything is priced or charged: the file must be the
+		// account's and fit WhatsApp's limits for the type.
+		f, err := s.mediaFor(ctx, accountID, mediaField, plan.content.Type, strconv.FormatInt(md.FileID, 10))
+		if err != nil {
+			return nil, err
+		}
+		if plan.content.Type == openwaba.TypeDocument && md.Filename == "" {
+			md.Filename = f.Filename
+		}
+	}
 	category := openwaba.CategoryService
 	if plan.template != nil {
 		t, err := s.template(ctx, accountID, plan.template)
@@ -92,6 +110,15 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		send, err := templates.Prepare(t, plan.template.values)
 		if err != nil {
 			return nil, err
+		}
+		for i, h := range send.Header {
+			if h.FileID != 0 {
+				// The header's file must be the account's and fit WhatsApp's
+				// limits, before anything is charged.
+				if _, err := s.mediaFor(ctx, accountID, fmt.Sprintf("components.header[%d].media_id", i), openwaba.MessageType(h.Type), strconv.FormatInt(h.FileID, 10)); err != nil {
+					return nil, err
+				}
+			}
 		}
 		plan.content.Template = send
 		category = t.PriceCategory()

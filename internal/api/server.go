@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/media"
 	"github.com/openwaba/openwaba/internal/sandbox"
 	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
@@ -71,6 +72,16 @@ type Config struct {
 	// private addresses); webhook.CheckTarget without private addresses
 	// when nil.
 	CheckHookTarget func(ctx context.Context, url string) error
+	// MediaSigner checks the signed media URLs of wa_mo webhooks
+	// (GET /media/{id}); nil serves none.
+	MediaSigner *media.Signer
+	// FetchClient fetches the files POST /api/waba/media names by url:
+	// the SSRF-guarded client of webhooks (webhook.NewClient); nil
+	// refuses urls.
+	FetchClient *http.Client
+	// MediaRetention is how long uploaded files are kept when the
+	// account sets none (openwaba.DefaultMediaRetention when zero).
+	MediaRetention time.Duration
 	// NotifyHooks wakes the webhook deliverer after something was put in
 	// its outbox.
 	NotifyHooks func()
@@ -149,6 +160,10 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /api/waba/senders", s.auth(openwaba.ScopeWABA, s.listSenders))
 	mux.Handle("GET /api/waba/queue", s.auth(openwaba.ScopeWABA, s.getQueue))
 	mux.Handle("GET /s/{code}", unauth(http.HandlerFunc(s.followLink)))
+	mux.Handle("POST /api/waba/media", s.auth(openwaba.ScopeWABA, s.uploadMedia))
+	mux.Handle("GET /api/waba/media/{id}", s.auth(openwaba.ScopeWABA, s.getMedia))
+	mux.Handle("DELETE /api/waba/media/{id}", s.auth(openwaba.ScopeWABA, s.deleteMedia))
+	mux.Handle("GET /media/{id}", unauth(http.HandlerFunc(s.getSignedMedia)))
 	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("POST /api/hooks", s.auth(openwaba.ScopeHooks, s.createHook))
 	mux.Handle("GET /api/hooks", s.auth(openwaba.ScopeHooks, s.listHooks))

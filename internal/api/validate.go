@@ -307,10 +307,24 @@ func (r *sendRequest) validateText(p *sendPlan) error {
 
 func (r *sendRequest) validateMedia(p *sendPlan) error {
 	typ := p.content.Type
-	if err := httpURL("url", r.URL.Value); err != nil {
-		return err
+	m := &openwaba.Media{}
+	switch id := strings.TrimSpace(r.MediaID.Value); {
+	case r.MediaID.Invalid:
+		return badField("media_id", "must be a string")
+	case id != "" && r.URL.Value != "":
+		return badField("media_id", "and url exclude each other: send the file by one of them")
+	case id != "":
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 {
+			return badField("media_id", "must be the id POST /api/waba/media answered, got %q", id)
+		}
+		m.FileID = n // checked against the account's files when the request is sent (Server.mediaFor)
+	default:
+		if err := httpURL("url", r.URL.Value); err != nil {
+			return err
+		}
+		m.URL = r.URL.Value
 	}
-	m := &openwaba.Media{URL: r.URL.Value}
 	switch typ {
 	case openwaba.TypeImage, openwaba.TypeVideo, openwaba.TypeDocument:
 		if err := maxLen("caption", r.Caption.Value, maxCaption); err != nil {
@@ -324,7 +338,7 @@ func (r *sendRequest) validateMedia(p *sendPlan) error {
 	}
 	if typ == openwaba.TypeDocument {
 		m.Filename = r.Filename.Value
-		if m.Filename == "" {
+		if m.Filename == "" && m.URL != "" {
 			u, _ := url.Parse(m.URL)
 			m.Filename = u.Path[strings.LastIndex(u.Path, "/")+1:]
 		}
@@ -581,6 +595,16 @@ func params(field string, in []requestParam) ([]openwaba.TemplateParam, error) {
 			return nil, err
 		}
 		out[i] = openwaba.TemplateParam{Type: v.Type, Text: v.Text, Payload: v.Payload, Name: v.ParameterName, Location: loc}
+		if id := strings.TrimSpace(v.MediaID); id != "" {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, badField(fmt.Sprintf("%s[%d].media_id", field, i), "must be the id POST /api/waba/media answered, got %q", id)
+			}
+			if v.Text != "" {
+				return nil, badField(fmt.Sprintf("%s[%d].media_id", field, i), "and a link exclude each other")
+			}
+			out[i].FileID = n
+		}
 	}
 	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/queue"
 )
@@ -18,8 +20,13 @@ import (
 type Config struct {
 	Store    openwaba.Store
 	Upstream openwaba.Upstream
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// FetchMedia fetches a media message's URL once into a stored file of
+	// the account (media.Fetch, through the SSRF guard), for accounts in
+	// media mode auto whose link WhatsApp could not fetch (131053); nil:
+	// such messages fail as WhatsApp answered.
+	FetchMedia func(ctx context.Context, accountID int64, url string) (int64, error)
+	Logger     *slog.Logger
+	Now        func() time.Time
 	// MaxInFlight is how many claimed messages the dispatcher works on at
 	// once, all senders together: being paced, sent or recorded
 	// (DefaultMaxInFlight). Each sender's share is sized by its pace and
@@ -92,6 +99,9 @@ type Dispatcher struct {
 	paused sync.Map // sender number → time.Time until which it rests
 	held   *held    // claimed and not finished: their leases are renewed
 	lanes  *lanes   // each sender's sends in flight
+	// uploads makes concurrent messages with the same file upload it
+	// once (withMedia).
+	uploads singleflight.Group
 }
 
 // New returns a dispatcher; call Run to start it.

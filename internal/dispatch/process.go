@@ -105,7 +105,15 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message, s **slot) (
 	if now = d.now(); !now.Before(m.ExpiresAt) {
 		return d.fail(m, openwaba.StatusExpired, 0, textExpired, now), nil
 	}
+	m, err = d.withMedia(ctx, sender, m)
+	if err != nil {
+		return d.handleSendError(m, err), nil
+	}
 	sub, err := d.cfg.Upstream.Send(ctx, sender, m)
+	if retry, ok := d.uploadInstead(ctx, sender, m, err); ok {
+		m, err = retry, nil
+		sub, err = d.cfg.Upstream.Send(ctx, sender, m)
+	}
 	d.metrics().Sent(sendOutcome(err))
 	if err == nil {
 		return d.submitted(m, sub), nil

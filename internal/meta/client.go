@@ -31,7 +31,12 @@ type Config struct {
 	APIVersion  string // e.g. v23.0; DefaultAPIVersion when empty
 	AccessToken string
 	HTTPClient  *http.Client // NewHTTPClient(DefaultMaxConns) when nil
-	Logger      *slog.Logger // discards when nil
+	// MediaHTTPClient downloads and uploads media: files of up to 100 MB
+	// take longer than a Graph call, so the caller's context bounds them,
+	// not a client timeout. When nil, a client that waits at most 30 s
+	// for the answer's headers.
+	MediaHTTPClient *http.Client
+	Logger          *slog.Logger // discards when nil
 }
 
 // DefaultMaxConns is the connection pool of NewClient's own HTTP client:
@@ -58,11 +63,12 @@ func NewHTTPClient(maxConns int) *http.Client {
 
 // Client talks to the WhatsApp Cloud API. It is safe for concurrent use.
 type Client struct {
-	base  string // GraphURL + "/" + APIVersion, without trailing slash
-	graph string // GraphURL without trailing slash
-	token string
-	http  *http.Client
-	log   *slog.Logger
+	base     string // GraphURL + "/" + APIVersion, without trailing slash
+	graph    string // GraphURL without trailing slash
+	token    string
+	http     *http.Client
+	download *http.Client // media (MediaHTTPClient)
+	log      *slog.Logger
 }
 
 var _ openwaba.Upstream = (*Client)(nil)
@@ -81,16 +87,23 @@ func NewClient(cfg Config) *Client {
 	if hc == nil {
 		hc = NewHTTPClient(DefaultMaxConns)
 	}
+	dl := cfg.MediaHTTPClient
+	if dl == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = 30 * time.Second
+		dl = &http.Client{Transport: tr}
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
-		base:  graph + "/" + version,
-		graph: graph,
-		token: cfg.AccessToken,
-		http:  hc,
-		log:   log.With("component", "meta"),
+		base:     graph + "/" + version,
+		graph:    graph,
+		token:    cfg.AccessToken,
+		http:     hc,
+		download: dl,
+		log:      log.With("component", "meta"),
 	}
 }
 

@@ -159,6 +159,8 @@ type (
 		Image    *captioned `json:"image"`
 		Video    *captioned `json:"video"`
 		Document *captioned `json:"document"`
+		Audio    *captioned `json:"audio"`
+		Sticker  *captioned `json:"sticker"`
 		Button   *struct {
 			Text string `json:"text"`
 		} `json:"button"`
@@ -187,8 +189,15 @@ type (
 		} `json:"system"`
 	}
 
+	// captioned is a media object of an inbound message.
 	captioned struct {
-		Caption string `json:"caption"`
+		Caption  string `json:"caption"`
+		ID       string `json:"id"`
+		MIMEType string `json:"mime_type"`
+		SHA256   string `json:"sha256"`
+		Filename string `json:"filename"`
+		Voice    bool   `json:"voice"`
+		Animated bool   `json:"animated"`
 	}
 )
 
@@ -394,7 +403,32 @@ func inbound(raw json.RawMessage) (openwaba.InboundMessage, error) {
 		Text:    w.text(),
 		Payload: payload.Bytes(),
 		SentAt:  w.Timestamp.Time,
+		Media:   w.media(),
 	}, nil
+}
+
+// media is the file an inbound message carries, when it is of a media
+// type and names a media id to download it with (a message without id
+// is kept and reported without file).
+func (w wireInbound) media() *openwaba.MediaRef {
+	var c *captioned
+	switch w.Type {
+	case "image":
+		c = w.Image
+	case "video":
+		c = w.Video
+	case "audio":
+		c = w.Audio
+	case "document":
+		c = w.Document
+	case "sticker":
+		c = w.Sticker
+	}
+	if c == nil || c.ID == "" {
+		return nil
+	}
+	return &openwaba.MediaRef{Type: w.Type, ID: c.ID, MIMEType: c.MIMEType, SHA256: c.SHA256,
+		Filename: c.Filename, Caption: c.Caption, Voice: c.Voice, Animated: c.Animated}
 }
 
 // text is the human-readable text of an inbound message, if it has one.

@@ -72,6 +72,9 @@ func address(out *outMessage, to string) {
 // rather than failing the message.
 func setMedia(out *outMessage, t openwaba.MessageType, m *openwaba.Media) {
 	obj := &outMedia{Link: m.URL}
+	if m.MetaID != "" {
+		obj = &outMedia{ID: m.MetaID}
+	}
 	switch t {
 	case openwaba.TypeImage:
 		obj.Caption, out.Image = m.Caption, obj
@@ -172,13 +175,17 @@ func headerParam(format string, p openwaba.TemplateParam, named bool) outParam {
 	if kind == "" || kind == "text" {
 		kind = strings.ToLower(p.Type)
 	}
+	link := &outLink{Link: p.Text}
+	if p.MetaID != "" {
+		link = &outLink{ID: p.MetaID}
+	}
 	switch kind {
 	case "image":
-		return outParam{Type: "image", Image: &outLink{Link: p.Text}}
+		return outParam{Type: "image", Image: link}
 	case "video":
-		return outParam{Type: "video", Video: &outLink{Link: p.Text}}
+		return outParam{Type: "video", Video: link}
 	case "document":
-		return outParam{Type: "document", Document: &outLink{Link: p.Text}}
+		return outParam{Type: "document", Document: link}
 	case "location":
 		if l := p.Location; l != nil {
 			return outParam{Type: "location", Location: &outLocation{Latitude: coordinate(l.Latitude), Longitude: coordinate(l.Longitude), Name: l.Name, Address: l.Address}}

@@ -38,7 +38,8 @@ type outText struct {
 }
 
 type outMedia struct {
-	Link     string `json:"link"`
+	ID       string `json:"id,omitempty"` // an uploaded file's (exactly one of id and link)
+	Link     string `json:"link,omitempty"`
 	Caption  string `json:"caption,omitempty"`
 	Filename string `json:"filename,omitempty"`
 }
@@ -144,8 +145,10 @@ type outParam struct {
 	Location      *outLocation `json:"location,omitempty"`
 }
 
+// outLink is a template header's media: a link, or an uploaded file's id.
 type outLink struct {
-	Link string `json:"link"`
+	ID   string `json:"id,omitempty"`
+	Link string `json:"link,omitempty"`
 }
 
 type outReaction struct {

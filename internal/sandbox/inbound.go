@@ -51,6 +51,11 @@ func (s *Sandbox) InboundMessage(ctx context.Context, from, toDisplayNumber stri
 	if err != nil {
 		return "", err
 	}
+	if m := msg.media(); m != nil {
+		if err := s.userMedia(num.PhoneNumberID, m, um.MIMEType, um.Data); err != nil {
+			return "", err
+		}
+	}
 	// The user wrote, whether or not our receiver takes the webhook: the
 	// window is open and the message can be marked read.
 	s.openWindow(num.PhoneNumberID, u.key(), now)

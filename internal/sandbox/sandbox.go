@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -110,6 +112,15 @@ type Sandbox struct {
 	limits    *limiter                // nil without Config.RateLimits
 	sent      []SentRequest
 
+	// Media files by id (media.go); mediaDir, when set (Open), keeps
+	// them across restarts.
+	media         map[string]*mediaFile
+	mediaDir      string
+	uploads       []Upload
+	hold          chan struct{} // HoldDownloads
+	failDownloads int
+	downloads     int
+
 	// owed keeps the status webhooks not yet taken in a file (Open); nil
 	// keeps them in memory only (New). saveSoon asks the saver goroutine
 	// to write progress that need not be waited for.
@@ -146,6 +157,7 @@ func New(cfg Config) *Sandbox {
 		inbound:      make(map[string]string),
 		phones:       make(map[string]string),
 		usernames:    make(map[string]string),
+		media:        make(map[string]*mediaFile),
 	}
 	if cfg.RateLimits != nil {
 		s.limits = newLimiter(*cfg.RateLimits)
@@ -168,6 +180,10 @@ func New(cfg Config) *Sandbox {
 	s.mux.HandleFunc("POST /{version}/{node}/message_templates", s.handleCreateTemplate)
 	s.mux.HandleFunc("DELETE /{version}/{node}/message_templates", s.handleDeleteTemplate)
 	s.mux.HandleFunc("POST /{version}/{node}", s.handleEditTemplate)
+	s.mux.HandleFunc("POST /{version}/{node}/media", s.handleUpload)
+	s.mux.HandleFunc("GET /{version}/{node}", s.handleMediaInfo)
+	s.mux.HandleFunc("DELETE /{version}/{node}", s.handleMediaDelete)
+	s.mux.HandleFunc("GET /sandbox/media/{id}/download", s.handleDownload)
 	s.mux.HandleFunc("POST /{node}/messages", s.handleMessages)
 	s.mux.HandleFunc("GET /{node}/message_templates", s.handleTemplates)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +210,10 @@ func open(cfg Config, stateFile string, tweak func(*Sandbox)) (*Sandbox, error) 
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	s := New(cfg)
+	s.mediaDir = filepath.Join(filepath.Dir(stateFile), "sandbox-media")
+	if err := os.MkdirAll(s.mediaDir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoMediaDir, err)
+	}
 	if tweak != nil {
 		tweak(s)
 	}

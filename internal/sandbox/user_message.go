@@ -1,11 +1,7 @@
 package sandbox
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
-	"strconv"
 )
 
 // Types of UserMessage: every kind of message Meta's webhooks deliver.
@@ -59,6 +55,22 @@ type UserMessage struct {
 	// Username is the username of the user who writes: with a BSUID as
 	// the sender, a user whose number Meta withholds.
 	Username string
+	// Data is the file of an image, video, audio, document or sticker
+	// (made-up bytes when nil) and MIMEType its type (the type's usual
+	// one when empty): the sandbox serves it under the message's media
+	// id, with its real hash, as Meta does.
+	Data     []byte
+	MIMEType string
+}
+
+// media is the message's media object, if it has one.
+func (m whMessage) media() *whMedia {
+	for _, x := range []*whMedia{m.Image, m.Video, m.Audio, m.Document, m.Sticker} {
+		if x != nil {
+			return x
+		}
+	}
+	return nil
 }
 
 // webhookMessage fills in msg (from, id and timestamp set) for the type.
@@ -152,10 +164,8 @@ func (um UserMessage) webhookMessage(msg whMessage, num number) (whMessage, erro
 	return msg, nil
 }
 
-// media is an inbound media object with a made-up media id and hash.
+// media is an inbound media object; the sandbox gives it its file, id and
+// hash (Sandbox.userMedia).
 func media(mime, caption, filename string) *whMedia {
-	// Meta's media ids are 15-16 digit numbers.
-	id := strconv.FormatUint(1e15+binary.BigEndian.Uint64(random(8))%9e15, 10)
-	sum := sha256.Sum256(random(16))
-	return &whMedia{Caption: caption, Filename: filename, MimeType: mime, SHA256: base64.StdEncoding.EncodeToString(sum[:]), ID: id}
+	return &whMedia{Caption: caption, Filename: filename, MimeType: mime}
 }

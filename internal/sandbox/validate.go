@@ -58,6 +58,12 @@ func (s *Sandbox) validate(m *inMessage) (string, *apiError) {
 		err = validateText(m.Text)
 	case "image", "video", "audio", "document", "sticker":
 		err = validateMedia(m.Type, mediaOf(m))
+		if o := mediaOf(m); err == nil && o.ID != "" {
+			// Meta takes only ids of files it keeps (uploaded, 30 days).
+			if _, ok := s.mediaByID(o.ID); !ok {
+				err = newError(131053, "%s.id: %s is not an uploaded media id, or it expired.", m.Type, o.ID)
+			}
+		}
 	case "location":
 		err = validateLocation(m.Location)
 	case "contacts":

@@ -66,7 +66,7 @@ func TestSendValidation(t *testing.T) {
 
 		{"image ok", msg("image", map[string]any{"link": "https://x.io/a.jpg", "caption": long(1024)}), 0, ""},
 		{"image caption too long", msg("image", map[string]any{"link": "https://x.io/a.jpg", "caption": long(1025)}), 131009, "image.caption"},
-		{"image by id", msg("image", map[string]any{"id": "1234567890"}), 0, ""},
+		{"image by an unknown id", msg("image", map[string]any{"id": "1234567890"}), 131053, "image.id"},
 		{"image id and link", msg("image", map[string]any{"id": "1", "link": "https://x.io/a.jpg"}), 131009, "image"},
 		{"image neither", msg("image", map[string]any{}), 100, "image.link"},
 		{"image ftp link", msg("image", map[string]any{"link": "ftp://x.io/a.jpg"}), 131009, "image.link"},

@@ -108,9 +108,16 @@ func prepareHeader(t openwaba.Template, id string, values []openwaba.TemplatePar
 		if len(values) != 1 {
 			return errorf("components.header", "template %s has a %s header that needs 1 URL, got %d values", id, kind, len(values))
 		}
+		if f := values[0].FileID; f != 0 {
+			// A stored file: the API checks it is the account's and fits
+			// WhatsApp's limits (the account is not known here).
+			send.Header = []openwaba.TemplateParam{{Type: kind, FileID: f}}
+			send.Rendered.Header = "media_id:" + strconv.FormatInt(f, 10)
+			break
+		}
 		link := values[0].Text
 		if !isHTTPURL(link) {
-			return errorf("components.header", "the %s header of template %s needs an http(s) URL, got %q", kind, id, link)
+			return errorf("components.header", "the %s header of template %s needs an http(s) URL or a media_id, got %q", kind, id, link)
 		}
 		send.Header = []openwaba.TemplateParam{{Type: kind, Text: link}}
 		send.Rendered.Header = link

@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -58,6 +60,26 @@ type InboundReport struct {
 	Text        *string         `json:"text"`
 	ProfileName *string         `json:"profile_name"`
 	Content     json.RawMessage `json:"content"` // the message object as WhatsApp sent it
+	// Media is the file of an image, video, audio, document or sticker
+	// (null for other types), and MediaURL where to fetch it without a
+	// key, until it expires (null when the download failed: media.error
+	// says why).
+	Media    *MediaReport `json:"media,omitempty"`
+	MediaURL *string      `json:"media_url,omitempty"`
+}
+
+// MediaReport is the media object of a wa_mo event.
+type MediaReport struct {
+	ID       *string `json:"id"` // the file's id at GET /api/waba/media/{id}
+	Type     string  `json:"type"`
+	MIMEType string  `json:"mime_type"`
+	Size     *int64  `json:"size"`
+	SHA256   *string `json:"sha256"` // hex
+	Filename *string `json:"filename"`
+	Caption  *string `json:"caption"`
+	Voice    bool    `json:"voice,omitempty"`
+	Animated bool    `json:"animated,omitempty"`
+	Error    *string `json:"error"`
 }
 
 // Inbound is what the wa_mo event (and the API's inbound listing) says of
@@ -251,7 +273,13 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 		if err != nil {
 			return env, fmt.Errorf("inbound message %d: %w", del.InboundID, err)
 		}
-		data = Inbound(m)
+		r := Inbound(m)
+		if m.Media != nil {
+			if r.Media, r.MediaURL, err = d.mediaReport(ctx, m); err != nil {
+				return env, err
+			}
+		}
+		data = r
 	case openwaba.HookNumberQuality:
 		var c openwaba.HealthChange
 		if err := json.Unmarshal(del.Data, &c); err != nil {
@@ -333,4 +361,40 @@ func nonZero(n int) *int {
 		return nil
 	}
 	return &n
+}
+
+// mediaReport describes the file of an inbound message, and signs its URL
+// anew at each attempt. A file deleted since (DELETE, retention) is
+// reported with media.error and no URL.
+func (d *Deliverer) mediaReport(ctx context.Context, m openwaba.InboundMessage) (*MediaReport, *string, error) {
+	ref := m.Media
+	r := &MediaReport{Type: ref.Type, MIMEType: ref.MIMEType, Filename: nullable(ref.Filename), Caption: nullable(ref.Caption),
+		Voice: ref.Voice, Animated: ref.Animated}
+	if m.MediaFileID == 0 {
+		errText := m.MediaError
+		if errText == "" {
+			errText = "not downloaded"
+		}
+		r.Error = &errText
+		return r, nil, nil
+	}
+	f, err := d.cfg.Store.Media(ctx, m.AccountID, m.MediaFileID)
+	if errors.Is(err, openwaba.ErrNotFound) || (err == nil && f.Expired(d.now())) {
+		gone := "deleted"
+		r.Error = &gone
+		return r, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("media file %d: %w", m.MediaFileID, err)
+	}
+	id, sum := strconv.FormatInt(f.ID, 10), hex.EncodeToString(f.SHA256)
+	r.ID, r.MIMEType, r.Size, r.SHA256 = &id, f.MIMEType, &f.Size, &sum
+	if d.cfg.MediaURL == nil {
+		return r, nil, nil
+	}
+	u, err := d.cfg.MediaURL(ctx, m.AccountID, f.ID, d.now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("media URL of file %d: %w", f.ID, err)
+	}
+	return r, &u, nil
 }

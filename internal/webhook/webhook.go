@@ -20,6 +20,7 @@ type Store interface {
 	Message(ctx context.Context, accountID, id int64) (openwaba.Message, error)
 	InboundByID(ctx context.Context, accountID, id int64) (openwaba.InboundMessage, error)
 	ClickByID(ctx context.Context, accountID, id int64) (openwaba.Click, error)
+	Media(ctx context.Context, accountID, id int64) (openwaba.MediaFile, error)
 }
 
 // Config holds the deliverer's collaborators and settings; zero values get
@@ -55,6 +56,9 @@ type Config struct {
 	LinkURL func(code string) string
 	// Metrics counts the attempts by outcome (nil: none).
 	Metrics Metrics
+	// MediaURL signs the media_url of a wa_mo's file (media.Signer.URL);
+	// nil sends none.
+	MediaURL func(ctx context.Context, accountID, fileID int64, now time.Time) (string, error)
 }
 
 // Deliverer sends the outbox's deliveries.

@@ -8,12 +8,13 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone`
+const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone, media_retention, media_mode`
 
 func scanAccount(sc scanner) (openwaba.Account, error) {
 	var a openwaba.Account
-	var created int64
-	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone)
+	var created, retention int64
+	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone, &retention, &a.MediaMode)
+	a.MediaRetention = time.Duration(retention) * time.Millisecond
 	a.CreatedAt = fromMS(created)
 	return a, err
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,13 +12,18 @@ import (
 )
 
 const inboundColumns = `id, account_id, sender, from_number, user_id, parent_user_id, username,
-	coalesce(wamid, ''), type, text, payload, profile_name, sent_at, received_at`
+	coalesce(wamid, ''), type, text, payload, profile_name, sent_at, received_at, media, media_file_id, media_error`
 
 func scanInbound(sc scanner) (openwaba.InboundMessage, error) {
 	var m openwaba.InboundMessage
 	var sent, received int64
+	var media string
 	err := sc.Scan(&m.ID, &m.AccountID, &m.Sender, &m.From, &m.User.UserID, &m.User.ParentUserID, &m.User.Username,
-		&m.WAMID, &m.Type, &m.Text, &m.Payload, &m.ProfileName, &sent, &received)
+		&m.WAMID, &m.Type, &m.Text, &m.Payload, &m.ProfileName, &sent, &received, &media, &m.MediaFileID, &m.MediaError)
+	if err == nil && media != "" {
+		m.Media = new(openwaba.MediaRef)
+		err = json.Unmarshal([]byte(media), m.Media)
+	}
 	if !openwaba.IsBSUID(m.From) {
 		m.User.WaID = m.From // the key is the number whenever one is known
 	}
@@ -35,7 +41,10 @@ func scanInbound(sc scanner) (openwaba.InboundMessage, error) {
 // without wamid is never one. Two nodes receiving the same webhook at once
 // are told apart by the unique index: the second insert waits for the
 // first and then does nothing. Texts keep U+0000 as U+FFFD
-// (openwaba.StoredText): what Meta sends is never refused.
+// (openwaba.StoredText): what Meta sends is never refused. A message with
+// media (m.Media) queues its download instead of its wa_mo: the webhook
+// goes once the file is stored or given up (MediaDownloaded,
+// MediaDownloadFailed).
 func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (bool, error) {
 	if m.ReceivedAt.IsZero() {
 		m.ReceivedAt = s.now()
@@ -47,6 +56,13 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 	seen := m.User
 	if seen.Zero() {
 		seen = openwaba.UserOf(m.From)
+	}
+	var media []byte
+	if m.Media != nil {
+		var err error
+		if media, err = json.Marshal(m.Media); err != nil {
+			return false, fmt.Errorf("record inbound %s: %w", m.WAMID, err)
+		}
 	}
 	var duplicate bool
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
@@ -63,12 +79,12 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		var id int64
 		err = tx.row(ctx, `
 			INSERT INTO inbound_messages (account_id, sender, from_number, user_id, parent_user_id, username,
-				wamid, type, text, payload, profile_name, sent_at, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				wamid, type, text, payload, profile_name, sent_at, received_at, media)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (wamid) DO NOTHING
 			RETURNING id`,
 			m.AccountID, m.Sender, key, user.UserID, user.ParentUserID, openwaba.StoredText(user.Username),
-			nullString(m.WAMID), m.Type, m.Text, m.Payload, m.ProfileName, ms(m.SentAt), ms(m.ReceivedAt)).Scan(&id)
+			nullString(m.WAMID), m.Type, m.Text, m.Payload, m.ProfileName, ms(m.SentAt), ms(m.ReceivedAt), storedJSON(media)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			duplicate = true
 			return nil
@@ -76,7 +92,12 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		if err != nil {
 			return s.sentinel(err)
 		}
-		if err := enqueue(ctx, tx, m.AccountID, m.Sender, []openwaba.HookEvent{openwaba.HookWAMO}, event{
+		if m.Media != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO media_downloads (inbound_id, account_id, sender, due_at, created_at)
+				VALUES (?, ?, ?, 0, ?)`, id, m.AccountID, m.Sender, ms(m.ReceivedAt)); err != nil {
+				return err
+			}
+		} else if err := enqueue(ctx, tx, m.AccountID, m.Sender, []openwaba.HookEvent{openwaba.HookWAMO}, event{
 			OrderKey: openwaba.ConversationOrderKey(m.Sender, key), InboundID: id, CreatedAt: m.ReceivedAt,
 		}); err != nil {
 			return err

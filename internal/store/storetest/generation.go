@@ -30,6 +30,8 @@ func testGenerationMoves(t *testing.T, s openwaba.Store) {
 		}},
 		{"SetAccountTimeZone", true, func() error { return s.SetAccountTimeZone(ctx, a.ID, "Europe/Berlin") }},
 		{"SetSigningSecret", true, func() error { return s.SetSigningSecret(ctx, a.ID, "s3cret") }},
+		{"SetMediaMode", true, func() error { return s.SetMediaMode(ctx, a.ID, openwaba.MediaUpload) }},
+		{"SetMediaRetention", true, func() error { return s.SetMediaRetention(ctx, a.ID, 48*time.Hour) }},
 		{"CreateAPIKey", true, func() error {
 			var err error
 			key, err = s.CreateAPIKey(ctx, openwaba.APIKey{AccountID: a.ID, Name: "k", Hash: []byte("generation-key-hash-0123456789ab"), Scopes: []openwaba.Scope{openwaba.ScopeWABA}, CreatedAt: t0})

@@ -74,6 +74,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Health", healthTests},
 		{"Generation", generationTests},
 		{"History", historyTests},
+		{"Media", mediaTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
