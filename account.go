@@ -48,6 +48,7 @@ type Scope string
 const (
 	ScopeWABA      Scope = "waba"
 	ScopeAnalytics Scope = "analytics"
+	ScopeJournal   Scope = "journal" // seven's journal of messages in and out
 	ScopeHooks     Scope = "hooks"
 	ScopeAdmin     Scope = "admin"
 )
@@ -76,7 +77,7 @@ func (k APIKey) Usable(now time.Time) bool {
 // ParseScope reads a scope's name.
 func ParseScope(s string) (Scope, bool) {
 	switch sc := Scope(s); sc {
-	case ScopeWABA, ScopeAnalytics, ScopeHooks, ScopeAdmin:
+	case ScopeWABA, ScopeAnalytics, ScopeJournal, ScopeHooks, ScopeAdmin:
 		return sc, true
 	}
 	return "", false

@@ -67,10 +67,7 @@ func Inbound(m openwaba.InboundMessage) InboundReport {
 	if !json.Valid(content) {
 		content = json.RawMessage("null")
 	}
-	at := m.SentAt
-	if at.IsZero() {
-		at = m.ReceivedAt
-	}
+	at := m.Time()
 	return InboundReport{
 		ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
 		UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
@@ -220,6 +217,19 @@ func DLRStatus(st openwaba.Status, hadWAMID bool) string {
 		return "ACCEPTED"
 	}
 	return "FAILED"
+}
+
+// DLRStatuses are the statuses DLRStatus maps to dlr (with or without a
+// wamid): what a filter by seven's status report value selects. An
+// unknown value selects none.
+func DLRStatuses(dlr string) []openwaba.Status {
+	var out []openwaba.Status
+	for _, st := range openwaba.Statuses() {
+		if DLRStatus(st, true) == dlr || DLRStatus(st, false) == dlr {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // body renders a delivery's envelope from the facts in the store.
