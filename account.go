@@ -103,6 +103,18 @@ type Sender struct {
 	Health SenderHealth
 }
 
+// DefaultMPS is the pace of a sender whose MPS is not set: Meta's 80
+// messages per second of a number's start.
+const DefaultMPS = 80
+
+// PaceMPS is the pace the sender is dispatched at: its MPS, or DefaultMPS.
+func (s Sender) PaceMPS() int {
+	if s.MPS > 0 {
+		return s.MPS
+	}
+	return DefaultMPS
+}
+
 // LedgerEntry is one movement of an account's balance.
 type LedgerEntry struct {
 	ID        int64

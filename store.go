@@ -26,6 +26,12 @@ type Store interface {
 	StatsStore
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
+	// Generation counts the changes to what a gateway may keep in memory
+	// (internal/store/cached): API keys, accounts other than their
+	// balance, senders, templates, prices and free rules. Every write of
+	// those moves it in the same transaction, whichever process or node
+	// made it; balances, last-used times and everything else do not.
+	Generation(ctx context.Context) (int64, error)
 	UserStore
 	Close() error
 }

@@ -230,3 +230,31 @@ func (t Template) Editable() bool {
 	}
 	return false
 }
+
+// EarlyTemplateReportKeep is how long a report about a template the
+// account does not have waits for it: one created through the API is
+// stored once Meta answered, and Meta's first review may be faster.
+const EarlyTemplateReportKeep = 24 * time.Hour
+
+// KeepsEarly reports whether a report about a template the account does
+// not have is kept for it (EarlyTemplateReports): one that names Meta's
+// id, which a template created through the API will have.
+func (r TemplateReport) KeepsEarly() bool { return r.ID != "" }
+
+// EarlyTemplateReports is t, as Meta's answer made it, with the reports
+// about it that came before it was stored, in the order they came: Meta
+// reviews a template after it answered its creation, so every such
+// report is newer than the answer, whatever its time says. t keeps the
+// later of its own time and the reports'.
+func EarlyTemplateReports(t Template, reports []TemplateReport) Template {
+	stored := t.UpdatedAt
+	for _, r := range reports {
+		if r.ID == t.ID {
+			t = t.Apply(r)
+		}
+	}
+	if t.UpdatedAt.Before(stored) {
+		t.UpdatedAt = stored
+	}
+	return t
+}

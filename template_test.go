@@ -102,3 +102,41 @@ func TestTemplateGate(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlyTemplateReports: reports that came before the template was
+// stored are applied in order, whatever their times; reports about
+// another template are not; the template keeps the later time.
+func TestEarlyTemplateReports(t *testing.T) {
+	t.Parallel()
+	stored := time.Date(2026, 12, 1, 10, 0, 2, 0, time.UTC)
+	created := openwaba.Template{ID: "77", Name: "promo", Language: "de", Category: "MARKETING", Status: "PENDING", UpdatedAt: stored}
+	tests := []struct {
+		name    string
+		reports []openwaba.TemplateReport
+		status  string
+		quality string
+		at      time.Time
+	}{
+		{"none", nil, "PENDING", "", stored},
+		{"approved a second before it was stored", []openwaba.TemplateReport{
+			{Field: openwaba.FieldTemplateStatus, ID: "77", Event: "APPROVED", At: stored.Add(-time.Second)},
+		}, "APPROVED", "", stored},
+		{"in order", []openwaba.TemplateReport{
+			{Field: openwaba.FieldTemplateStatus, ID: "77", Event: "APPROVED", At: stored.Add(-time.Second)},
+			{Field: openwaba.FieldTemplateQuality, ID: "77", Quality: "GREEN", At: stored.Add(time.Second)},
+			{Field: openwaba.FieldTemplateStatus, ID: "77", Event: "PAUSED", At: stored.Add(2 * time.Second)},
+		}, "PAUSED", "GREEN", stored.Add(2 * time.Second)},
+		{"another template's", []openwaba.TemplateReport{
+			{Field: openwaba.FieldTemplateStatus, ID: "78", Event: "REJECTED", At: stored},
+		}, "PENDING", "", stored},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := openwaba.EarlyTemplateReports(created, tc.reports)
+			if got.Status != tc.status || got.Quality != tc.quality || !got.UpdatedAt.Equal(tc.at) {
+				t.Errorf("status %s quality %q at %v; want %s %q %v", got.Status, got.Quality, got.UpdatedAt, tc.status, tc.quality, tc.at)
+			}
+		})
+	}
+}

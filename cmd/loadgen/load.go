@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -131,7 +132,10 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// post sends one request and names its outcome: the HTTP status, or error.
+// post sends one request and names its outcome: the HTTP status, or
+// error; for an answer with seven's "success" code, the code too ("200
+// success 100"), since seven answers HTTP 200 to a send refused for the
+// balance (code 500) or the window.
 func post(ctx context.Context, client *http.Client, url, key string, body []byte) string {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -145,9 +149,15 @@ func post(ctx context.Context, client *http.Client, url, key string, body []byte
 	if err != nil {
 		return "error"
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return strconv.Itoa(resp.StatusCode)
+	defer resp.Body.Close()
+	outcome := strconv.Itoa(resp.StatusCode)
+	var answer struct {
+		Success json.RawMessage `json:"success"`
+	}
+	if b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20)); err == nil && json.Unmarshal(b, &answer) == nil && len(answer.Success) > 0 {
+		outcome += " success " + strings.Trim(string(answer.Success), `"`)
+	}
+	return outcome
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,21 +37,44 @@ func noopHandler() http.Handler {
 }
 
 // serveGraph is a fake Graph API for Meta mode: every send is accepted with
-// a new wamid after latency; everything else answers success. It sends no
-// webhooks.
+// a new wamid after latency, the template list is hello_world (de, en),
+// everything else answers success. With -webhook it plays the full
+// pipeline: Meta's sent, delivered and read webhooks for every send
+// (reporter).
 func serveGraph(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:9200", "listen address")
 	latency := fs.Duration("latency", 0, "how long each answer takes (Meta's real round trip is tens to hundreds of ms)")
+	hook := fs.String("webhook", "", "the gateway's Meta webhook URL (http://127.0.0.1:8080/webhooks/meta): post sent, delivered and read for every send")
+	secret := fs.String("app-secret", "", "the app secret the webhooks are signed with (the gateway's --meta-app-secret)")
+	phoneID := fs.String("phone-number-id", "", "the sender's phone number id, as the gateway knows it")
+	display := fs.String("display-number", "", "the sender's number")
+	batch := fs.Int("batch", 1, "messages whose reports of one status share a webhook")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return serve(ctx, *addr, graphHandler(*latency), out, "fake Graph API")
+	var rep *reporter
+	if *hook != "" {
+		rep = newReporter(*hook, *secret, *phoneID, *display, *batch)
+		rep.run(ctx, 16)
+	}
+	return serve(ctx, *addr, graphHandler(*latency, rep), out, "fake Graph API")
 }
 
-func graphHandler(latency time.Duration) http.Handler {
+// templateList is what the fake Graph answers a template sync.
+const templateList = `{"data":[` +
+	`{"id":"1000000000000001","name":"hello_world","language":"de","status":"APPROVED","category":"MARKETING","parameter_format":"POSITIONAL","components":[{"type":"BODY","text":"Hallo Welt!"}]},` +
+	`{"id":"1000000000000002","name":"hello_world","language":"en","status":"APPROVED","category":"MARKETING","parameter_format":"POSITIONAL","components":[{"type":"BODY","text":"Hello World!"}]}` +
+	`],"paging":{}}`
+
+func graphHandler(latency time.Duration, rep *reporter) http.Handler {
 	var n atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var send struct {
+			To        string `json:"to"`
+			Recipient string `json:"recipient"`
+		}
+		_ = json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&send)
 		_, _ = io.Copy(io.Discard, r.Body)
 		if latency > 0 {
 			t := time.NewTimer(latency)
@@ -65,6 +89,13 @@ func graphHandler(latency time.Duration) http.Handler {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
 			id := "wamid.load" + strconv.FormatInt(n.Add(1), 10)
 			fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":%q}]}`, id)
+			if rep != nil {
+				rep.sends <- sent{wamid: id, to: send.To + send.Recipient}
+			}
+			return
+		}
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/message_templates") {
+			_, _ = w.Write([]byte(templateList))
 			return
 		}
 		_, _ = w.Write([]byte(`{"success":true}`))

@@ -12,9 +12,9 @@ import (
 	"github.com/openwaba/openwaba/internal/phone"
 )
 
-// defaultMPS is the dispatcher's pace of a sender without its own
-// (dispatch.Config.DefaultMPS), as senders list shows it.
-const defaultMPS = 80
+// defaultMPS is the dispatcher's pace of a sender without its own, as
+// senders list shows it.
+const defaultMPS = openwaba.DefaultMPS
 
 func sendersCmd(a *app) *cobra.Command {
 	return group("senders", "add, list or remove sender numbers", sendersAddCmd(a), sendersListCmd(a), sendersRemoveCmd(a))

@@ -24,6 +24,7 @@ import (
 	"github.com/openwaba/openwaba/internal/pricing"
 	"github.com/openwaba/openwaba/internal/receive"
 	"github.com/openwaba/openwaba/internal/sandbox"
+	"github.com/openwaba/openwaba/internal/store/cached"
 	"github.com/openwaba/openwaba/internal/templates"
 	"github.com/openwaba/openwaba/internal/tracking"
 	"github.com/openwaba/openwaba/internal/webhook"
@@ -152,8 +153,9 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if g.sandbox != nil {
 		sandboxInbound = g.sandbox
 	}
+	reads := cached.New(g.store) // the per-request lookups, from memory
 	g.api = api.New(api.Config{
-		Store: g.store, Upstream: upstream, Pricer: pricing.Stored{Source: g.store, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
+		Store: g.store, Reads: reads, Upstream: upstream, Pricer: pricing.Stored{Source: reads, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
 		Unauthenticated: limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap,
 		Metrics:         g.metrics, MetricsHandler: g.metricsHandler(cfg),

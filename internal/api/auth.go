@@ -77,6 +77,11 @@ const touchInterval = time.Minute
 // checks the signature.
 func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.cfg.Reads.Refresh(r.Context()); err != nil {
+			s.log.Error("authenticating request", "err", err)
+			writeServerError(w)
+			return
+		}
 		key, err := s.authenticate(r)
 		if err != nil {
 			if !errors.Is(err, openwaba.ErrUnauthorized) {
@@ -96,7 +101,7 @@ func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler 
 			writeBareCode(w, http.StatusForbidden, openwaba.CodeNoScope)
 			return
 		}
-		acct, err := s.cfg.Store.Account(r.Context(), key.AccountID)
+		acct, err := s.cfg.Reads.Account(r.Context(), key.AccountID)
 		if err != nil {
 			s.writeError(w, fmt.Errorf("account of key %d: %w", key.ID, err), false)
 			return
@@ -108,7 +113,7 @@ func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler 
 			}
 		}
 		if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= touchInterval {
-			if err := s.cfg.Store.TouchAPIKey(r.Context(), key.ID, now); err != nil {
+			if err := s.cfg.Reads.TouchAPIKey(r.Context(), key.ID, now); err != nil {
 				s.log.Warn("recording the last use of an API key", "key_id", key.ID, "err", err)
 			}
 		}
@@ -120,7 +125,7 @@ func (s *Server) auth(scope openwaba.Scope, next http.HandlerFunc) http.Handler 
 func (s *Server) authenticate(r *http.Request) (openwaba.APIKey, error) {
 	for _, secret := range apiKeyFrom(r) {
 		hash := HashKey(secret)
-		key, err := s.cfg.Store.APIKeyByHash(r.Context(), hash)
+		key, err := s.cfg.Reads.APIKeyByHash(r.Context(), hash)
 		if errors.Is(err, openwaba.ErrNotFound) {
 			continue
 		}

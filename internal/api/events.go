@@ -55,7 +55,7 @@ func (s *Server) readEvent(ctx context.Context, req *eventRequest, typing bool) 
 	if err != nil {
 		return err
 	}
-	sender, err := s.cfg.Store.Sender(ctx, accountID, from)
+	sender, err := s.cfg.Reads.Sender(ctx, accountID, from)
 	if errors.Is(err, openwaba.ErrNotFound) {
 		return errInvalidSender
 	} else if err != nil {
@@ -105,7 +105,7 @@ func (s *Server) reaction(ctx context.Context, req *eventRequest) error {
 	if err != nil {
 		return err
 	}
-	sender, err := s.cfg.Store.Sender(ctx, accountID, senderNumber)
+	sender, err := s.cfg.Reads.Sender(ctx, accountID, senderNumber)
 	if errors.Is(err, openwaba.ErrNotFound) {
 		return errInvalidSender
 	} else if err != nil {

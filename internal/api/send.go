@@ -53,7 +53,7 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 	loc := time.UTC
 	if req.delayIsDate() {
 		// Only a date needs the account's zone: no lookup on other requests.
-		acct, err := s.cfg.Store.Account(ctx, p.AccountID)
+		acct, err := s.cfg.Reads.Account(ctx, p.AccountID)
 		if err == nil {
 			loc, err = acct.Location()
 		}
@@ -77,7 +77,7 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 
 // send prices and stores one validated request.
 func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now time.Time) (*sendResponse, error) {
-	if _, err := s.cfg.Store.Sender(ctx, accountID, plan.from); err != nil {
+	if _, err := s.cfg.Reads.Sender(ctx, accountID, plan.from); err != nil {
 		if errors.Is(err, openwaba.ErrNotFound) {
 			return nil, errInvalidSender
 		}
@@ -104,7 +104,7 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 
 	// The rules that make a message free (Meta's: service messages, and
 	// utility templates inside the window), as data with their dates.
-	rules, err := s.cfg.Store.FreeRules(ctx)
+	rules, err := s.cfg.Reads.FreeRules(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the free rules: %w", err)
 	}
@@ -248,7 +248,7 @@ func overallCode(results []messageResult) string {
 }
 
 func (s *Server) template(ctx context.Context, accountID int64, ref *templateRef) (openwaba.Template, error) {
-	t, err := s.cfg.Store.Template(ctx, accountID, ref.name, ref.language)
+	t, err := s.cfg.Reads.Template(ctx, accountID, ref.name, ref.language)
 	if err == nil {
 		return t, nil
 	}

@@ -31,10 +31,32 @@ type SandboxInbound interface {
 	ChangeTemplate(ctx context.Context, display, name, language string, c sandbox.TemplateChange) error
 }
 
+// Reads are the lookups every request makes, which the gateway serves from
+// memory (internal/store/cached). Refresh is called once per request,
+// before the first of them. Account's Balance may be old: the balance is
+// read from the Store.
+type Reads interface {
+	Refresh(ctx context.Context) error
+	APIKeyByHash(ctx context.Context, hash []byte) (openwaba.APIKey, error)
+	TouchAPIKey(ctx context.Context, keyID int64, at time.Time) error
+	Account(ctx context.Context, id int64) (openwaba.Account, error)
+	Sender(ctx context.Context, accountID int64, number string) (openwaba.Sender, error)
+	Template(ctx context.Context, accountID int64, name, language string) (openwaba.Template, error)
+	Prices(ctx context.Context, currency string) ([]openwaba.Price, error)
+	FreeRules(ctx context.Context) ([]openwaba.FreeRule, error)
+}
+
+// storeReads reads the store itself: Reads when Config has none.
+type storeReads struct{ openwaba.Store }
+
+func (storeReads) Refresh(context.Context) error { return nil }
+
 // Config holds the server's collaborators. Store, Upstream and Pricer are
 // required.
 type Config struct {
-	Store    openwaba.Store
+	Store openwaba.Store
+	// Reads serves the per-request lookups; the Store when nil.
+	Reads    Reads
 	Upstream openwaba.Upstream
 	Pricer   Pricer
 	Logger   *slog.Logger
@@ -92,6 +114,9 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.cfg.Reads == nil {
+		s.cfg.Reads = storeReads{cfg.Store}
+	}
 	if s.cfg.NotifyHooks == nil {
 		s.cfg.NotifyHooks = func() {}
 	}
@@ -122,6 +147,7 @@ func New(cfg Config) *Server {
 	mux.Handle("PUT /api/waba/templates/{id}", s.auth(openwaba.ScopeWABA, s.editTemplate))
 	mux.Handle("DELETE /api/waba/templates", s.auth(openwaba.ScopeWABA, s.deleteTemplate))
 	mux.Handle("GET /api/waba/senders", s.auth(openwaba.ScopeWABA, s.listSenders))
+	mux.Handle("GET /api/waba/queue", s.auth(openwaba.ScopeWABA, s.getQueue))
 	mux.Handle("GET /s/{code}", unauth(http.HandlerFunc(s.followLink)))
 	mux.Handle("GET /api/analytics", s.auth(openwaba.ScopeAnalytics, s.analytics))
 	mux.Handle("GET /api/analytics/{group}", s.auth(openwaba.ScopeAnalytics, s.sevenAnalytics))

@@ -92,7 +92,7 @@ func New(cfg Config) *Dispatcher {
 		cfg.Poll = time.Second
 	}
 	if cfg.DefaultMPS <= 0 {
-		cfg.DefaultMPS = 80
+		cfg.DefaultMPS = openwaba.DefaultMPS
 	}
 	if cfg.SenderPause <= 0 {
 		cfg.SenderPause = time.Minute

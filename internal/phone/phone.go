@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -39,11 +40,48 @@ func Normalize(s string) (string, error) {
 	if len(s) < 7 || len(s) > 15 || strings.Trim(s, "0123456789") != "" || s[0] == '0' {
 		return "", ErrInvalid
 	}
-	num, err := phonenumbers.Parse("+"+s, "")
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	if !possible.get(s) {
 		return "", ErrInvalid
 	}
 	return s, nil
+}
+
+// isPossible asks libphonenumber whether digits (an international number
+// without "+") is possible for its country. It runs regular expressions,
+// a tenth of an accept's CPU, so its answers are remembered (possible).
+func isPossible(digits string) bool {
+	num, err := phonenumbers.Parse("+"+digits, "")
+	return err == nil && phonenumbers.IsPossibleNumber(num)
+}
+
+// possible remembers isPossible's answers. isPossible is a pure function
+// of its argument, so the memo is not state anyone can see: only how fast
+// an answer comes. It holds at most memoSize numbers and starts again
+// empty when full, so that random numbers cannot grow it.
+var possible = memo{size: 1 << 16, answer: isPossible}
+
+type memo struct {
+	size    int
+	answer  func(string) bool
+	mu      sync.RWMutex
+	answers map[string]bool
+}
+
+func (m *memo) get(digits string) bool {
+	m.mu.RLock()
+	ok, found := m.answers[digits]
+	m.mu.RUnlock()
+	if found {
+		return ok
+	}
+	ok = m.answer(digits)
+	m.mu.Lock()
+	if m.answers == nil || len(m.answers) >= m.size {
+		m.answers = make(map[string]bool, m.size)
+	}
+	m.answers[digits] = ok
+	m.mu.Unlock()
+	return ok
 }
 
 // CountryCode returns the calling code of a normalised number (49 for

@@ -87,3 +87,26 @@ func TestRegionAndCallingCode(t *testing.T) {
 		t.Errorf(`CallingCode("de") = %q, want 49`, got)
 	}
 }
+
+// TestMemo: the memo answers as the function it remembers, asks it once
+// per number while it has room, and stays within its size.
+func TestMemo(t *testing.T) {
+	t.Parallel()
+	asked := map[string]int{}
+	m := memo{size: 3, answer: func(s string) bool { asked[s]++; return isPossible(s) }}
+	numbers := []string{"4917612345678", "15550100001", "4912", "4917612345678", "15550100001", "4912", "3912345678", "4917612345678"}
+	for _, n := range numbers {
+		if got, want := m.get(n), isPossible(n); got != want {
+			t.Errorf("memo says %q possible: %v; libphonenumber: %v", n, got, want)
+		}
+		if len(m.answers) > m.size {
+			t.Fatalf("memo holds %d answers, more than its size %d", len(m.answers), m.size)
+		}
+	}
+	if asked["15550100001"] != 1 || asked["4912"] != 1 {
+		t.Errorf("asked %v; want each of the first three once while the memo had room", asked)
+	}
+	if asked["4917612345678"] != 2 {
+		t.Errorf("asked for 4917612345678 %d times; want twice (again after the memo was full and started anew)", asked["4917612345678"])
+	}
+}

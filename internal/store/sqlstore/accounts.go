@@ -33,7 +33,7 @@ func (s *Store) CreateAccount(ctx context.Context, a openwaba.Account) (openwaba
 	if _, err := openwaba.LoadTimeZone(a.TimeZone); err != nil {
 		return openwaba.Account{}, fmt.Errorf("create account: %w", err)
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		err := tx.row(ctx,
 			`INSERT INTO accounts (name, currency, balance, created_at, signing_secret, time_zone) VALUES (?, ?, 0, ?, ?, ?) RETURNING id`,
 			a.Name, a.Currency, ms(a.CreatedAt), a.SigningSecret, a.TimeZone).Scan(&a.ID)
@@ -132,7 +132,7 @@ func book(ctx context.Context, tx *db, accountID int64, amount openwaba.Micros, 
 
 // SetSigningSecret sets (or, with "", clears) the account's signing secret.
 func (s *Store) SetSigningSecret(ctx context.Context, accountID int64, secret string) error {
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return affectedOne(tx.exec(ctx, `UPDATE accounts SET signing_secret = ? WHERE id = ?`, secret, accountID))
 	})
 	if err != nil {
@@ -146,7 +146,7 @@ func (s *Store) SetAccountTimeZone(ctx context.Context, accountID int64, timeZon
 	if _, err := openwaba.LoadTimeZone(timeZone); err != nil {
 		return fmt.Errorf("set time zone of account %d: %w", accountID, err)
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return affectedOne(tx.exec(ctx, `UPDATE accounts SET time_zone = ? WHERE id = ?`, timeZone, accountID))
 	})
 	if err != nil {

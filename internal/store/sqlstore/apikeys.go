@@ -18,7 +18,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k openwaba.APIKey) (openwaba.A
 	k.CreatedAt = openwaba.TruncateMS(k.CreatedAt)
 	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromOptMS(optMS(k.ExpiresAt)), fromOptMS(optMS(k.RevokedAt)), fromOptMS(optMS(k.LastUsedAt))
 	k.Name = openwaba.StoredText(k.Name)
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return s.sentinel(tx.row(ctx, `
 			INSERT INTO api_keys (account_id, name, hash, scopes, created_at, expires_at, revoked_at, last_used_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -70,7 +70,7 @@ func (s *Store) APIKeys(ctx context.Context, accountID int64) ([]openwaba.APIKey
 // it was first revoked.
 func (s *Store) RevokeAPIKey(ctx context.Context, accountID, keyID int64, at time.Time) (openwaba.APIKey, error) {
 	var k openwaba.APIKey
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		var err error
 		k, err = scanAPIKey(tx.row(ctx, `
 			UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)

@@ -14,7 +14,7 @@ func (s *Store) SetPrice(ctx context.Context, p openwaba.Price) error {
 	if p.UpdatedAt.IsZero() {
 		p.UpdatedAt = s.now()
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		_, err := tx.exec(ctx, `
 			INSERT INTO prices (currency, prefix, category, amount, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (currency, prefix, category) DO UPDATE SET
@@ -30,7 +30,7 @@ func (s *Store) SetPrice(ctx context.Context, p openwaba.Price) error {
 
 // DeletePrice removes one row of the price table.
 func (s *Store) DeletePrice(ctx context.Context, currency, prefix string, category openwaba.PriceCategory) error {
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return affectedOne(tx.exec(ctx,
 			`DELETE FROM prices WHERE currency = ? AND prefix = ? AND category = ?`, currency, prefix, category))
 	})
@@ -101,7 +101,7 @@ func (s *Store) SetFreeRule(ctx context.Context, r openwaba.FreeRule) error {
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = s.now()
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		_, err := tx.exec(ctx, `
 			INSERT INTO free_rules (category, window_state, free, effective_from, note, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (category, window_state, effective_from) DO UPDATE SET
@@ -117,7 +117,7 @@ func (s *Store) SetFreeRule(ctx context.Context, r openwaba.FreeRule) error {
 
 // DeleteFreeRule removes one rule.
 func (s *Store) DeleteFreeRule(ctx context.Context, c openwaba.PriceCategory, w openwaba.WindowState, effectiveFrom time.Time) error {
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return affectedOne(tx.exec(ctx,
 			`DELETE FROM free_rules WHERE category = ? AND window_state = ? AND effective_from = ?`, c, w, ms(effectiveFrom)))
 	})

@@ -70,7 +70,7 @@ func (s *Store) ApplyHealth(ctx context.Context, r openwaba.HealthReport) ([]ope
 	}
 	r.At = openwaba.TruncateMS(r.At)
 	var changed []openwaba.Sender
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		changed = nil
 		senders, err := all(ctx, tx, scanSender, `SELECT `+senderColumns+` FROM senders
 			WHERE (?1 <> '' AND number = ?1 AND (?2 = '' OR waba_id = ?2)) OR (?1 = '' AND ?2 <> '' AND waba_id = ?2)
@@ -125,7 +125,7 @@ func (s *Store) PutSender(ctx context.Context, sd openwaba.Sender) error {
 	if sd.CreatedAt.IsZero() {
 		sd.CreatedAt = s.now()
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		n, err := affected(tx.exec(ctx, `
 			INSERT INTO senders (number, account_id, phone_number_id, waba_id, mps, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)
@@ -184,7 +184,7 @@ func (s *Store) Senders(ctx context.Context, accountID int64) ([]openwaba.Sender
 // RemoveSender deletes the sender; an unknown number is ErrNotFound. Its
 // messages stay: they name the number, not the row.
 func (s *Store) RemoveSender(ctx context.Context, number string) error {
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		return affectedOne(tx.exec(ctx, `DELETE FROM senders WHERE number = ?`, number))
 	})
 	if err != nil {

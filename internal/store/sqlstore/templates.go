@@ -1,12 +1,15 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/openwaba/openwaba"
 )
@@ -41,7 +44,7 @@ const templatesLock = 0x0a3a1e
 // template list does not repeat why a template was paused or rejected.
 func (s *Store) ReplaceTemplates(ctx context.Context, accountID int64, ts []openwaba.Template) error {
 	now := s.now()
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {
 			return err
 		}
@@ -100,11 +103,15 @@ func (s *Store) PutTemplate(ctx context.Context, t openwaba.Template) error {
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = s.now()
 	}
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(t.AccountID, 10)); err != nil {
 			return err
 		}
-		return s.sentinel(putTemplate(ctx, tx, t.AccountID, t))
+		early, err := takeEarlyTemplateReports(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		return s.sentinel(putTemplate(ctx, tx, t.AccountID, openwaba.EarlyTemplateReports(t, early)))
 	})
 	if err != nil {
 		return fmt.Errorf("put template %s/%s: %w", t.Name, t.Language, err)
@@ -116,7 +123,7 @@ func (s *Store) PutTemplate(ctx context.Context, t openwaba.Template) error {
 // in all of them.
 func (s *Store) DeleteTemplates(ctx context.Context, accountID int64, name, language string) (int, error) {
 	var n int64
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		if err := s.lock(ctx, tx, templatesLock, strconv.FormatInt(accountID, 10)); err != nil {
 			return err
 		}
@@ -148,7 +155,7 @@ func (s *Store) ApplyTemplateReport(ctx context.Context, r openwaba.TemplateRepo
 	}
 	r.At = openwaba.TruncateMS(r.At)
 	var changed []openwaba.Template
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.writeCached(ctx, func(ctx context.Context, tx *db) error {
 		changed = nil
 		type accountSenders struct {
 			id      int64
@@ -189,6 +196,10 @@ func (s *Store) ApplyTemplateReport(ctx context.Context, r openwaba.TemplateRepo
 					return err
 				}
 				changed = append(changed, after)
+			} else if r.KeepsEarly() {
+				if err := keepEarlyTemplateReport(ctx, tx, a.id, r, s.now()); err != nil {
+					return err
+				}
 			}
 			data, err := json.Marshal(change)
 			if err != nil {
@@ -237,4 +248,50 @@ func (s *Store) Templates(ctx context.Context, accountID int64) ([]openwaba.Temp
 		return nil, fmt.Errorf("templates of account %d: %w", accountID, err)
 	}
 	return ts, nil
+}
+
+// keepEarlyTemplateReport keeps r, about a template account does not have,
+// for PutTemplate (openwaba.EarlyTemplateReports), and drops what was kept
+// longer than openwaba.EarlyTemplateReportKeep.
+func keepEarlyTemplateReport(ctx context.Context, tx *db, account int64, r openwaba.TemplateReport, now time.Time) error {
+	if _, err := tx.exec(ctx, `DELETE FROM early_template_reports WHERE received_at < ?`,
+		ms(now.Add(-openwaba.EarlyTemplateReportKeep))); err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO early_template_reports (account_id, template_id, report, received_at) VALUES (?, ?, ?, ?)`,
+		account, r.ID, storedJSON(b), ms(now))
+	return err
+}
+
+// takeEarlyTemplateReports removes and returns, in the order they came,
+// the reports kept for t.
+func takeEarlyTemplateReports(ctx context.Context, tx *db, t openwaba.Template) ([]openwaba.TemplateReport, error) {
+	if t.ID == "" {
+		return nil, nil
+	}
+	type kept struct {
+		seq    int64
+		report openwaba.TemplateReport
+	}
+	rows, err := all(ctx, tx, func(sc scanner) (kept, error) {
+		var k kept
+		var data string
+		if err := sc.Scan(&k.seq, &data); err != nil {
+			return k, err
+		}
+		return k, json.Unmarshal([]byte(data), &k.report)
+	}, `DELETE FROM early_template_reports WHERE account_id = ? AND template_id = ? RETURNING seq, report`, t.AccountID, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b kept) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]openwaba.TemplateReport, len(rows))
+	for i, k := range rows {
+		out[i] = k.report
+	}
+	return out, nil
 }

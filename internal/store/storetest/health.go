@@ -14,6 +14,7 @@ var healthTests = []test{
 	{"ApplyHealthToTheWABA", testApplyHealthToWABA},
 	{"ApplyTemplateReport", testApplyTemplateReport},
 	{"TemplateReportOfUnknownTemplate", testTemplateReportUnknown},
+	{"TemplateReportBeforeTheTemplate", testTemplateReportBeforeTemplate},
 	{"SyncKeepsTheReason", testSyncKeepsReason},
 }
 
@@ -249,6 +250,43 @@ func testTemplateReportUnknown(t *testing.T, s openwaba.Store) {
 	wantErr(t, "ApplyTemplateReport of an unknown WABA", err, nil)
 	if len(changed) != 0 || len(drain(t, s, t0)) != 0 {
 		t.Error("a report of an unknown WABA changed or reported something")
+	}
+}
+
+// testTemplateReportBeforeTemplate: a template created through the API
+// whose reports (approved, then a quality score) came before the gateway
+// stored Meta's answer gets them when it is stored, once; another
+// template's report stays kept for that one.
+func testTemplateReportBeforeTemplate(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 0)
+	putSender(t, s, a.ID, sender1, "p1", "w1")
+	for _, r := range []openwaba.TemplateReport{
+		{Field: openwaba.FieldTemplateStatus, WABAID: "w1", ID: "777", Name: "fresh", Language: "de", Event: "APPROVED", At: t0},
+		{Field: openwaba.FieldTemplateQuality, WABAID: "w1", ID: "777", Name: "fresh", Language: "de", Quality: "GREEN", At: t0},
+		{Field: openwaba.FieldTemplateStatus, WABAID: "w1", ID: "778", Name: "other", Language: "de", Event: "REJECTED", At: t0},
+	} {
+		if _, err := s.ApplyTemplateReport(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := template(a.ID, "fresh", "de", "PENDING")
+	created.ID, created.UpdatedAt = "777", t0.Add(time.Second)
+	wantErr(t, "PutTemplate", s.PutTemplate(t.Context(), created), nil)
+	got, err := s.Template(t.Context(), a.ID, "fresh", "de")
+	wantErr(t, "Template", err, nil)
+	if got.Status != "APPROVED" || got.Quality != "GREEN" {
+		t.Errorf("stored after its reports: status %s quality %q; want APPROVED GREEN", got.Status, got.Quality)
+	}
+	// Stored again (an edit answered PENDING): the reports were applied once.
+	wantErr(t, "PutTemplate again", s.PutTemplate(t.Context(), created), nil)
+	if got, _ := s.Template(t.Context(), a.ID, "fresh", "de"); got.Status != "PENDING" {
+		t.Errorf("stored again: status %s; the early reports were applied twice", got.Status)
+	}
+	other := template(a.ID, "other", "de", "PENDING")
+	other.ID = "778"
+	wantErr(t, "PutTemplate other", s.PutTemplate(t.Context(), other), nil)
+	if got, _ := s.Template(t.Context(), a.ID, "other", "de"); got.Status != "REJECTED" {
+		t.Errorf("the other template: status %s, want REJECTED", got.Status)
 	}
 }
 

@@ -73,6 +73,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Settle", settleTests},
 		{"Health", healthTests},
 		{"History", historyTests},
+		{"Generation", generationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
