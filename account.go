@@ -21,6 +21,22 @@ type Account struct {
 	// TimeZone is the IANA name (Europe/Berlin) of the zone in which the
 	// account's delay dates without a zone are read; empty means UTC.
 	TimeZone string
+	// OptOutKeywords and OptInKeywords are the whole messages that put a
+	// user on the suppression list and take them off (consent.go); nil
+	// means DefaultOptOutKeywords and DefaultOptInKeywords.
+	OptOutKeywords, OptInKeywords []string
+}
+
+// OptKeywords are the account's keywords, the defaults where it set none.
+func (a Account) OptKeywords() (optOut, optIn []string) {
+	optOut, optIn = a.OptOutKeywords, a.OptInKeywords
+	if len(optOut) == 0 {
+		optOut = DefaultOptOutKeywords
+	}
+	if len(optIn) == 0 {
+		optIn = DefaultOptInKeywords
+	}
+	return optOut, optIn
 }
 
 // Location is the account's time zone: TimeZone, or UTC when it is empty.

@@ -17,6 +17,7 @@ type Store interface {
 	DispatchStore
 	InboundStore
 	HistoryStore
+	ConsentStore
 	HookStore
 	OutboxStore
 	TrackingStore

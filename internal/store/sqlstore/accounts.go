@@ -8,13 +8,15 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone`
+const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone, opt_out_keywords, opt_in_keywords`
 
 func scanAccount(sc scanner) (openwaba.Account, error) {
 	var a openwaba.Account
 	var created int64
-	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone)
+	var optOut, optIn string
+	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone, &optOut, &optIn)
 	a.CreatedAt = fromMS(created)
+	a.OptOutKeywords, a.OptInKeywords = openwaba.Keywords(optOut, nil), openwaba.Keywords(optIn, nil)
 	return a, err
 }
 

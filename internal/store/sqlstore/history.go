@@ -108,9 +108,9 @@ func (s *Store) InboundMessages(ctx context.Context, accountID int64, f openwaba
 
 // recipientIn is the condition "the message went to one of the ids of list
 // argument n": as the request named them, or as the status reports did.
-func (s *Store) recipientIn(n string) string {
-	return `(m.recipient ` + s.d.in(n) + ` OR m.user_wa_id ` + s.d.in(n) + ` OR m.user_id ` + s.d.in(n) +
-		` OR m.parent_user_id ` + s.d.in(n) + `)`
+func recipientIn(d *dialect, n string) string {
+	return `(m.recipient ` + d.in(n) + ` OR m.user_wa_id ` + d.in(n) + ` OR m.user_id ` + d.in(n) +
+		` OR m.parent_user_id ` + d.in(n) + `)`
 }
 
 // Conversation returns the newest f.Limit entries before f.Before of the
@@ -155,7 +155,7 @@ func (s *Store) Conversation(ctx context.Context, f openwaba.ConversationFilter)
 		}
 		out, err := all(ctx, c, scanMessage, `
 			SELECT `+messageColumns+` FROM messages m
-			WHERE m.account_id = ?1 AND m.sender = ?2 AND `+s.recipientIn("?3")+`
+			WHERE m.account_id = ?1 AND m.sender = ?2 AND `+recipientIn(s.d, "?3")+`
 			AND (m.created_at < ?4 OR (m.created_at = ?4 AND m.id < ?5))
 			ORDER BY m.created_at DESC, m.id DESC LIMIT ?6`, f.AccountID, f.Sender, list, at, outID, f.Limit+1)
 		if err != nil {

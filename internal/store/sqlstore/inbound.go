@@ -35,7 +35,10 @@ func scanInbound(sc scanner) (openwaba.InboundMessage, error) {
 // without wamid is never one. Two nodes receiving the same webhook at once
 // are told apart by the unique index: the second insert waits for the
 // first and then does nothing. Texts keep U+0000 as U+FFFD
-// (openwaba.StoredText): what Meta sends is never refused.
+// (openwaba.StoredText): what Meta sends is never refused. What the
+// message does to the user's consent (an opt-out keyword, the "Stop
+// promotions" button: openwaba.ConsentOfInbound) is applied in the same
+// transaction.
 func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (bool, error) {
 	if m.ReceivedAt.IsZero() {
 		m.ReceivedAt = s.now()
@@ -81,7 +84,10 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		}); err != nil {
 			return err
 		}
-		return s.openWindows(ctx, tx, m.Sender, user, opened)
+		if err := s.openWindows(ctx, tx, m.Sender, user, opened); err != nil {
+			return err
+		}
+		return inboundConsent(ctx, tx, m, key)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record inbound %s: %w", m.WAMID, err)

@@ -158,7 +158,7 @@ func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.Messag
 		if err != nil {
 			return nil, err
 		}
-		q += ` AND ` + s.recipientIn(fmt.Sprintf("?%d", len(args)+1))
+		q += ` AND ` + recipientIn(s.d, fmt.Sprintf("?%d", len(args)+1))
 		args = append(args, list)
 	}
 	if f.Template != "" {

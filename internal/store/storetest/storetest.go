@@ -73,6 +73,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Settle", settleTests},
 		{"Health", healthTests},
 		{"History", historyTests},
+		{"Consent", consentTests},
 		{"Generation", generationTests},
 	}
 	for _, g := range groups {
