@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Consent: a user who opted out of marketing is on the account's
@@ -215,4 +216,55 @@ type ConsentStore interface {
 	// SetOptKeywords sets the account's keywords; empty lists are the
 	// defaults.
 	SetOptKeywords(ctx context.Context, accountID int64, optOut, optIn []string) error
+}
+
+// Limits of what a customer may put on the list.
+const (
+	MaxOptKeywords      = 20
+	MaxOptKeywordLength = 50
+	MaxSuppressionNote  = 500
+)
+
+// CheckOptKeywords checks an account's keywords as the API and the
+// command line take them: at most MaxOptKeywords of at most
+// MaxOptKeywordLength characters, each with a letter or digit, no comma
+// (the store keeps a comma list), and none both an opt-out and an opt-in
+// keyword. The error is a *DraftError naming the field.
+func CheckOptKeywords(optOut, optIn []string) error {
+	seen := map[string]string{}
+	for _, l := range []struct {
+		field string
+		ks    []string
+	}{{"opt_out", optOut}, {"opt_in", optIn}} {
+		if len(l.ks) > MaxOptKeywords {
+			return draftErr(l.field, "must have at most %d keywords, got %d", MaxOptKeywords, len(l.ks))
+		}
+		for _, k := range l.ks {
+			n := Keyword(k)
+			switch {
+			case n == "":
+				return draftErr(l.field, "keyword %q has no letter or digit", k)
+			case utf8.RuneCountInString(k) > MaxOptKeywordLength:
+				return draftErr(l.field, "keyword %q is longer than %d characters", k, MaxOptKeywordLength)
+			case strings.ContainsAny(k, ",\x00"):
+				return draftErr(l.field, "keyword %q must not contain a comma or NUL", k)
+			}
+			if other, ok := seen[n]; ok && other != l.field {
+				return draftErr(l.field, "keyword %q is an opt_out and an opt_in keyword", k)
+			}
+			seen[n] = l.field
+		}
+	}
+	return nil
+}
+
+// CheckSuppressionNote checks the note a customer gives an entry.
+func CheckSuppressionNote(note string) error {
+	switch {
+	case utf8.RuneCountInString(note) > MaxSuppressionNote:
+		return draftErr("note", "must be at most %d characters", MaxSuppressionNote)
+	case strings.ContainsRune(note, 0):
+		return draftErr("note", "must not contain U+0000 (NUL)")
+	}
+	return nil
 }

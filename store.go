@@ -18,6 +18,7 @@ type Store interface {
 	InboundStore
 	HistoryStore
 	ConsentStore
+	ExportStore
 	HookStore
 	OutboxStore
 	TrackingStore

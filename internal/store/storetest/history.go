@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -20,6 +21,7 @@ var historyTests = []test{
 	{"Offsets", testHistoryOffsets},
 	{"Replies", testReplies},
 	{"AnalyticsInboundAndRecipients", testAnalyticsInbound},
+	{"Export", testExport},
 }
 
 func testHistoryOffsets(t *testing.T, s openwaba.Store) {
@@ -350,4 +352,38 @@ func failQueued(t *testing.T, s openwaba.Store, id int64) error {
 	}
 	t.Fatalf("message %d was not claimed", id)
 	return nil
+}
+
+// testExport: both ways, by time (outbound first at the same time), only
+// the account's and the range's.
+func testExport(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	b := newAccount(t, s, "b", 100*price)
+	withSenders(t, s, a.ID)
+	record(t, s, fromUser(a.ID, "wamid.e0", openwaba.User{WaID: recipient1, UserID: bsuid1}, t0))
+	m := templateMessage(recipient1)
+	m.CreatedAt = t0
+	out := accept(t, s, a.ID, m).Messages[0]
+	later := textMessage(recipient1, price, t0.Add(time.Hour))
+	later.CreatedAt = t0.Add(time.Hour)
+	accept(t, s, a.ID, later)
+	accept(t, s, b.ID, textMessage(recipient1, price, t0))
+	var got []openwaba.ExportRow
+	wantErr(t, "Export", s.Export(t.Context(), a.ID, t0, t0.Add(time.Minute), func(r openwaba.ExportRow) error {
+		got = append(got, r)
+		return nil
+	}), nil)
+	in, err := s.InboundByWAMID(t.Context(), a.ID, "wamid.e0")
+	wantErr(t, "InboundByWAMID", err, nil)
+	equal(t, "export", got, []openwaba.ExportRow{
+		{Direction: "out", ID: out.ID, At: t0, Sender: sender1, User: recipient1, Type: "template", Text: out.Text,
+			Status: "queued", Price: out.Price, Label: "campaign", ForeignID: "ext-1"},
+		{Direction: "in", ID: in.ID, At: t0, Sender: sender1, User: recipient1, UserID: bsuid1, Type: "text", Text: in.Text, WAMID: "wamid.e0"},
+	})
+	stop := errors.New("stop")
+	n := 0
+	err = s.Export(t.Context(), a.ID, time.Time{}, time.Time{}, func(openwaba.ExportRow) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("Export with a failing fn = %v after %d rows, want its error after 1", err, n)
+	}
 }
