@@ -19,6 +19,7 @@ type Store interface {
 	HistoryStore
 	ConsentStore
 	ExportStore
+	EraseStore
 	HookStore
 	OutboxStore
 	TrackingStore
