@@ -121,3 +121,21 @@ func TestSuppressionsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestEraseCommand: openwaba erase removes the user's messages; the
+// gateway's API no longer lists them.
+func TestEraseCommand(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	g.openWindow(testUser)
+	out, err := runCLI(t, g.cfg.DataDir, "erase", "+49 176 12345678")
+	if err != nil || !strings.Contains(out, "erased 4917612345678 from account 1: 0 messages sent, 1 received") {
+		t.Fatalf("erase: %q, %v", out, err)
+	}
+	if r := g.do("GET", "/api/waba/inbound", ""); !strings.Contains(string(r.Body), `"messages":[]`) {
+		t.Errorf("inbound after the erasure: %s", r.Body)
+	}
+	if out, err := runCLI(t, g.cfg.DataDir, "erase", "nobody"); err == nil {
+		t.Errorf("erase nobody: %q", out)
+	}
+}

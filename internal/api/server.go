@@ -141,6 +141,7 @@ func New(cfg Config) *Server {
 	mux.Handle("DELETE /api/waba/messages/{id}", s.auth(openwaba.ScopeWABA, s.deleteMessage))
 	mux.Handle("GET /api/waba/inbound", s.auth(openwaba.ScopeWABA, s.listInbound))
 	mux.Handle("GET /api/waba/export", s.auth(openwaba.ScopeWABA, s.exportMessages))
+	mux.Handle("DELETE /api/waba/users/{user}", s.auth(openwaba.ScopeWABA, s.eraseUser))
 	mux.Handle("GET /api/waba/suppressions", s.auth(openwaba.ScopeWABA, s.listSuppressions))
 	mux.Handle("POST /api/waba/suppressions", s.auth(openwaba.ScopeWABA, s.addSuppression))
 	mux.Handle("DELETE /api/waba/suppressions/{user}", s.auth(openwaba.ScopeWABA, s.removeSuppression))
