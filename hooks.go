@@ -92,7 +92,7 @@ const (
 type Delivery struct {
 	ID        int64
 	Hook      Hook
-	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality or template_status
+	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality, template_status, opt_out or opt_in
 	MessageID int64     // the outbound message of dlr and wa_status events
 	InboundID int64     // the inbound message of wa_mo events
 	ClickID   int64     // the click of tracking events
