@@ -67,6 +67,15 @@ func (u User) IDs() []string {
 // Zero reports whether nothing is known of the user.
 func (u User) Zero() bool { return u == User{} }
 
+// Tells reports whether seen (who a status report names) tells nothing
+// u does not already say: each of seen's ids and its username is empty
+// or u's. A message's second and third report then link nothing new.
+func (u User) Tells(seen User) bool {
+	same := func(seen, known string) bool { return seen == "" || seen == known }
+	return !(same(seen.WaID, u.WaID) && same(seen.UserID, u.UserID) &&
+		same(seen.ParentUserID, u.ParentUserID) && same(seen.Username, u.Username))
+}
+
 // Has reports whether id is one of the user's ids.
 func (u User) Has(id string) bool {
 	return id != "" && (id == u.WaID || id == u.UserID || id == u.ParentUserID)

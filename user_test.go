@@ -163,3 +163,29 @@ func TestLinkUser(t *testing.T) {
 		})
 	}
 }
+
+func TestUserTells(t *testing.T) {
+	t.Parallel()
+	known := openwaba.User{WaID: "4917612345678", UserID: "DE.1234", Username: "anna"}
+	tests := []struct {
+		name string
+		seen openwaba.User
+		want bool
+	}{
+		{"the number only", openwaba.User{WaID: "4917612345678"}, false},
+		{"all the same", known, false},
+		{"nothing", openwaba.User{}, false},
+		{"a BSUID for the first time", openwaba.User{WaID: "4917612345678", UserID: "DE.9999"}, true},
+		{"a parent BSUID", openwaba.User{ParentUserID: "DE.ENT.1"}, true},
+		{"a new username", openwaba.User{UserID: "DE.1234", Username: "anna_b"}, true},
+		{"another number", openwaba.User{WaID: "4917600000000"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := known.Tells(tc.seen); got != tc.want {
+				t.Errorf("Tells(%+v) = %v, want %v", tc.seen, got, tc.want)
+			}
+		})
+	}
+}

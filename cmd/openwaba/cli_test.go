@@ -181,6 +181,14 @@ func TestEnvironmentFillsFlags(t *testing.T) {
 		{"bad boolean", nil, map[string]string{"OPENWABA_WEBHOOK_ALLOW_PRIVATE": "maybe"}, nil, "OPENWABA_WEBHOOK_ALLOW_PRIVATE"},
 		{"bad zone from the environment", nil, map[string]string{"OPENWABA_TIME_ZONE": "Mars/Olympus"}, nil, "OPENWABA_TIME_ZONE"},
 		{"bad zone as a flag", []string{"--time-zone", "Mars/Olympus"}, nil, nil, "--time-zone"},
+		{"in flight by default", nil, nil, func(c config) bool {
+			return c.DispatchMaxInFlight == 1024 && c.DispatchMaxInFlightPerSender == 512
+		}, ""},
+		{"in flight from the environment", []string{"--dispatch-max-in-flight-per-sender", "300"}, map[string]string{"OPENWABA_DISPATCH_MAX_IN_FLIGHT": "4096"}, func(c config) bool {
+			return c.DispatchMaxInFlight == 4096 && c.DispatchMaxInFlightPerSender == 300
+		}, ""},
+		{"no sends in flight", nil, map[string]string{"OPENWABA_DISPATCH_MAX_IN_FLIGHT": "0"}, nil, "OPENWABA_DISPATCH_MAX_IN_FLIGHT and --dispatch-max-in-flight-per-sender must be at least 1"},
+		{"negative per sender", []string{"--dispatch-max-in-flight-per-sender", "-1"}, nil, nil, "must be at least 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

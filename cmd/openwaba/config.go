@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/metaspec"
 )
 
@@ -45,6 +46,12 @@ type config struct {
 	// SenderLease is how long a node paces a sender without renewing
 	// (several nodes on PostgreSQL).
 	SenderLease time.Duration
+	// DispatchMaxInFlight bounds a node's claimed messages being sent at
+	// once, and so its connections to Meta; DispatchMaxInFlightPerSender
+	// one sender's share, which the dispatcher sizes by the sender's pace
+	// and the observed latency.
+	DispatchMaxInFlight          int
+	DispatchMaxInFlightPerSender int
 
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
@@ -142,6 +149,10 @@ func serveFlags(fs *pflag.FlagSet, c *config) {
 	bindEnv(fs, "public-url", "OPENWABA_PUBLIC_URL")
 	fs.DurationVar(&c.DispatchLease, "dispatch-lease", 2*time.Minute, "how long a node holds a claimed message before another node may take it over; renewed every third of it while the node works on the message, so it is how soon a dead node's messages move")
 	bindEnv(fs, "dispatch-lease", "OPENWABA_DISPATCH_LEASE")
+	fs.IntVar(&c.DispatchMaxInFlight, "dispatch-max-in-flight", dispatch.DefaultMaxInFlight, "most messages a node sends at once, all senders together (being paced, sent or recorded); also its connections to Meta")
+	bindEnv(fs, "dispatch-max-in-flight", "OPENWABA_DISPATCH_MAX_IN_FLIGHT")
+	fs.IntVar(&c.DispatchMaxInFlightPerSender, "dispatch-max-in-flight-per-sender", dispatch.DefaultMaxInFlightPerSender, "most messages one sender has in flight; within it each sender gets its MPS × Meta's observed latency × 1.5")
+	bindEnv(fs, "dispatch-max-in-flight-per-sender", "OPENWABA_DISPATCH_MAX_IN_FLIGHT_PER_SENDER")
 	fs.DurationVar(&c.SenderLease, "sender-lease", 15*time.Second, "with several nodes: how long a node paces a sender without renewing, so how soon a dead node's senders move")
 	bindEnv(fs, "sender-lease", "OPENWABA_SENDER_LEASE")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 5*time.Second, "time limit of one attempt to deliver a webhook to a customer")
@@ -188,6 +199,9 @@ func (c config) check(fs *pflag.FlagSet) error {
 	// NaN compares false with every bound and would make the burst garbage.
 	if !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0) || c.RateBurst < 0 {
 		return fmt.Errorf("%s must be a finite number and %s an integer, neither negative", flagName(fs, "rate-limit"), flagName(fs, "rate-burst"))
+	}
+	if c.DispatchMaxInFlight < 1 || c.DispatchMaxInFlightPerSender < 1 {
+		return fmt.Errorf("%s and %s must be at least 1", flagName(fs, "dispatch-max-in-flight"), flagName(fs, "dispatch-max-in-flight-per-sender"))
 	}
 	if _, err := openwaba.LoadTimeZone(c.TimeZone); err != nil {
 		return fmt.Errorf("%s: %w", flagName(fs, "time-zone"), err)

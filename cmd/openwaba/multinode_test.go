@@ -35,7 +35,7 @@ func TestThreeNodesOneKilled(t *testing.T) {
 	const (
 		total   = 10000
 		mps     = 200 // per sender
-		workers = 32  // a node's sends in flight (dispatch.Config.Workers)
+		workers = 32  // a node's sends in flight (OPENWABA_DISPATCH_MAX_IN_FLIGHT below)
 	)
 	c := startCluster(t, 3, []string{"4915100000101", "4915100000102", "4915100000103", "4915100000104"}, mps, total)
 
@@ -194,7 +194,7 @@ func startCluster(t testing.TB, n int, senders []string, mps, total int) *cluste
 	env := []string{
 		"OPENWABA_DATABASE_URL=" + db, "OPENWABA_META_ACCESS_TOKEN=" + token, "OPENWABA_META_APP_SECRET=" + secret,
 		"OPENWABA_META_GRAPH_URL=" + graph.URL, "OPENWABA_DISPATCH_LEASE=5s", "OPENWABA_SENDER_LEASE=3s",
-		"OPENWABA_WEBHOOK_ALLOW_PRIVATE=true", "OPENWABA_TEMPLATE_SYNC_INTERVAL=0",
+		"OPENWABA_WEBHOOK_ALLOW_PRIVATE=true", "OPENWABA_TEMPLATE_SYNC_INTERVAL=0", "OPENWABA_DISPATCH_MAX_IN_FLIGHT=32",
 	}
 	c := &cluster{t: t, sb: sb, senders: senders, nodes: []*process{startProcess(t, bin, dir+"/0", env...)}}
 	node0.Store(c.nodes[0].BaseURL)

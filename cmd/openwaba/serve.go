@@ -108,7 +108,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	}
 	g.metrics = g.newMetrics()
 
-	metaCfg := meta.Config{GraphURL: cfg.MetaGraphURL, APIVersion: cfg.MetaAPIVersion, AccessToken: cfg.MetaAccessToken, Logger: log, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+	metaCfg := meta.Config{GraphURL: cfg.MetaGraphURL, APIVersion: cfg.MetaAPIVersion, AccessToken: cfg.MetaAccessToken, Logger: log, HTTPClient: meta.NewHTTPClient(cfg.DispatchMaxInFlight)}
 	appSecret, verifyToken := cfg.MetaAppSecret, cfg.MetaVerifyToken
 	if cfg.sandbox() {
 		if appSecret == "" {
@@ -130,7 +130,10 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer := &templates.Syncer{Store: g.store, Source: upstream, Logger: log}
 	syncer.SyncAndLog(ctx)
 
-	dcfg := dispatch.Config{Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease}
+	dcfg := dispatch.Config{
+		Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease,
+		MaxInFlight: cfg.DispatchMaxInFlight, MaxInFlightPerSender: cfg.DispatchMaxInFlightPerSender,
+	}
 	if cfg.DatabaseURL != "" {
 		// Other nodes may share the database: pace each sender on one
 		// node at a time.

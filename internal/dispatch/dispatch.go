@@ -20,17 +20,26 @@ type Config struct {
 	Upstream openwaba.Upstream
 	Logger   *slog.Logger
 	Now      func() time.Time
-	// Workers is how many sends may be in flight at once (32).
-	Workers int
+	// MaxInFlight is how many claimed messages the dispatcher works on at
+	// once, all senders together: being paced, sent or recorded
+	// (DefaultMaxInFlight). Each sender's share is sized by its pace and
+	// the observed latency (see lanes), up to MaxInFlightPerSender.
+	MaxInFlight int
+	// MaxInFlightPerSender bounds one sender's sends in flight
+	// (DefaultMaxInFlightPerSender): enough for WhatsApp's highest
+	// standard pace, 1,000/s, at a 500 ms round trip (340 ms with the
+	// lane's headroom).
+	MaxInFlightPerSender int
 	// Lease is how long a claimed message is ours before another
 	// dispatcher may take it over (2 minutes). It is renewed every third
 	// of itself for as long as the message is ours (being paced, sent, or
 	// its outcome recorded), so it need not outlast a send: it is how
 	// soon the messages of a node that died are taken over.
 	Lease time.Duration
-	// Batch is the most messages one claim takes (Workers, and never
-	// more): the workers can start them all once each has finished what
-	// it is doing, so a claimed message does not wait long for a worker.
+	// Batch is the most messages one claim takes (DefaultBatch, and never
+	// more than MaxInFlight): the workers can start them all once each has
+	// finished what it is doing, so a claimed message does not wait long
+	// for a worker.
 	Batch int
 	// Poll is the longest the dispatcher sleeps without being woken (1 s),
 	// which bounds how late a scheduled message can be.
@@ -66,6 +75,13 @@ type Config struct {
 	Metrics Metrics
 }
 
+// Defaults of Config; the gateway's flags document them too.
+const (
+	DefaultMaxInFlight          = 1024
+	DefaultMaxInFlightPerSender = 512
+	DefaultBatch                = 256
+)
+
 // Dispatcher moves messages from the queue to WhatsApp.
 type Dispatcher struct {
 	cfg    Config
@@ -75,19 +91,25 @@ type Dispatcher struct {
 	pacer  *pacer
 	paused sync.Map // sender number → time.Time until which it rests
 	held   *held    // claimed and not finished: their leases are renewed
+	lanes  *lanes   // each sender's sends in flight
 }
 
 // New returns a dispatcher; call Run to start it.
 func New(cfg Config) *Dispatcher {
-	if cfg.Workers <= 0 {
-		cfg.Workers = 32
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
 	}
+	if cfg.MaxInFlightPerSender <= 0 {
+		cfg.MaxInFlightPerSender = DefaultMaxInFlightPerSender
+	}
+	cfg.MaxInFlightPerSender = min(cfg.MaxInFlightPerSender, cfg.MaxInFlight)
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
 	}
-	if cfg.Batch <= 0 || cfg.Batch > cfg.Workers {
-		cfg.Batch = cfg.Workers
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
 	}
+	cfg.Batch = min(cfg.Batch, cfg.MaxInFlight)
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
@@ -107,7 +129,7 @@ func New(cfg Config) *Dispatcher {
 		cfg.RecordGrace = 15 * time.Second
 	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
-	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1), held: newHeld()}
+	d := &Dispatcher{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1), held: newHeld(), lanes: newLanes(cfg.MaxInFlightPerSender)}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -171,7 +193,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		// it, and shields the send and the record from it itself.
 		Process: func(_ context.Context, m openwaba.Message) { d.process(ctx, m) },
 		Release: d.release,
-		Workers: d.cfg.Workers, Batch: d.cfg.Batch, Poll: d.cfg.Poll,
+		Workers: d.cfg.MaxInFlight, Batch: d.cfg.Batch, Poll: d.cfg.Poll,
 		Now: d.now, Wake: d.wake, Log: d.log,
 	}.Run(ctx)
 	return nil

@@ -40,7 +40,7 @@ func TestClaimsOutlivingTheLease(t *testing.T) {
 				e := newEnv(t, nil, tc.mps)
 				e.up.Upstream = &fakeUpstream{delay: tc.delay}
 				fs := &faultyStore{Store: e.store}
-				e.cfg.Store, e.cfg.Lease, e.cfg.Workers = fs, tc.lease, workers
+				e.cfg.Store, e.cfg.Lease, e.cfg.MaxInFlight = fs, tc.lease, workers
 				now := time.Now()
 				batch := make([]openwaba.Message, total)
 				for i := range batch {

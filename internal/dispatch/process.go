@@ -20,8 +20,12 @@ const textExpired = "validity (ttl) ran out before the message could be handed t
 // has begun is neither cut short nor left unrecorded because of it.
 func (d *Dispatcher) process(ctx context.Context, m openwaba.Message) {
 	defer d.held.done(m.ID)
+	// The sender's slot, once settle takes one, is held until the outcome
+	// is recorded: a database that is slow to record slows the sends.
+	var s *slot
+	defer func() { s.release() }()
 	log := d.log.With("id", m.ID, "sender", m.Sender)
-	o, err := d.settle(ctx, m)
+	o, err := d.settle(ctx, m, &s)
 	if err != nil {
 		// Nothing was sent. The claim's lease runs out and the message is
 		// tried again: a store hiccup must not lose it.
@@ -31,8 +35,9 @@ func (d *Dispatcher) process(ctx context.Context, m openwaba.Message) {
 	d.record(context.WithoutCancel(ctx), ctx.Done(), log, o)
 }
 
-// settle decides what becomes of m, sending it if it may go out.
-func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, error) {
+// settle decides what becomes of m, sending it if it may go out; a send
+// takes a slot of its sender's lane into *s, for the caller to release.
+func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message, s **slot) (outcome, error) {
 	stop := ctx
 	ctx = context.WithoutCancel(ctx)
 	now := d.now()
@@ -80,9 +85,20 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message) (outcome, e
 			return d.fail(m, openwaba.StatusFailed, code, text, now), nil
 		}
 	}
-	if err := d.pacer.wait(stop, sender.Number, sender.MPS); err != nil {
-		// Stopped while waiting for the pace: not sent, so give it back
+	mps := sender.MPS
+	if mps <= 0 {
+		mps = d.cfg.DefaultMPS
+	}
+	if *s, err = d.lanes.acquire(stop, sender.Number, mps); err != nil {
+		// Stopped while waiting for a slot: not sent, so give it back
 		// like the claimed messages no worker took.
+		return d.retry(m, d.now(), m.ErrorCode, m.ErrorText), nil
+	}
+	paceStart := time.Now()
+	err = d.pacer.wait(stop, sender.Number, mps)
+	(*s).paced = time.Since(paceStart)
+	if err != nil {
+		// Stopped while waiting for the pace: the same.
 		return d.retry(m, d.now(), m.ErrorCode, m.ErrorText), nil
 	}
 	// Pacing may have taken a while; never send what has expired meanwhile.

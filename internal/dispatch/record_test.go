@@ -174,7 +174,9 @@ func TestStopWaitsForRecords(t *testing.T) {
 }
 
 // TestStopReturnsPacedMessages: at a stop, the messages still waiting for
-// their sender's pace are not sent but put back in the queue, due at once.
+// their sender's pace, or for a slot in its lane (at 1/s it has 4, so 46
+// of the 50 wait there), are not sent but put back in the queue, due at
+// once.
 func TestStopReturnsPacedMessages(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {

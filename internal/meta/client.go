@@ -30,8 +30,30 @@ type Config struct {
 	GraphURL    string // e.g. https://graph.facebook.com; DefaultGraphURL when empty
 	APIVersion  string // e.g. v23.0; DefaultAPIVersion when empty
 	AccessToken string
-	HTTPClient  *http.Client // a client with a 30 s timeout when nil
+	HTTPClient  *http.Client // NewHTTPClient(DefaultMaxConns) when nil
 	Logger      *slog.Logger // discards when nil
+}
+
+// DefaultMaxConns is the connection pool of NewClient's own HTTP client:
+// as many as the dispatcher's sends in flight by default
+// (dispatch.DefaultMaxInFlight).
+const DefaultMaxConns = 1024
+
+// NewHTTPClient returns an HTTP client for the Graph API with a pool of
+// maxConns connections, all kept open between requests: the dispatcher
+// has up to its MaxInFlight sends on the wire at once, and with net/http's
+// default of 2 idle connections per host every send beyond two would open
+// (and TLS-handshake) a connection of its own and close it after.
+// MaxConnsPerHost caps the sockets at the same bound. The 30 s timeout:
+// never the zero http.Client, one hung connection would hold a send's
+// slot forever.
+func NewHTTPClient(maxConns int) *http.Client {
+	maxConns = max(maxConns, 1)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxConns
+	t.MaxIdleConnsPerHost = maxConns
+	t.MaxConnsPerHost = maxConns
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
 // Client talks to the WhatsApp Cloud API. It is safe for concurrent use.
@@ -57,9 +79,7 @@ func NewClient(cfg Config) *Client {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		// Never the zero http.Client: without a timeout one hung
-		// connection would stall a dispatcher worker forever.
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = NewHTTPClient(DefaultMaxConns)
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -295,8 +295,13 @@ func (s *Store) recordRecipient(ctx context.Context, tx *db, id int64, seen open
 	}
 	var accountID int64
 	var sender, recipient string
-	if err := tx.row(ctx, `SELECT account_id, sender, recipient FROM messages WHERE id = ?`, id).Scan(&accountID, &sender, &recipient); err != nil {
+	var known openwaba.User
+	if err := tx.row(ctx, `SELECT account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username FROM messages WHERE id = ?`, id).
+		Scan(&accountID, &sender, &recipient, &known.WaID, &known.UserID, &known.ParentUserID, &known.Username); err != nil {
 		return err
+	}
+	if !known.Zero() && !known.Tells(seen) {
+		return nil // an earlier report of the message linked these ids
 	}
 	// The message went to one of the user's ids.
 	sent := openwaba.UserOf(recipient)

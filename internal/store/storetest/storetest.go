@@ -72,9 +72,9 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Users", userTests},
 		{"Settle", settleTests},
 		{"Health", healthTests},
+		{"Generation", generationTests},
 		{"History", historyTests},
 		{"Consent", consentTests},
-		{"Generation", generationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
