@@ -99,8 +99,13 @@ func ParseScope(s string) (Scope, bool) {
 	return "", false
 }
 
-// HasScope reports whether the key carries scope s.
-func (k APIKey) HasScope(s Scope) bool { return slices.Contains(k.Scopes, s) }
+// HasScope reports whether the key carries scope s. The journal scope
+// came after analytics and is implied by it: keys made before it (the
+// default key's scopes, waba, analytics and hooks) read the journal as
+// they read analytics, without a migration rewriting their scopes.
+func (k APIKey) HasScope(s Scope) bool {
+	return slices.Contains(k.Scopes, s) || (s == ScopeJournal && slices.Contains(k.Scopes, ScopeAnalytics))
+}
 
 // Sender is a registered WhatsApp Business phone number of an account, with
 // the ids Meta knows it by.

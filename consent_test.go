@@ -75,3 +75,25 @@ func TestConsentRules(t *testing.T) {
 		t.Errorf("Keywords of nothing = %v, want the defaults", got)
 	}
 }
+
+// TestJournalScopeImplied: a key with analytics reads the journal (keys
+// made before the journal scope existed), a key with journal alone too,
+// and no other key.
+func TestJournalScopeImplied(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		scopes []Scope
+		want   bool
+	}{
+		{[]Scope{ScopeWABA, ScopeAnalytics, ScopeHooks}, true},
+		{[]Scope{ScopeJournal}, true},
+		{[]Scope{ScopeWABA, ScopeHooks, ScopeAdmin}, false},
+	} {
+		if got := (APIKey{Scopes: tc.scopes}).HasScope(ScopeJournal); got != tc.want {
+			t.Errorf("%v has journal: %v, want %v", tc.scopes, got, tc.want)
+		}
+		if (APIKey{Scopes: []Scope{ScopeJournal}}).HasScope(ScopeAnalytics) {
+			t.Error("journal implies analytics")
+		}
+	}
+}

@@ -28,13 +28,7 @@ CREATE TABLE suppressions (
 ALTER TABLE accounts ADD COLUMN opt_out_keywords TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN opt_in_keywords TEXT NOT NULL DEFAULT '';
 
--- seven's journal scope: keys that could read analytics (the default
--- key's scopes) may read the journal too.
-UPDATE api_keys SET scopes = scopes || ',journal'
-WHERE (',' || scopes || ',') LIKE '%,analytics,%' AND (',' || scopes || ',') NOT LIKE '%,journal,%';
-
 -- +goose Down
-UPDATE api_keys SET scopes = trim(replace(',' || scopes || ',', ',journal,', ','), ',');
 ALTER TABLE accounts DROP COLUMN opt_in_keywords;
 ALTER TABLE accounts DROP COLUMN opt_out_keywords;
 DROP TABLE suppressions;
