@@ -27,6 +27,22 @@ type Account struct {
 	// MediaMode is how the account's media messages given by url reach
 	// WhatsApp (MediaLink when empty).
 	MediaMode MediaMode
+	// OptOutKeywords and OptInKeywords are the whole messages that put a
+	// user on the suppression list and take them off (consent.go); nil
+	// means DefaultOptOutKeywords and DefaultOptInKeywords.
+	OptOutKeywords, OptInKeywords []string
+}
+
+// OptKeywords are the account's keywords, the defaults where it set none.
+func (a Account) OptKeywords() (optOut, optIn []string) {
+	optOut, optIn = a.OptOutKeywords, a.OptInKeywords
+	if len(optOut) == 0 {
+		optOut = DefaultOptOutKeywords
+	}
+	if len(optIn) == 0 {
+		optIn = DefaultOptInKeywords
+	}
+	return optOut, optIn
 }
 
 // MediaMode is how media given by URL is sent.
@@ -82,6 +98,7 @@ type Scope string
 const (
 	ScopeWABA      Scope = "waba"
 	ScopeAnalytics Scope = "analytics"
+	ScopeJournal   Scope = "journal" // seven's journal of messages in and out
 	ScopeHooks     Scope = "hooks"
 	ScopeAdmin     Scope = "admin"
 )
@@ -110,14 +127,19 @@ func (k APIKey) Usable(now time.Time) bool {
 // ParseScope reads a scope's name.
 func ParseScope(s string) (Scope, bool) {
 	switch sc := Scope(s); sc {
-	case ScopeWABA, ScopeAnalytics, ScopeHooks, ScopeAdmin:
+	case ScopeWABA, ScopeAnalytics, ScopeJournal, ScopeHooks, ScopeAdmin:
 		return sc, true
 	}
 	return "", false
 }
 
-// HasScope reports whether the key carries scope s.
-func (k APIKey) HasScope(s Scope) bool { return slices.Contains(k.Scopes, s) }
+// HasScope reports whether the key carries scope s. The journal scope
+// came after analytics and is implied by it: keys made before it (the
+// default key's scopes, waba, analytics and hooks) read the journal as
+// they read analytics, without a migration rewriting their scopes.
+func (k APIKey) HasScope(s Scope) bool {
+	return slices.Contains(k.Scopes, s) || (s == ScopeJournal && slices.Contains(k.Scopes, ScopeAnalytics))
+}
 
 // Sender is a registered WhatsApp Business phone number of an account, with
 // the ids Meta knows it by.

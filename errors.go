@@ -34,6 +34,7 @@ const (
 	CodeAuthFailed       = 900
 	CodeNoScope          = 902
 	CodeNotInWindow      = 7002001
+	CodeOptedOut         = MetaCodeMarketingStopped // a marketing template to a user on the suppression list
 	TextNotInWindow      = "Not in conversation. Freetext messages can only be sent within an active 24-hour conversation window. Use a template message to initiate a conversation."
 	TextInsufficient     = "Insufficient balance"
 	TextInvalidSender    = "Invalid WhatsApp sender number"

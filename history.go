@@ -2,6 +2,7 @@ package openwaba
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -18,8 +19,13 @@ type InboundFilter struct {
 	User     string
 	Type     string    // text, image, ..., reaction, button, interactive
 	From, To time.Time // sent (WhatsApp's time) at or after From, before To
-	Before   int64
-	Limit    int // 100 when zero
+	// Replies keeps only messages that answer the account: from a user
+	// the sender number had written to before (seven's journal of
+	// replies).
+	Replies bool
+	Before  int64
+	Limit   int // 100 when zero
+	Offset  int // skip this many first (seven's journal pages by offset)
 }
 
 // ConversationFilter selects one conversation: the messages between our
@@ -140,4 +146,29 @@ type HistoryStore interface {
 	// never wrote and was never written to is an empty conversation, not
 	// an error.
 	Conversation(ctx context.Context, f ConversationFilter) (Conversation, error)
+}
+
+// RepliesTo is the WhatsApp id (wamid) of the message m answers, as Meta's
+// message object names it: the quoted message of a reply (context.id) or
+// the message a reaction is to (reaction.message_id); "" when it answers
+// none, or the payload cannot be read.
+func (m InboundMessage) RepliesTo() string {
+	var p struct {
+		Context *struct {
+			ID string `json:"id"`
+		} `json:"context"`
+		Reaction *struct {
+			MessageID string `json:"message_id"`
+		} `json:"reaction"`
+	}
+	if json.Unmarshal(m.Payload, &p) != nil {
+		return ""
+	}
+	switch {
+	case p.Reaction != nil && p.Reaction.MessageID != "":
+		return p.Reaction.MessageID
+	case p.Context != nil:
+		return p.Context.ID
+	}
+	return ""
 }

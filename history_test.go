@@ -1,6 +1,7 @@
 package openwaba
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -68,4 +69,39 @@ func TestConversationCursorLess(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestRepliesTo(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, payload, want string }{
+		{"reply", `{"context":{"from":"4915112345678","id":"wamid.Q"},"type":"text","text":{"body":"yes"}}`, "wamid.Q"},
+		{"reaction", `{"type":"reaction","reaction":{"message_id":"wamid.R","emoji":"👍"}}`, "wamid.R"},
+		{"button reply to a template", `{"context":{"id":"wamid.T"},"type":"button","button":{"text":"Stop promotions"}}`, "wamid.T"},
+		{"plain", `{"type":"text","text":{"body":"hi"}}`, ""},
+		{"not JSON", `{"context":`, ""},
+		{"context not an object", `{"context":"wamid.X"}`, ""},
+		{"empty", ``, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (InboundMessage{Payload: []byte(tc.payload)}).RepliesTo(); got != tc.want {
+				t.Errorf("RepliesTo = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzRepliesTo: Meta's payload is outside bytes; reading it never panics
+// and what it finds is in it.
+func FuzzRepliesTo(f *testing.F) {
+	f.Add([]byte(`{"context":{"id":"wamid.Q"}}`))
+	f.Add([]byte(`{"reaction":{"message_id":"wamid.R"}}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		got := InboundMessage{Payload: payload}.RepliesTo()
+		if got != "" && !json.Valid(payload) {
+			t.Errorf("found %q in invalid JSON", got)
+		}
+	})
 }

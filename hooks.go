@@ -22,11 +22,15 @@ const (
 	// HookTemplateStatus: Meta changed a template's status, category or
 	// quality.
 	HookTemplateStatus HookEvent = "template_status"
+	// HookOptOut and HookOptIn: a user went on or off the account's
+	// suppression list (consent.go).
+	HookOptOut HookEvent = "opt_out"
+	HookOptIn  HookEvent = "opt_in"
 )
 
 // HookEventTypes are the events a hook may subscribe to, HookAll first.
 func HookEventTypes() []HookEvent {
-	return []HookEvent{HookAll, HookDLR, HookWAMO, HookWAStatus, HookTracking, HookNumberQuality, HookTemplateStatus}
+	return []HookEvent{HookAll, HookDLR, HookWAMO, HookWAStatus, HookTracking, HookNumberQuality, HookTemplateStatus, HookOptOut, HookOptIn}
 }
 
 // Covers reports whether a hook subscribed to h receives events of type e.
@@ -88,7 +92,7 @@ const (
 type Delivery struct {
 	ID        int64
 	Hook      Hook
-	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality or template_status
+	Event     HookEvent // dlr, wa_status, wa_mo, tracking, number_quality, template_status, opt_out or opt_in
 	MessageID int64     // the outbound message of dlr and wa_status events
 	InboundID int64     // the inbound message of wa_mo events
 	ClickID   int64     // the click of tracking events

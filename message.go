@@ -106,6 +106,15 @@ type InboundMessage struct {
 	MediaError  string
 }
 
+// Time is when the user wrote: WhatsApp's timestamp, or when the gateway
+// received the message if Meta gave none.
+func (m InboundMessage) Time() time.Time {
+	if m.SentAt.IsZero() {
+		return m.ReceivedAt
+	}
+	return m.SentAt
+}
+
 // ConversationWindow is how long a user's message keeps the customer
 // service window open: 24 hours.
 const ConversationWindow = 24 * time.Hour
@@ -124,7 +133,9 @@ type MessageFilter struct {
 	Sender    string    // our number the messages were sent from
 	Template  string    // the template's name
 	Status    Status    // the message's current status
+	Statuses  []Status  // the message's current status is one of these
 	From, To  time.Time // created at or after From, before To
 	Before    int64
 	Limit     int
+	Offset    int // skip this many first (seven's journal pages by offset)
 }

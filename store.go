@@ -17,6 +17,9 @@ type Store interface {
 	DispatchStore
 	InboundStore
 	HistoryStore
+	ConsentStore
+	ExportStore
+	EraseStore
 	HookStore
 	OutboxStore
 	TrackingStore

@@ -21,7 +21,8 @@ type TemplateDraft struct {
 	Components      []TemplateComponent
 }
 
-// DraftError is a rule of Meta's that a draft breaks; Field names the
+// DraftError is a rule a request breaks (Meta's for a template draft,
+// openwaba's for consent settings: CheckOptKeywords); Field names the
 // request field.
 type DraftError struct {
 	Field string

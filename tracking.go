@@ -2,6 +2,7 @@ package openwaba
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -35,6 +36,12 @@ const (
 	GroupByDate       AnalyticsGroup = "date"
 	GroupByLabel      AnalyticsGroup = "label"
 	GroupBySubaccount AnalyticsGroup = "subaccount"
+	// GroupByCountry is by the recipient's country (ISO 3166, "" when
+	// unknown): the store groups by recipient (GroupByRecipient), and the
+	// countries are made of those rows by Regroup, with the numbering
+	// plan's rules where they live (internal/phone).
+	GroupByCountry   AnalyticsGroup = "country"
+	GroupByRecipient AnalyticsGroup = "recipient"
 )
 
 // AnalyticsFilter selects the messages analytics count: created in
@@ -60,6 +67,49 @@ type AnalyticsRow struct {
 	Cost      Micros // what the messages cost: their charge after settlement and refunds
 	Clicks    int    // clicks by people on their short links
 	Views     int    // link previews
+	// Inbound counts the messages users wrote (by WhatsApp's time; under
+	// the date, the account or the user's key; never under a label).
+	Inbound int
+}
+
+// Add adds o's counts to r's.
+func (r *AnalyticsRow) Add(o AnalyticsRow) {
+	r.Messages += o.Messages
+	r.Sent += o.Sent
+	r.Delivered += o.Delivered
+	r.Read += o.Read
+	r.Played += o.Played
+	r.Held += o.Held
+	r.Paused += o.Paused
+	r.Failed += o.Failed
+	r.Expired += o.Expired
+	r.Cost += o.Cost
+	r.Clicks += o.Clicks
+	r.Views += o.Views
+	r.Inbound += o.Inbound
+}
+
+// Regroup sums rows under key(row.Key), sorted by the new keys in byte
+// order.
+func Regroup(rows []AnalyticsRow, key func(string) string) []AnalyticsRow {
+	byKey := map[string]*AnalyticsRow{}
+	var keys []string
+	for _, r := range rows {
+		k := key(r.Key)
+		sum, ok := byKey[k]
+		if !ok {
+			sum = &AnalyticsRow{Key: k}
+			byKey[k] = sum
+			keys = append(keys, k)
+		}
+		sum.Add(r)
+	}
+	slices.Sort(keys)
+	out := make([]AnalyticsRow, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *byKey[k])
+	}
+	return out
 }
 
 // TrackingStore keeps short links, their clicks, and the analytics that

@@ -14,7 +14,7 @@ import (
 
 // defaultKeyScopes are what the default account's key may do: everything
 // a customer does (send, read analytics, manage webhooks), not admin.
-var defaultKeyScopes = []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeHooks}
+var defaultKeyScopes = []openwaba.Scope{openwaba.ScopeWABA, openwaba.ScopeAnalytics, openwaba.ScopeJournal, openwaba.ScopeHooks}
 
 // bootstrap makes a new installation usable: the default account, its API
 // key, its time zone when configured and, in sandbox mode, its sender

@@ -124,7 +124,7 @@ func newRootCmd(a *app) *cobra.Command {
 		c.GroupID = groupGateway
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{accountsCmd(a), keysCmd(a), sendersCmd(a), templatesCmd(a), hooksCmd(a), balanceCmd(a), pricesCmd(a)} {
+	for _, c := range []*cobra.Command{accountsCmd(a), keysCmd(a), sendersCmd(a), templatesCmd(a), hooksCmd(a), suppressionsCmd(a), eraseCmd(a), balanceCmd(a), pricesCmd(a)} {
 		c.GroupID = groupAdmin
 		root.AddCommand(c)
 	}

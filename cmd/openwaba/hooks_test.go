@@ -154,7 +154,7 @@ func TestHooksAPI(t *testing.T) {
 		{"no target", `{"event_type":"dlr"}`, "target_url: is required"},
 		{"not http", `{"target_url":"ftp://example.com","event_type":"dlr"}`, "target_url: must be an http(s) URL"},
 		{"no event type", `{"target_url":"https://example.com"}`, "event_type: is required"},
-		{"sms event type", `{"target_url":"https://example.com","event_type":"sms_mo"}`, `event_type: openwaba delivers all, dlr, wa_mo, wa_status, tracking, number_quality and template_status, got "sms_mo"`},
+		{"sms event type", `{"target_url":"https://example.com","event_type":"sms_mo"}`, `event_type: openwaba delivers all, dlr, wa_mo, wa_status, tracking, number_quality, template_status, opt_out and opt_in, got "sms_mo"`},
 		{"method", `{"target_url":"https://example.com","event_type":"dlr","request_method":"PUT"}`, "request_method: must be JSON, POST or GET"},
 		{"filter", `{"target_url":"https://example.com","event_type":"dlr","event_filter":"abc"}`, "event_filter: must be one of your sender numbers"},
 		{"headers", `{"target_url":"https://example.com","event_type":"dlr","headers":"X-Signature: x"}`, "headers: X-Signature is set by openwaba"},

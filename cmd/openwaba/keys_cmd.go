@@ -56,7 +56,7 @@ func keysCreateCmd(a *app) *cobra.Command {
 		},
 	}
 	accountFlag(cmd, &account, "account the key belongs to")
-	cmd.Flags().StringVar(&scopes, "scope", "waba", "comma-separated scopes: waba, analytics, hooks, admin")
+	cmd.Flags().StringVar(&scopes, "scope", "waba", "comma-separated scopes: waba, analytics, journal, hooks, admin")
 	cmd.Flags().StringVar(&name, "name", "", "a name to recognise the key by")
 	cmd.Flags().StringVar(&expires, "expires", "", "when the key stops working: a duration from now (720h) or a date (2026-12-31)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what POST /api/admin/accounts/{id}/keys answers, the key included")
@@ -154,7 +154,7 @@ func parseScopes(s string) ([]openwaba.Scope, error) {
 	for _, part := range strings.Split(s, ",") {
 		sc, ok := openwaba.ParseScope(strings.TrimSpace(part))
 		if !ok {
-			return nil, fmt.Errorf("unknown scope %q: use waba, analytics, hooks or admin", strings.TrimSpace(part))
+			return nil, fmt.Errorf("unknown scope %q: use waba, analytics, journal, hooks or admin", strings.TrimSpace(part))
 		}
 		list = append(list, sc)
 	}

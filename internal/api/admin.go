@@ -285,14 +285,14 @@ func (s *Server) adminCreateKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(req.Scopes) == 0 {
-		s.writeError(w, badField("scopes", "is required: one or more of waba, analytics, hooks, admin"), false)
+		s.writeError(w, badField("scopes", "is required: one or more of waba, analytics, journal, hooks, admin"), false)
 		return
 	}
 	k := openwaba.APIKey{AccountID: a.ID, Name: req.Name.Value, CreatedAt: s.now()}
 	for _, v := range req.Scopes {
 		sc, ok := openwaba.ParseScope(v.Value)
 		if !ok {
-			s.writeError(w, badField("scopes", "unknown scope %q: use waba, analytics, hooks or admin", v.Value), false)
+			s.writeError(w, badField("scopes", "unknown scope %q: use waba, analytics, journal, hooks or admin", v.Value), false)
 			return
 		}
 		k.Scopes = append(k.Scopes, sc)

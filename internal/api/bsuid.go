@@ -35,3 +35,8 @@ func looksLikeBSUID(s string) bool {
 	letter := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 	return len(s) >= 3 && letter(s[0]) && letter(s[1]) && s[2] == '.'
 }
+
+// UserID reads a user id given by a person as every front end takes it
+// (the command line too): a phone number in international format, or a
+// business-scoped user ID; the error names field.
+func UserID(field, s string) (string, error) { return userID(field, s) }

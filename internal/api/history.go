@@ -119,6 +119,10 @@ type conversationEntry struct {
 	Direction string                 `json:"direction"`
 	Inbound   *webhook.InboundReport `json:"inbound,omitempty"`
 	Outbound  *messageView           `json:"outbound,omitempty"`
+	// RepliesTo is the wamid of the message an inbound one quotes or
+	// reacts to (openwaba.InboundMessage.RepliesTo): an outbound entry's
+	// wamid when it answers one of ours.
+	RepliesTo *string `json:"replies_to,omitempty"`
 }
 
 // getConversation answers GET /api/waba/conversations/{user}?sender=: a
@@ -193,7 +197,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	for _, e := range c.Entries {
 		if e.Inbound != nil {
 			in := webhook.Inbound(*e.Inbound)
-			page.Messages = append(page.Messages, conversationEntry{Direction: "in", Inbound: &in})
+			page.Messages = append(page.Messages, conversationEntry{Direction: "in", Inbound: &in, RepliesTo: nullable(e.Inbound.RepliesTo())})
 			continue
 		}
 		history := e.Statuses

@@ -53,7 +53,7 @@ func historyFixture(t *testing.T) (*fixture, func(method, path string) reply) {
 		at := t0.Add(time.Duration(2*i) * time.Minute)
 		if _, err := f.store.RecordInbound(ctx, openwaba.InboundMessage{
 			AccountID: 1, Sender: "4915112345678", User: u, WAMID: "wamid.in" + body, Type: "text", Text: body,
-			Payload: []byte(`{"type":"text","text":{"body":"` + body + `"}}`), ProfileName: "Anna", SentAt: at, ReceivedAt: at,
+			Payload: []byte(`{"context":{"id":"wamid.before` + body + `"},"type":"text","text":{"body":"` + body + `"}}`), ProfileName: "Anna", SentAt: at, ReceivedAt: at,
 		}); err != nil {
 			t.Fatal(err)
 		}

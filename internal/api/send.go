@@ -155,6 +155,19 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 			text = displayText(content)
 		}
 		results[i] = messageResult{Sender: plan.from, Recipient: rcpt, Text: text, Encoding: enc, Label: nullable(plan.label), Parts: 1, Channel: "WA", Success: true}
+		if category == openwaba.CategoryMarketing {
+			// A user on the suppression list gets no marketing (consent.go).
+			_, suppressed, err := s.cfg.Store.Suppressed(ctx, accountID, plan.from, rcpt)
+			if err != nil {
+				return nil, fmt.Errorf("checking the suppression list: %w", err)
+			}
+			if err := openwaba.CheckConsent(category, suppressed); err != nil {
+				results[i].Success = false
+				results[i].Error = nullable(strconv.Itoa(openwaba.CodeOptedOut))
+				results[i].ErrorText = nullable(openwaba.TextOptedOut)
+				continue
+			}
+		}
 		inWindow := false
 		if plan.content.Type != openwaba.TypeTemplate || openwaba.WindowMatters(rules, category) {
 			until, err := s.cfg.Store.WindowOpenUntil(ctx, plan.from, rcpt)

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/tracking"
@@ -47,75 +46,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// analyticsRow is one group of GET /api/analytics, seven style: the
-// group's key under its name (date, label or subaccount), then the counts.
-type analyticsRow map[string]any
-
-// analytics answers GET /api/analytics: the account's messages counted
-// per date (default), label or subaccount, between start and end
-// (YYYY-MM-DD, inclusive, UTC), optionally for one label.
-func (s *Server) analytics(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkQuery(q); err != nil {
-		s.writeError(w, err, false)
-		return
-	}
-	f := openwaba.AnalyticsFilter{Label: q.Get("label"), GroupBy: openwaba.AnalyticsGroup(q.Get("group_by"))}
-	switch f.GroupBy {
-	case "":
-		f.GroupBy = openwaba.GroupByDate
-	case openwaba.GroupByDate, openwaba.GroupByLabel, openwaba.GroupBySubaccount:
-	default:
-		s.writeError(w, badField("group_by", "must be date, label or subaccount, got %q", q.Get("group_by")), false)
-		return
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-		end  bool
-	}{{"start", &f.Start, false}, {"end", &f.End, true}} {
-		v := q.Get(p.name)
-		if v == "" {
-			continue
-		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			s.writeError(w, badField(p.name, "must be a date YYYY-MM-DD, got %q", v), false)
-			return
-		}
-		if p.end {
-			d = d.AddDate(0, 0, 1) // the end day counts
-		}
-		*p.dst = d
-	}
-	if !f.Start.IsZero() && !f.End.IsZero() && !f.Start.Before(f.End) {
-		s.writeError(w, badField("end", "must not be before start"), false)
-		return
-	}
-	rows, err := s.cfg.Store.Analytics(r.Context(), principalFrom(r.Context()).AccountID, f)
-	if err != nil {
-		s.writeError(w, err, false)
-		return
-	}
-	out := make([]analyticsRow, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, analyticsRow{
-			string(f.GroupBy): row.Key,
-			"messages":        row.Messages,
-			"sent":            row.Sent,
-			"delivered":       row.Delivered,
-			"read":            row.Read,
-			"played":          row.Played,
-			"held":            row.Held,
-			"paused":          row.Paused,
-			"failed":          row.Failed,
-			"expired":         row.Expired,
-			"cost":            row.Cost.Float(),
-			"clicks":          row.Clicks,
-			"views":           row.Views,
-		})
-	}
-	writeJSON(w, http.StatusOK, out)
 }

@@ -34,7 +34,7 @@ func (n Notification) Empty() bool {
 		return false
 	}
 	for _, c := range n.Changes {
-		if len(c.Statuses)+len(c.Messages)+len(c.Errors)+len(c.UserIDChanges) > 0 {
+		if len(c.Statuses)+len(c.Messages)+len(c.Errors)+len(c.UserIDChanges)+len(c.Preferences) > 0 {
 			return false
 		}
 	}
@@ -53,6 +53,18 @@ type Change struct {
 	// UserIDChanges are user_id_update webhooks (and system messages of
 	// type user_changed_user_id): a user's BSUID changed.
 	UserIDChanges []openwaba.UserIDChange
+	// Preferences are user_preferences webhooks: a user stopped or
+	// resumed marketing messages (openwaba.ConsentOfPreference).
+	Preferences []UserPreference
+}
+
+// UserPreference is one entry of a user_preferences webhook.
+type UserPreference struct {
+	User     openwaba.User // wa_id, and the BSUID when Meta sends one
+	Category string        // marketing_messages
+	Value    string        // stop or resume
+	Detail   string
+	At       time.Time
 }
 
 // WebhookError is an error Meta reports in a webhook, not tied to a
@@ -89,6 +101,14 @@ type (
 		Statuses     []wireStatus       `json:"statuses"`
 		Errors       []wireError        `json:"errors"`
 		UserIDUpdate []wireUserIDUpdate `json:"user_id_update"`
+		Preferences  []struct {
+			WaID      string      `json:"wa_id"`
+			UserID    string      `json:"user_id"`
+			Detail    string      `json:"detail"`
+			Category  string      `json:"category"`
+			Value     string      `json:"value"`
+			Timestamp unixSeconds `json:"timestamp"`
+		} `json:"user_preferences"`
 	}
 
 	// wireContact names a user: by wa_id when Meta shares the number, by
@@ -222,7 +242,8 @@ func (u *unixSeconds) UnmarshalJSON(b []byte) error {
 
 // ParseWebhook parses a webhook body of a WhatsApp Business Account. It
 // keeps the changes of field "messages" (statuses, inbound messages and
-// errors), "user_id_update" (a user's BSUID changed), the health of
+// errors), "user_id_update" (a user's BSUID changed), "user_preferences"
+// (a user stopped or resumed marketing messages), the health of
 // numbers (phone_number_quality_update, account_update) and the changes of
 // templates (message_template_status_update, template_category_update,
 // message_template_quality_update); other fields the app may be
@@ -240,7 +261,7 @@ func ParseWebhook(body []byte) (Notification, error) {
 		for _, ch := range e.Changes {
 			var err error
 			switch ch.Field {
-			case "messages", "user_id_update":
+			case "messages", "user_id_update", "user_preferences":
 				var c Change
 				if c, err = parseChange(e.ID, ch.Value); err == nil {
 					n.Changes = append(n.Changes, c)
@@ -307,6 +328,13 @@ func parseChange(wabaID string, raw json.RawMessage) (Change, error) {
 			WaID: u.WaID, Previous: u.UserID.Previous, Current: u.UserID.Current,
 			PreviousParent: u.ParentUserID.Previous, Parent: u.ParentUserID.Current, At: u.Timestamp.Time,
 		})
+	}
+	for _, p := range v.Preferences {
+		u := openwaba.User{WaID: p.WaID, UserID: p.UserID}
+		if u.Zero() {
+			continue // nobody to apply it to
+		}
+		c.Preferences = append(c.Preferences, UserPreference{User: u, Category: p.Category, Value: p.Value, Detail: p.Detail, At: p.Timestamp.Time})
 	}
 	for _, e := range v.Errors {
 		c.Errors = append(c.Errors, WebhookError{Code: e.Code, Title: e.Title, Message: e.Message, Details: e.ErrorData.Details, Href: e.Href})

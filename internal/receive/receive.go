@@ -90,7 +90,7 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		}
 		s.metrics().StatusReport(u.Status)
 	}
-	if len(ch.Messages) == 0 && len(ch.UserIDChanges) == 0 {
+	if len(ch.Messages) == 0 && len(ch.UserIDChanges) == 0 && len(ch.Preferences) == 0 {
 		return nil
 	}
 	sender, err := s.Store.SenderByPhoneNumberID(ctx, ch.PhoneNumberID)
@@ -111,6 +111,19 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		}
 		if err := s.Store.ChangeUserID(ctx, sender.AccountID, sender.Number, c); err != nil {
 			return fmt.Errorf("applying user_id_update %s → %s: %w", c.Previous, c.Current, err)
+		}
+	}
+	for _, p := range ch.Preferences {
+		c := openwaba.ConsentOfPreference(p.Category, p.Value, p.Detail)
+		if !c.Changes() {
+			continue
+		}
+		at := p.At
+		if at.IsZero() {
+			at = now
+		}
+		if _, err := s.Store.ApplyConsent(ctx, sender.AccountID, sender.Number, p.User.Key(), c, at); err != nil {
+			return fmt.Errorf("applying user_preferences %s of %s: %w", p.Value, p.User.Key(), err)
 		}
 	}
 	for _, m := range ch.Messages {

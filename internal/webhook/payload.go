@@ -89,10 +89,7 @@ func Inbound(m openwaba.InboundMessage) InboundReport {
 	if !json.Valid(content) {
 		content = json.RawMessage("null")
 	}
-	at := m.SentAt
-	if at.IsZero() {
-		at = m.ReceivedAt
-	}
+	at := m.Time()
 	return InboundReport{
 		ID: strconv.FormatInt(m.ID, 10), WAMID: m.WAMID, Sender: m.From, Recipient: m.Sender,
 		UserID: nullable(m.User.UserID), Username: nullable(m.User.Username),
@@ -184,6 +181,30 @@ func numberQualityReport(c openwaba.HealthChange) NumberQualityReport {
 	return r
 }
 
+// ConsentReport is the data of an opt_out or opt_in event: a user went on
+// or off the account's suppression list.
+type ConsentReport struct {
+	Sender      *string  `json:"sender"`       // our number it came through; null when made by the API
+	User        string   `json:"user"`         // the user's key: their number, else their BSUID
+	PhoneNumber *string  `json:"phone_number"` // when known
+	UserID      *string  `json:"user_id"`      // the BSUID, when known
+	Reason      string   `json:"reason"`       // keyword, stop_promotions, meta_131050, user_preferences, api
+	Note        *string  `json:"note"`         // the keyword, Meta's error text, the API's note
+	Time        string   `json:"time"`
+	Cancelled   []string `json:"cancelled"` // the queued marketing messages an opt-out cancelled and refunded
+}
+
+func consentReport(c openwaba.ConsentEvent) ConsentReport {
+	r := ConsentReport{
+		Sender: nullable(c.Sender), User: c.User.Key(), PhoneNumber: nullable(c.User.WaID), UserID: nullable(c.User.UserID),
+		Reason: c.Reason, Note: nullable(c.Note), Time: c.At.UTC().Format(TimeLayout), Cancelled: []string{},
+	}
+	for _, id := range c.Cancelled {
+		r.Cancelled = append(r.Cancelled, strconv.FormatInt(id, 10))
+	}
+	return r
+}
+
 func templateStatusReport(c openwaba.TemplateChange) TemplateStatusReport {
 	a, b, rep := c.After, c.Before, c.Report
 	r := TemplateStatusReport{
@@ -244,6 +265,19 @@ func DLRStatus(st openwaba.Status, hadWAMID bool) string {
 	return "FAILED"
 }
 
+// DLRStatuses are the statuses DLRStatus maps to dlr (with or without a
+// wamid): what a filter by seven's status report value selects. An
+// unknown value selects none.
+func DLRStatuses(dlr string) []openwaba.Status {
+	var out []openwaba.Status
+	for _, st := range openwaba.Statuses() {
+		if DLRStatus(st, true) == dlr || DLRStatus(st, false) == dlr {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // body renders a delivery's envelope from the facts in the store.
 func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, error) {
 	env := Envelope{Event: del.Event, Timestamp: del.CreatedAt.UTC().Format(TimeLayout)}
@@ -286,6 +320,12 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 			return env, fmt.Errorf("number_quality event: %w", err)
 		}
 		data = numberQualityReport(c)
+	case openwaba.HookOptOut, openwaba.HookOptIn:
+		var c openwaba.ConsentEvent
+		if err := json.Unmarshal(del.Data, &c); err != nil {
+			return env, fmt.Errorf("%s event: %w", del.Event, err)
+		}
+		data = consentReport(c)
 	case openwaba.HookTemplateStatus:
 		var c openwaba.TemplateChange
 		if err := json.Unmarshal(del.Data, &c); err != nil {

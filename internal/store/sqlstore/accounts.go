@@ -8,14 +8,16 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone, media_retention, media_mode`
+const accountColumns = `id, name, currency, balance, created_at, signing_secret, time_zone, media_retention, media_mode, opt_out_keywords, opt_in_keywords`
 
 func scanAccount(sc scanner) (openwaba.Account, error) {
 	var a openwaba.Account
 	var created, retention int64
-	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone, &retention, &a.MediaMode)
+	var optOut, optIn string
+	err := sc.Scan(&a.ID, &a.Name, &a.Currency, &a.Balance, &created, &a.SigningSecret, &a.TimeZone, &retention, &a.MediaMode, &optOut, &optIn)
 	a.MediaRetention = time.Duration(retention) * time.Millisecond
 	a.CreatedAt = fromMS(created)
+	a.OptOutKeywords, a.OptInKeywords = openwaba.Keywords(optOut, nil), openwaba.Keywords(optIn, nil)
 	return a, err
 }
 

@@ -49,6 +49,11 @@ type dialect struct {
 	// (JSON of openwaba.Content): SQLite's JSON functions take a text,
 	// PostgreSQL's JSON column its operators.
 	templateName func(col string) string
+	// contentType is the message type in a content column, as text.
+	contentType func(col string) string
+	// blobContains tests whether a BLOB/bytea column holds the bytes of
+	// placeholder p.
+	blobContains func(col, p string) string
 	// byteOrder collates text in byte order, for ORDER BY.
 	byteOrder string
 	// xactLock, when set, takes a transaction-scoped lock on (class, key):
@@ -91,6 +96,8 @@ var sqliteDialect = dialect{
 	},
 	day:          func(col string) string { return `strftime('%Y-%m-%d', ` + col + ` / 1000, 'unixepoch')` },
 	templateName: func(col string) string { return `json_extract(` + col + `, '$.template.name')` },
+	contentType:  func(col string) string { return `coalesce(json_extract(` + col + `, '$.type'), '')` },
+	blobContains: func(col, p string) string { return `instr(` + col + `, ` + p + `) > 0` },
 	byteOrder:    ` COLLATE BINARY`,
 	classify: func(err error) errClass {
 		var e *sqlite.Error
@@ -123,6 +130,8 @@ var postgresDialect = dialect{
 		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	},
 	templateName: func(col string) string { return `(` + col + ` -> 'template' ->> 'name')` },
+	contentType:  func(col string) string { return `coalesce(` + col + ` ->> 'type', '')` },
+	blobContains: func(col, p string) string { return `position(` + p + ` in ` + col + `) > 0` },
 	byteOrder:    ` COLLATE "C"`,
 	writableCTE:  true,
 	// A hash collision only makes two keys wait for each other.

@@ -51,7 +51,7 @@ func userKeys(ctx context.Context, c *db, accountID int64, sender, id string) ([
 // InboundMessages lists the account's inbound messages matching f, newest
 // first, at most f.Limit (100 when zero).
 func (s *Store) InboundMessages(ctx context.Context, accountID int64, f openwaba.InboundFilter) ([]openwaba.InboundMessage, error) {
-	q := `SELECT ` + inboundColumns + ` FROM inbound_messages WHERE account_id = ?`
+	q := `SELECT ` + inboundColumns + ` FROM inbound_messages i WHERE account_id = ?`
 	args := []any{accountID}
 	where := func(cond string, v any) {
 		q += ` AND ` + cond
@@ -82,14 +82,23 @@ func (s *Store) InboundMessages(ctx context.Context, accountID int64, f openwaba
 	if !f.To.IsZero() {
 		where(`sent_at < ?`, ms(f.To))
 	}
+	if f.Replies {
+		// Written to before: an outbound message from the sender number
+		// to the user (under the key they wrote with, or a BSUID they
+		// have) accepted before the user's message.
+		q += ` AND EXISTS (SELECT 1 FROM messages m WHERE m.account_id = i.account_id AND m.sender = i.sender
+			AND (m.recipient = i.from_number OR m.user_wa_id = i.from_number
+				OR (i.user_id != '' AND (m.recipient = i.user_id OR m.user_id = i.user_id)))
+			AND m.created_at <= i.sent_at)`
+	}
 	if f.Before > 0 {
 		where(`id < ?`, f.Before)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, f.Limit)
+	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, max(f.Offset, 0))
 	out, err := all(ctx, s.read, scanInbound, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list inbound messages: %w", err)
@@ -99,9 +108,9 @@ func (s *Store) InboundMessages(ctx context.Context, accountID int64, f openwaba
 
 // recipientIn is the condition "the message went to one of the ids of list
 // argument n": as the request named them, or as the status reports did.
-func (s *Store) recipientIn(n string) string {
-	return `(m.recipient ` + s.d.in(n) + ` OR m.user_wa_id ` + s.d.in(n) + ` OR m.user_id ` + s.d.in(n) +
-		` OR m.parent_user_id ` + s.d.in(n) + `)`
+func recipientIn(d *dialect, n string) string {
+	return `(m.recipient ` + d.in(n) + ` OR m.user_wa_id ` + d.in(n) + ` OR m.user_id ` + d.in(n) +
+		` OR m.parent_user_id ` + d.in(n) + `)`
 }
 
 // Conversation returns the newest f.Limit entries before f.Before of the
@@ -146,7 +155,7 @@ func (s *Store) Conversation(ctx context.Context, f openwaba.ConversationFilter)
 		}
 		out, err := all(ctx, c, scanMessage, `
 			SELECT `+messageColumns+` FROM messages m
-			WHERE m.account_id = ?1 AND m.sender = ?2 AND `+s.recipientIn("?3")+`
+			WHERE m.account_id = ?1 AND m.sender = ?2 AND `+recipientIn(s.d, "?3")+`
 			AND (m.created_at < ?4 OR (m.created_at = ?4 AND m.id < ?5))
 			ORDER BY m.created_at DESC, m.id DESC LIMIT ?6`, f.AccountID, f.Sender, list, at, outID, f.Limit+1)
 		if err != nil {

@@ -44,7 +44,9 @@ func scanInbound(sc scanner) (openwaba.InboundMessage, error) {
 // (openwaba.StoredText): what Meta sends is never refused. A message with
 // media (m.Media) queues its download instead of its wa_mo: the webhook
 // goes once the file is stored or given up (MediaDownloaded,
-// MediaDownloadFailed).
+// MediaDownloadFailed). What the message does to the user's consent (an
+// opt-out keyword, the "Stop promotions" button:
+// openwaba.ConsentOfInbound) is applied in the same transaction.
 func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (bool, error) {
 	if m.ReceivedAt.IsZero() {
 		m.ReceivedAt = s.now()
@@ -102,7 +104,10 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		}); err != nil {
 			return err
 		}
-		return s.openWindows(ctx, tx, m.Sender, user, opened)
+		if err := s.openWindows(ctx, tx, m.Sender, user, opened); err != nil {
+			return err
+		}
+		return inboundConsent(ctx, tx, m, key)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record inbound %s: %w", m.WAMID, err)

@@ -158,7 +158,7 @@ func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.Messag
 		if err != nil {
 			return nil, err
 		}
-		q += ` AND ` + s.recipientIn(fmt.Sprintf("?%d", len(args)+1))
+		q += ` AND ` + recipientIn(s.d, fmt.Sprintf("?%d", len(args)+1))
 		args = append(args, list)
 	}
 	if f.Template != "" {
@@ -166,6 +166,18 @@ func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.Messag
 	}
 	if f.Status != "" {
 		where(`m.status = ?`, f.Status)
+	}
+	if len(f.Statuses) > 0 {
+		names := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			names[i] = string(st)
+		}
+		list, err := s.list(names)
+		if err != nil {
+			return nil, err
+		}
+		q += ` AND m.status ` + s.d.in(fmt.Sprintf("?%d", len(args)+1))
+		args = append(args, list)
 	}
 	if !f.From.IsZero() {
 		where(`m.created_at >= ?`, ms(f.From))
@@ -179,8 +191,8 @@ func (s *Store) Messages(ctx context.Context, accountID int64, f openwaba.Messag
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q += ` ORDER BY m.id DESC LIMIT ?`
-	args = append(args, f.Limit)
+	q += ` ORDER BY m.id DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, max(f.Offset, 0))
 	out, err := all(ctx, s.read, scanMessage, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)

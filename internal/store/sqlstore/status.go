@@ -219,9 +219,12 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.St
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
 	if u.Pricing != nil || u.Status.Unbilled() || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
-		err = settle(ctx, tx, id, u.Pricing, now)
+		if err = settle(ctx, tx, id, u.Pricing, now); err != nil {
+			return changed, err
+		}
 	}
-	return changed, err
+	// Meta's 131050: the recipient stopped marketing messages.
+	return changed, statusConsent(ctx, tx, id, u)
 }
 
 // keepEarly sets aside a report for a wamid no message has yet, and drops

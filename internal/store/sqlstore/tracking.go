@@ -86,17 +86,26 @@ func (s *Store) ClickByID(ctx context.Context, accountID, id int64) (openwaba.Cl
 }
 
 // Analytics counts the account's messages created in [f.Start, f.End)
-// (and with f.Label), per day (UTC), label or account. A message counts
+// (and with f.Label), per day (UTC), label, account or recipient, with
+// the inbound messages of the same time under the same keys (none under
+// labels). A message counts
 // as sent, delivered or read when its journal has that status or a later
 // one, so a late "delivered" after "read" changes nothing. Sums are cast
 // to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
 func (s *Store) Analytics(ctx context.Context, accountID int64, f openwaba.AnalyticsFilter) ([]openwaba.AnalyticsRow, error) {
-	key := s.d.day(`m.created_at`)
+	key, inKey := s.d.day(`m.created_at`), s.d.day(`i.sent_at`)
 	switch f.GroupBy {
 	case openwaba.GroupByLabel:
-		key = `m.label`
+		key, inKey = `m.label`, ``
 	case openwaba.GroupBySubaccount:
-		key = `CAST(m.account_id AS TEXT)`
+		key, inKey = `CAST(m.account_id AS TEXT)`, `CAST(i.account_id AS TEXT)`
+	case openwaba.GroupByRecipient:
+		key, inKey = `m.recipient`, `i.from_number`
+	case openwaba.GroupByCountry:
+		return nil, fmt.Errorf("analytics: by country is Regroup of by recipient")
+	}
+	if f.Label != "" {
+		inKey = `` // inbound messages have no label
 	}
 	end := f.End
 	if end.IsZero() {
@@ -137,5 +146,17 @@ func (s *Store) Analytics(ctx context.Context, accountID int64, f openwaba.Analy
 	if err != nil {
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
-	return out, nil
+	if inKey == `` {
+		return out, nil
+	}
+	in, err := all(ctx, s.read, func(sc scanner) (openwaba.AnalyticsRow, error) {
+		var r openwaba.AnalyticsRow
+		return r, sc.Scan(&r.Key, &r.Inbound)
+	}, `SELECT `+inKey+`, count(*) FROM inbound_messages i
+		WHERE i.account_id = ?1 AND i.sent_at >= ?2 AND i.sent_at < ?3
+		GROUP BY `+inKey, accountID, ms(f.Start), ms(end))
+	if err != nil {
+		return nil, fmt.Errorf("analytics of inbound messages: %w", err)
+	}
+	return openwaba.Regroup(append(out, in...), func(k string) string { return k }), nil
 }

@@ -31,6 +31,7 @@ func testGenerationMoves(t *testing.T, s openwaba.Store) {
 		{"SetAccountTimeZone", true, func() error { return s.SetAccountTimeZone(ctx, a.ID, "Europe/Berlin") }},
 		{"SetSigningSecret", true, func() error { return s.SetSigningSecret(ctx, a.ID, "s3cret") }},
 		{"SetMediaMode", true, func() error { return s.SetMediaMode(ctx, a.ID, openwaba.MediaUpload) }},
+		{"SetOptKeywords", true, func() error { return s.SetOptKeywords(ctx, a.ID, []string{"HALT"}, nil) }},
 		{"SetMediaRetention", true, func() error { return s.SetMediaRetention(ctx, a.ID, 48*time.Hour) }},
 		{"CreateAPIKey", true, func() error {
 			var err error

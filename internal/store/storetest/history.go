@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -17,6 +18,83 @@ var historyTests = []test{
 	{"ConversationThread", testConversationThread},
 	{"ConversationPages", testConversationPages},
 	{"MessageFilters", testMessageFilters},
+	{"Offsets", testHistoryOffsets},
+	{"Replies", testReplies},
+	{"AnalyticsInboundAndRecipients", testAnalyticsInbound},
+	{"Export", testExport},
+}
+
+func testHistoryOffsets(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	var out, in []int64
+	for i := range 5 {
+		out = append(out, acceptOne(t, s, a.ID).ID)
+		m := inbound(a.ID, fmt.Sprint("wamid.o", i), recipient1, t0.Add(time.Duration(i)*time.Second), "hi")
+		record(t, s, m)
+		got, err := s.InboundByWAMID(t.Context(), a.ID, m.WAMID)
+		wantErr(t, "InboundByWAMID", err, nil)
+		in = append(in, got.ID)
+	}
+	msgs, err := s.Messages(t.Context(), a.ID, openwaba.MessageFilter{Limit: 2, Offset: 2})
+	wantErr(t, "Messages", err, nil)
+	equal(t, "messages at offset 2", ids(msgs), []int64{out[2], out[1]})
+	ins, err := s.InboundMessages(t.Context(), a.ID, openwaba.InboundFilter{Limit: 2, Offset: 4})
+	wantErr(t, "InboundMessages", err, nil)
+	equal(t, "inbound at offset 4", inboundIDs(ins), []int64{in[0]})
+}
+
+// testReplies: a reply is a message from a user the sender number wrote
+// to before, under any of the user's ids.
+func testReplies(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	withSenders(t, s, a.ID)
+	say := func(wamid string, u openwaba.User, sender string, at time.Time) int64 {
+		m := fromUser(a.ID, wamid, u, at)
+		m.Sender = sender
+		record(t, s, m)
+		got, err := s.InboundByWAMID(t.Context(), a.ID, wamid)
+		wantErr(t, "InboundByWAMID", err, nil)
+		return got.ID
+	}
+	first := say("wamid.r0", openwaba.User{WaID: recipient1}, sender1, t0) // before we wrote: not a reply
+	m := textMessage(recipient1, price, t0.Add(time.Minute))
+	m.CreatedAt = t0.Add(time.Minute)
+	accept(t, s, a.ID, m)
+	b := textMessage(bsuid2, price, t0.Add(time.Minute))
+	b.CreatedAt = t0.Add(time.Minute)
+	accept(t, s, a.ID, b)
+	reply := say("wamid.r1", openwaba.User{WaID: recipient1}, sender1, t0.Add(2*time.Minute))
+	byBSUID := say("wamid.r2", openwaba.User{UserID: bsuid2}, sender1, t0.Add(2*time.Minute))
+	say("wamid.r3", openwaba.User{WaID: recipient1}, sender2, t0.Add(2*time.Minute)) // another number never wrote
+	say("wamid.r4", openwaba.User{WaID: recipient2}, sender1, t0.Add(2*time.Minute)) // someone we never wrote to
+	got, err := s.InboundMessages(t.Context(), a.ID, openwaba.InboundFilter{Replies: true})
+	wantErr(t, "InboundMessages", err, nil)
+	equal(t, "replies", inboundIDs(got), []int64{byBSUID, reply})
+	if slices.Contains(inboundIDs(got), first) {
+		t.Error("a message from before we wrote counts as a reply")
+	}
+}
+
+func testAnalyticsInbound(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	accept(t, s, a.ID, textMessage(recipient1, price, t0), textMessage(recipient1, price, t0), textMessage(recipient2, price, t0))
+	record(t, s, inbound(a.ID, "wamid.a1", recipient1, t0, "hi"))
+	record(t, s, inbound(a.ID, "wamid.a2", recipient2, t0.Add(24*time.Hour), "hi"))
+	rows, err := s.Analytics(t.Context(), a.ID, openwaba.AnalyticsFilter{GroupBy: openwaba.GroupByRecipient})
+	wantErr(t, "Analytics", err, nil)
+	equal(t, "by recipient", rows, []openwaba.AnalyticsRow{
+		{Key: recipient1, Messages: 2, Cost: 2 * price, Inbound: 1},
+		{Key: recipient2, Messages: 1, Cost: price, Inbound: 1},
+	})
+	rows, err = s.Analytics(t.Context(), a.ID, openwaba.AnalyticsFilter{GroupBy: openwaba.GroupByDate})
+	wantErr(t, "Analytics", err, nil)
+	equal(t, "by date", rows, []openwaba.AnalyticsRow{
+		{Key: "2025-03-01", Messages: 3, Cost: 3 * price, Inbound: 1},
+		{Key: "2025-03-02", Inbound: 1}, // a day on which only the user wrote
+	})
+	rows, err = s.Analytics(t.Context(), a.ID, openwaba.AnalyticsFilter{GroupBy: openwaba.GroupByDate, End: t0.Add(time.Hour)})
+	wantErr(t, "Analytics", err, nil)
+	equal(t, "by date, before the second day", rows, []openwaba.AnalyticsRow{{Key: "2025-03-01", Messages: 3, Cost: 3 * price, Inbound: 1}})
 }
 
 func inboundIDs(ms []openwaba.InboundMessage) []int64 {
@@ -246,6 +324,8 @@ func testMessageFilters(t *testing.T, s openwaba.Store) {
 		{"template", openwaba.MessageFilter{Template: "order"}, []int64{want[1]}},
 		{"status", openwaba.MessageFilter{Status: openwaba.StatusFailed}, []int64{want[3]}},
 		{"status queued", openwaba.MessageFilter{Status: openwaba.StatusQueued}, []int64{want[2], want[1], want[0]}},
+		{"statuses", openwaba.MessageFilter{Statuses: []openwaba.Status{openwaba.StatusFailed, openwaba.StatusDelivered}}, []int64{want[3]}},
+		{"statuses and recipient", openwaba.MessageFilter{Statuses: []openwaba.Status{openwaba.StatusQueued}, Recipient: recipient2}, []int64{want[2]}},
 		{"sender", openwaba.MessageFilter{Sender: sender2}, []int64{want[2]}},
 		{"recipient and template", openwaba.MessageFilter{Recipient: recipient2, Template: "welcome"}, []int64{want[3]}},
 		{"nobody", openwaba.MessageFilter{Recipient: bsuid3}, []int64{}},
@@ -272,4 +352,38 @@ func failQueued(t *testing.T, s openwaba.Store, id int64) error {
 	}
 	t.Fatalf("message %d was not claimed", id)
 	return nil
+}
+
+// testExport: both ways, by time (outbound first at the same time), only
+// the account's and the range's.
+func testExport(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	b := newAccount(t, s, "b", 100*price)
+	withSenders(t, s, a.ID)
+	record(t, s, fromUser(a.ID, "wamid.e0", openwaba.User{WaID: recipient1, UserID: bsuid1}, t0))
+	m := templateMessage(recipient1)
+	m.CreatedAt = t0
+	out := accept(t, s, a.ID, m).Messages[0]
+	later := textMessage(recipient1, price, t0.Add(time.Hour))
+	later.CreatedAt = t0.Add(time.Hour)
+	accept(t, s, a.ID, later)
+	accept(t, s, b.ID, textMessage(recipient1, price, t0))
+	var got []openwaba.ExportRow
+	wantErr(t, "Export", s.Export(t.Context(), a.ID, t0, t0.Add(time.Minute), func(r openwaba.ExportRow) error {
+		got = append(got, r)
+		return nil
+	}), nil)
+	in, err := s.InboundByWAMID(t.Context(), a.ID, "wamid.e0")
+	wantErr(t, "InboundByWAMID", err, nil)
+	equal(t, "export", got, []openwaba.ExportRow{
+		{Direction: "out", ID: out.ID, At: t0, Sender: sender1, User: recipient1, Type: "template", Text: out.Text,
+			Status: "queued", Price: out.Price, Label: "campaign", ForeignID: "ext-1"},
+		{Direction: "in", ID: in.ID, At: t0, Sender: sender1, User: recipient1, UserID: bsuid1, Type: "text", Text: in.Text, WAMID: "wamid.e0"},
+	})
+	stop := errors.New("stop")
+	n := 0
+	err = s.Export(t.Context(), a.ID, time.Time{}, time.Time{}, func(openwaba.ExportRow) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("Export with a failing fn = %v after %d rows, want its error after 1", err, n)
+	}
 }

@@ -75,6 +75,7 @@ func RunEngine(t *testing.T, e Engine) {
 		{"Generation", generationTests},
 		{"History", historyTests},
 		{"Media", mediaTests},
+		{"Consent", consentTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
