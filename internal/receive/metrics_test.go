@@ -21,6 +21,13 @@ func (f *fakeStore) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (b
 	return f.statusErr == nil, f.statusErr
 }
 
+func (f *fakeStore) ApplyStatuses(ctx context.Context, us []openwaba.StatusUpdate) ([]bool, error) {
+	if f.statusErr != nil {
+		return nil, f.statusErr
+	}
+	return make([]bool, len(us)), nil
+}
+
 func (f *fakeStore) SenderByPhoneNumberID(ctx context.Context, id string) (openwaba.Sender, error) {
 	if id != "100" {
 		return openwaba.Sender{}, openwaba.ErrNotFound
