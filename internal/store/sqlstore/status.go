@@ -239,6 +239,9 @@ func (s *Store) ApplyStatuses(ctx context.Context, us []openwaba.StatusUpdate) (
 	slices.Sort(wamids)
 	wamids = slices.Compact(wamids)
 	changed := make([]bool, len(us))
+	if len(wamids) == 0 {
+		return changed, nil // reports of no message: nothing to write
+	}
 	var failed openwaba.StatusUpdate
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
 		clear(changed)
