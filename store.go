@@ -138,6 +138,10 @@ type MessageStore interface {
 	// failed message that was never delivered is refunded once. It
 	// reports whether the message's status changed.
 	ApplyStatus(ctx context.Context, u StatusUpdate) (bool, error)
+	// ApplyStatuses is ApplyStatus for several reports (one webhook's),
+	// applied in their order in one write, all or none: for each, whether
+	// its message's status changed.
+	ApplyStatuses(ctx context.Context, us []StatusUpdate) ([]bool, error)
 }
 
 // DispatchStore is the work queue of the dispatcher. Claims are leases: a

@@ -77,18 +77,8 @@ func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) erro
 }
 
 func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
-	for _, u := range ch.Statuses {
-		if u.At.IsZero() {
-			u.At = s.now() // Meta's timestamp was unreadable
-		}
-		u = mapReengagement(u)
-		if u.Status == openwaba.StatusPaused && u.ErrorCode == 0 && u.ErrorText == "" {
-			u.ErrorText = openwaba.TextPaused // Meta says no more than "paused"
-		}
-		if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
-			return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
-		}
-		s.metrics().StatusReport(u.Status)
+	if err := s.applyStatuses(ctx, ch.Statuses); err != nil {
+		return err
 	}
 	if len(ch.Messages) == 0 && len(ch.UserIDChanges) == 0 && len(ch.Preferences) == 0 {
 		return nil
@@ -138,6 +128,42 @@ func (s *Sink) applyChange(ctx context.Context, ch meta.Change) error {
 		if !duplicate {
 			s.metrics().Inbound(m.Type)
 		}
+	}
+	return nil
+}
+
+// applyStatuses applies a change's status reports in one store write:
+// Meta batches a busy number's reports, and a write per report would cost
+// its own savepoint or transaction, lock and answer.
+func (s *Sink) applyStatuses(ctx context.Context, statuses []openwaba.StatusUpdate) error {
+	if len(statuses) == 0 {
+		return nil
+	}
+	us := make([]openwaba.StatusUpdate, len(statuses))
+	for i, u := range statuses {
+		if u.At.IsZero() {
+			u.At = s.now() // Meta's timestamp was unreadable
+		}
+		u = mapReengagement(u)
+		if u.Status == openwaba.StatusPaused && u.ErrorCode == 0 && u.ErrorText == "" {
+			u.ErrorText = openwaba.TextPaused // Meta says no more than "paused"
+		}
+		us[i] = u
+	}
+	_, err := s.Store.ApplyStatuses(ctx, us)
+	if errors.Is(err, openwaba.ErrNotFound) && len(us) > 1 {
+		// A report whose message lacks what it needs is skipped, as alone;
+		// the batch is all or none, so the others go one by one.
+		for _, u := range us {
+			if _, err := s.Store.ApplyStatus(ctx, u); err != nil && !errors.Is(err, openwaba.ErrNotFound) {
+				return fmt.Errorf("applying status %s of %s: %w", u.Status, u.WAMID, err)
+			}
+		}
+	} else if err != nil && !errors.Is(err, openwaba.ErrNotFound) {
+		return fmt.Errorf("applying %d status reports: %w", len(us), err)
+	}
+	for _, u := range us {
+		s.metrics().StatusReport(u.Status)
 	}
 	return nil
 }

@@ -21,6 +21,19 @@ import (
 // the outbox, in the same transaction: a status is never reported twice,
 // and never lost. Every path that journals comes through here.
 func journal(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.Time, code int, text string) error {
+	return journalOwned(ctx, tx, id, func() (int64, string, error) {
+		var accountID int64
+		var sender string
+		err := tx.row(ctx, `SELECT account_id, sender FROM messages WHERE id = ?`, id).Scan(&accountID, &sender)
+		return accountID, sender, err
+	}, status, at, code, text)
+}
+
+// journalOwned is journal with the message's account and sender from
+// owner, called only when a webhook is to be queued: a caller that read
+// the message already passes what it read.
+func journalOwned(ctx context.Context, tx *db, id int64, owner func() (int64, string, error),
+	status openwaba.Status, at time.Time, code int, text string) error {
 	n, err := affected(tx.exec(ctx, `
 		INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id, status) DO NOTHING`,
@@ -32,9 +45,8 @@ func journal(ctx context.Context, tx *db, id int64, status openwaba.Status, at t
 	if len(events) == 0 {
 		return nil
 	}
-	var accountID int64
-	var sender string
-	if err := tx.row(ctx, `SELECT account_id, sender FROM messages WHERE id = ?`, id).Scan(&accountID, &sender); err != nil {
+	accountID, sender, err := owner()
+	if err != nil {
 		return err
 	}
 	return enqueue(ctx, tx, accountID, sender, events, event{
@@ -67,20 +79,45 @@ func setStatus(ctx context.Context, tx *db, id int64, status openwaba.Status, at
 // caller serialises the writes to the message (the wamid lock, or the
 // queue row's); the row lock here orders them against the balance.
 func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at time.Time) error {
-	var accountID int64
-	var category openwaba.PriceCategory
-	var recipient string
-	var status openwaba.Status
-	var price, list, charge openwaba.Micros
-	var billable sql.NullBool
-	var stored openwaba.Pricing
-	if err := tx.row(ctx, `
-		SELECT account_id, category, recipient, status, price, list_price, charge,
-			billable, pricing_model, pricing_type, pricing_category
-		FROM messages WHERE id = ?`+tx.d.lockRows, id).Scan(&accountID, &category, &recipient, &status,
-		&price, &list, &charge, &billable, &stored.Model, &stored.Type, &stored.Category); err != nil {
+	m, err := readReported(ctx, tx, `id = ?`, id)
+	if err != nil {
 		return err
 	}
+	return settleRead(ctx, tx, m, report, at)
+}
+
+// reported is what the status paths read of a message, in one read: who
+// it went to and what it costs.
+type reported struct {
+	id, accountID     int64
+	sender, recipient string
+	user              openwaba.User
+	category          openwaba.PriceCategory
+	status            openwaba.Status
+	price, list       openwaba.Micros
+	charge            openwaba.Micros
+	billable          sql.NullBool
+	stored            openwaba.Pricing
+}
+
+// readReported reads the newest message where (id = ? or wamid = ?),
+// its row locked for the settlement's update (the caller holds the
+// message's wamid lock or its queue row's).
+func readReported(ctx context.Context, tx *db, where string, arg any) (reported, error) {
+	var m reported
+	err := tx.row(ctx, `
+		SELECT id, account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username,
+			category, status, price, list_price, charge, billable, pricing_model, pricing_type, pricing_category
+		FROM messages WHERE `+where+` ORDER BY id DESC LIMIT 1`+tx.d.lockRows, arg).Scan(
+		&m.id, &m.accountID, &m.sender, &m.recipient, &m.user.WaID, &m.user.UserID, &m.user.ParentUserID, &m.user.Username,
+		&m.category, &m.status, &m.price, &m.list, &m.charge, &m.billable, &m.stored.Model, &m.stored.Type, &m.stored.Category)
+	return m, err
+}
+
+// settleRead is settle on the message as m has it.
+func settleRead(ctx context.Context, tx *db, m reported, report *openwaba.Pricing, at time.Time) error {
+	id, accountID, category, recipient, status := m.id, m.accountID, m.category, m.recipient, m.status
+	price, list, charge, billable, stored := m.price, m.list, m.charge, m.billable, m.stored
 	f := openwaba.ChargeFacts{Accepted: price, List: list, Category: category, Pricing: report,
 		Ended: status == openwaba.StatusExpired || status == openwaba.StatusDeleted}
 	if report == nil && billable.Valid {
@@ -160,71 +197,117 @@ func end(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.
 // stored, hence this lock.
 const wamidLock = 0x0a3a1d
 
-// ApplyStatus records a status report for the message with u.WAMID. A
-// report for a wamid the store does not know yet is kept aside and applied
-// when MarkSubmitted stores that wamid: (false, nil). The journal gets every
-// status once; the message moves only forward; what it costs follows the
-// report (settle): its pricing, a refund for a failure or a pause before
-// delivery (openwaba.Status.Unbilled).
+// ApplyStatus records a status report for the message with u.WAMID: it
+// is ApplyStatuses of one report.
 func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool, error) {
-	if !u.Status.Valid() {
-		return false, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
+	changed, err := s.ApplyStatuses(ctx, []openwaba.StatusUpdate{u})
+	if err != nil {
+		return false, err
 	}
-	if u.WAMID == "" {
-		return false, nil
+	return changed[0], nil
+}
+
+// ApplyStatuses records status reports, in their order, in one write (a
+// webhook's reports: one savepoint in SQLite's group commit, one
+// transaction on PostgreSQL), and reports for each whether its message's
+// status changed. A report for a wamid the store does not know yet is
+// kept aside and applied when MarkSubmitted stores that wamid: false. The
+// journal gets every status once; a message moves only forward; what it
+// costs follows the report (settle): its pricing, a refund for a failure
+// or a pause before delivery (openwaba.Status.Unbilled). An error applies
+// none of them.
+func (s *Store) ApplyStatuses(ctx context.Context, us []openwaba.StatusUpdate) ([]bool, error) {
+	if len(us) == 0 {
+		return []bool{}, nil
 	}
 	now := s.now()
-	if u.At.IsZero() {
-		u.At = now
+	us = slices.Clone(us)
+	var wamids []string
+	for i, u := range us {
+		if !u.Status.Valid() {
+			return nil, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
+		}
+		if u.At.IsZero() {
+			us[i].At = now
+		}
+		if u.WAMID != "" {
+			wamids = append(wamids, u.WAMID)
+		}
 	}
-	var changed bool
+	// One lock order for every writer: two webhooks naming the same
+	// messages in different orders must not wait on each other.
+	slices.Sort(wamids)
+	wamids = slices.Compact(wamids)
+	changed := make([]bool, len(us))
+	if len(wamids) == 0 {
+		return changed, nil // reports of no message: nothing to write
+	}
+	var failed openwaba.StatusUpdate
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
-		changed = false
-		if err := s.lock(ctx, tx, wamidLock, u.WAMID); err != nil {
-			return err
+		clear(changed)
+		for _, w := range wamids {
+			if err := s.lock(ctx, tx, wamidLock, w); err != nil {
+				return err
+			}
 		}
-		var id int64
-		err := tx.row(ctx, `SELECT id FROM messages WHERE wamid = ? ORDER BY id DESC LIMIT 1`, u.WAMID).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return keepEarly(ctx, tx, u, now)
+		for i, u := range us {
+			if u.WAMID == "" {
+				continue
+			}
+			failed = u
+			m, err := readReported(ctx, tx, `wamid = ?`, u.WAMID)
+			if errors.Is(err, sql.ErrNoRows) {
+				if err := keepEarly(ctx, tx, u, now); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if changed[i], err = s.applyStatus(ctx, tx, m, u, now); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		changed, err = s.applyStatus(ctx, tx, id, u, now)
-		return err
+		return nil
 	})
-	if err != nil {
-		return false, fmt.Errorf("apply status %s to %s: %w", u.Status, u.WAMID, err)
+	if err != nil && failed.WAMID == "" {
+		return nil, fmt.Errorf("apply %d status reports: %w", len(us), err)
+	} else if err != nil {
+		return nil, fmt.Errorf("apply status %s to %s: %w", failed.Status, failed.WAMID, err)
 	}
 	return changed, nil
 }
 
-// applyStatus records u for message id.
-func (s *Store) applyStatus(ctx context.Context, tx *db, id int64, u openwaba.StatusUpdate, now time.Time) (bool, error) {
-	if err := s.recordRecipient(ctx, tx, id, u.User, now); err != nil {
+// applyStatus records u for message m, as read under the wamid's lock.
+func (s *Store) applyStatus(ctx context.Context, tx *db, m reported, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+	if err := s.recordRecipient(ctx, tx, m, u.User, now); err != nil {
 		return false, err
 	}
-	if err := journal(ctx, tx, id, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
+	owner := func() (int64, string, error) { return m.accountID, m.sender, nil }
+	if err := journalOwned(ctx, tx, m.id, owner, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
 		return false, err
 	}
 	code, text := 0, ""
 	if u.Status.Unbilled() {
 		code, text = u.ErrorCode, u.ErrorText
 	}
-	changed, err := setStatus(ctx, tx, id, u.Status, u.At, code, text)
+	changed, err := setStatus(ctx, tx, m.id, u.Status, u.At, code, text)
 	if err != nil {
 		return changed, err
+	}
+	if changed {
+		m.status = u.Status
 	}
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
 	if u.Pricing != nil || u.Status.Unbilled() || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
-		if err = settle(ctx, tx, id, u.Pricing, now); err != nil {
+		if err = settleRead(ctx, tx, m, u.Pricing, now); err != nil {
 			return changed, err
 		}
 	}
 	// Meta's 131050: the recipient stopped marketing messages.
-	return changed, statusConsent(ctx, tx, id, u)
+	return changed, statusConsent(ctx, tx, m.id, u)
 }
 
 // keepEarly sets aside a report for a wamid no message has yet, and drops
@@ -279,7 +362,11 @@ func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, 
 	}
 	slices.SortStableFunc(early, func(a, b openwaba.StatusUpdate) int { return a.Status.Rank() - b.Status.Rank() })
 	for _, u := range early {
-		if _, err := s.applyStatus(ctx, tx, id, u, now); err != nil {
+		m, err := readReported(ctx, tx, `id = ?`, id) // each report sees what the one before did
+		if err != nil {
+			return err
+		}
+		if _, err := s.applyStatus(ctx, tx, m, u, now); err != nil {
 			return err
 		}
 	}
@@ -288,18 +375,13 @@ func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, 
 
 // recordRecipient keeps what a status report said of the recipient of
 // message id (its BSUID, number, username) on the message, and links the
-// ids it names together with the one the message was sent to.
-func (s *Store) recordRecipient(ctx context.Context, tx *db, id int64, seen openwaba.User, now time.Time) error {
+// ids it names together with the one the message was sent to. m is the
+// message as read before.
+func (s *Store) recordRecipient(ctx context.Context, tx *db, m reported, seen openwaba.User, now time.Time) error {
 	if seen.Zero() {
 		return nil
 	}
-	var accountID int64
-	var sender, recipient string
-	var known openwaba.User
-	if err := tx.row(ctx, `SELECT account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username FROM messages WHERE id = ?`, id).
-		Scan(&accountID, &sender, &recipient, &known.WaID, &known.UserID, &known.ParentUserID, &known.Username); err != nil {
-		return err
-	}
+	id, accountID, sender, recipient, known := m.id, m.accountID, m.sender, m.recipient, m.user
 	if !known.Zero() && !known.Tells(seen) {
 		return nil // an earlier report of the message linked these ids
 	}

@@ -15,6 +15,8 @@ var statusTests = append(statusCases(), []test{
 	{"UnknownWAMID", testApplyStatusUnknown},
 	{"OnlyTheReportedMessage", testApplyStatusOneMessage},
 	{"BeforeSubmitted", testApplyStatusBeforeSubmitted},
+	{"Batch", testApplyStatusesBatch},
+	{"BatchAllOrNone", testApplyStatusesAllOrNone},
 }...)
 
 type report struct {
@@ -121,46 +123,74 @@ func statusCases() []test {
 		},
 	}
 	var tests []test
+	// Every case twice: a report per ApplyStatus, and all of them in one
+	// ApplyStatuses (as one webhook of Meta's can carry them), which must
+	// come to the same.
 	for _, tc := range cases {
-		tests = append(tests, test{tc.name, func(t *testing.T, s openwaba.Store) {
-			a := newAccount(t, s, "acme", 1_000_000)
-			m := submitted(t, s, a.ID, "wamid.s1")
-			at := func(i int) time.Time { return t0.Add(time.Duration(i+1) * time.Second) }
-			for i, r := range tc.reports {
-				changed, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{
-					WAMID: "wamid.s1", Status: r.status, At: at(i), Recipient: recipient1,
-					ErrorCode: r.code, ErrorText: errorText(r.code),
-				})
-				wantErr(t, fmt.Sprintf("report %d (%s)", i, r.status), err, nil)
-				if changed != tc.changed[i] {
-					t.Errorf("report %d (%s): changed = %v, want %v", i, r.status, changed, tc.changed[i])
+		for _, batched := range []bool{false, true} {
+			name := tc.name
+			if batched {
+				name += " in one batch"
+			}
+			tests = append(tests, test{name, func(t *testing.T, s openwaba.Store) {
+				a := newAccount(t, s, "acme", 1_000_000)
+				m := submitted(t, s, a.ID, "wamid.s1")
+				at := func(i int) time.Time { return t0.Add(time.Duration(i+1) * time.Second) }
+				var us []openwaba.StatusUpdate
+				for i, r := range tc.reports {
+					us = append(us, openwaba.StatusUpdate{
+						WAMID: "wamid.s1", Status: r.status, At: at(i), Recipient: recipient1,
+						ErrorCode: r.code, ErrorText: errorText(r.code),
+					})
 				}
-			}
-
-			got := message(t, s, a.ID, m.ID)
-			if got.Status != tc.final || !got.StatusAt.Equal(at(tc.finalReport)) {
-				t.Errorf("status %s at %v, want %s at %v", got.Status, got.StatusAt, tc.final, at(tc.finalReport))
-			}
-			if got.ErrorCode != tc.errorCode || got.ErrorText != errorText(tc.errorCode) {
-				t.Errorf("error %d %q, want %d", got.ErrorCode, got.ErrorText, tc.errorCode)
-			}
-			if h := history(t, s, a.ID, m.ID); !slices.Equal(h, tc.journal) {
-				t.Errorf("journal %v, want %v", h, tc.journal)
-			}
-			if got.Refunded != tc.refunded {
-				t.Errorf("refunded = %v, want %v", got.Refunded, tc.refunded)
-			}
-			wantBalance := 1_000_000 - price
-			if tc.refunded {
-				wantBalance = 1_000_000
-			}
-			checkBalance(t, s, a.ID, wantBalance)
-			if n := refunds(t, s, a.ID)[m.ID]; n > 1 {
-				t.Errorf("refunded %d times", n)
-			}
-		}})
+				var changed []bool
+				if batched {
+					var err error
+					changed, err = s.ApplyStatuses(t.Context(), us)
+					wantErr(t, "ApplyStatuses", err, nil)
+				} else {
+					for i, u := range us {
+						c, err := s.ApplyStatus(t.Context(), u)
+						wantErr(t, fmt.Sprintf("report %d (%s)", i, u.Status), err, nil)
+						changed = append(changed, c)
+					}
+				}
+				if !slices.Equal(changed, tc.changed) {
+					t.Errorf("changed = %v, want %v", changed, tc.changed)
+				}
+				checkStatusCase(t, s, a.ID, m.ID, at(tc.finalReport), tc.final, tc.errorCode, tc.journal, tc.refunded)
+			}})
+		}
 	}
 	return tests
+}
+
+// checkStatusCase checks message id after a case's reports: its final
+// status and when it was reached, its error, journal and refund.
+func checkStatusCase(t *testing.T, s openwaba.Store, accountID, id int64, finalAt time.Time, final openwaba.Status,
+	errorCode int, journal []openwaba.Status, refunded bool) {
+	t.Helper()
+	got := message(t, s, accountID, id)
+	if got.Status != final || !got.StatusAt.Equal(finalAt) {
+		t.Errorf("status %s at %v, want %s at %v", got.Status, got.StatusAt, final, finalAt)
+	}
+	if got.ErrorCode != errorCode || got.ErrorText != errorText(errorCode) {
+		t.Errorf("error %d %q, want %d", got.ErrorCode, got.ErrorText, errorCode)
+	}
+	if h := history(t, s, accountID, id); !slices.Equal(h, journal) {
+		t.Errorf("journal %v, want %v", h, journal)
+	}
+	if got.Refunded != refunded {
+		t.Errorf("refunded = %v, want %v", got.Refunded, refunded)
+	}
+	wantBalance := 1_000_000 - price
+	if refunded {
+		wantBalance = 1_000_000
+	}
+	checkBalance(t, s, accountID, wantBalance)
+	if n := refunds(t, s, accountID)[id]; n > 1 {
+		t.Errorf("refunded %d times", n)
+	}
 }
 
 func errorText(code int) string {
@@ -250,5 +280,58 @@ func testApplyStatusBeforeSubmitted(t *testing.T, s openwaba.Store) {
 	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m2.ID, "wamid.early", t0), nil)
 	if got := message(t, s, a.ID, m2.ID); got.Status != openwaba.StatusQueued {
 		t.Errorf("second message is %s, want queued", got.Status)
+	}
+}
+
+// testApplyStatusesBatch: one webhook's reports for several messages, of
+// two accounts, one not submitted yet, each applied as alone: results in
+// their order, the early one set aside until MarkSubmitted.
+func testApplyStatusesBatch(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	b := newAccount(t, s, "b", 1_000_000)
+	ma := submitted(t, s, a.ID, "wamid.a")
+	mb := submitted(t, s, b.ID, "wamid.b")
+	changed, err := s.ApplyStatuses(t.Context(), []openwaba.StatusUpdate{
+		{WAMID: "wamid.a", Status: openwaba.StatusSent, At: t0.Add(time.Second)},
+		{WAMID: "wamid.later", Status: openwaba.StatusSent, At: t0.Add(time.Second)},
+		{WAMID: "wamid.b", Status: openwaba.StatusFailed, At: t0.Add(time.Second), ErrorCode: 131026, ErrorText: errorText(131026)},
+		{WAMID: "wamid.a", Status: openwaba.StatusDelivered, At: t0.Add(2 * time.Second)},
+		{WAMID: "", Status: openwaba.StatusSent},
+		{WAMID: "wamid.a", Status: openwaba.StatusSent, At: t0.Add(3 * time.Second)},
+	})
+	wantErr(t, "ApplyStatuses", err, nil)
+	if want := []bool{true, false, true, true, false, false}; !slices.Equal(changed, want) {
+		t.Errorf("changed = %v, want %v", changed, want)
+	}
+	checkStatusCase(t, s, a.ID, ma.ID, t0.Add(2*time.Second), openwaba.StatusDelivered, 0,
+		[]openwaba.Status{openwaba.StatusQueued, "sent", "delivered"}, false)
+	checkStatusCase(t, s, b.ID, mb.ID, t0.Add(time.Second), openwaba.StatusFailed, 131026,
+		[]openwaba.Status{openwaba.StatusQueued, "failed"}, true)
+
+	later := acceptOne(t, s, a.ID)
+	claim(t, s, t0, time.Minute, 1)
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), later.ID, "wamid.later", t0), nil)
+	if got := message(t, s, a.ID, later.ID); got.Status != openwaba.StatusSent {
+		t.Errorf("the report set aside in the batch left the message %s, want sent", got.Status)
+	}
+}
+
+// testApplyStatusesAllOrNone: a batch with an invalid status applies
+// nothing, the valid reports before it neither.
+func testApplyStatusesAllOrNone(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	m := submitted(t, s, a.ID, "wamid.a")
+	changed, err := s.ApplyStatuses(t.Context(), []openwaba.StatusUpdate{
+		{WAMID: "wamid.a", Status: openwaba.StatusSent, At: t0},
+		{WAMID: "wamid.a", Status: "bounced", At: t0},
+	})
+	if err == nil || changed != nil {
+		t.Errorf("ApplyStatuses with an invalid status = %v, %v; want an error", changed, err)
+	}
+	if got := message(t, s, a.ID, m.ID); got.Status != openwaba.StatusQueued {
+		t.Errorf("after the refused batch the message is %s, want queued", got.Status)
+	}
+	if got, err := s.ApplyStatuses(t.Context(), nil); err != nil || len(got) != 0 {
+		t.Errorf("ApplyStatuses(nil) = %v, %v; want none, nil", got, err)
 	}
 }
