@@ -30,11 +30,11 @@ func userKeys(ctx context.Context, c *db, accountID int64, sender, id string) ([
 	} else {
 		rows, err = all(ctx, c, scanUserRow, `
 			SELECT id, coalesce(wa_id, ''), coalesce(user_id, ''), coalesce(parent_user_id, ''), username
-			FROM wa_users WHERE account_id = ?1 AND (wa_id = ?2 OR user_id = ?2 OR parent_user_id = ?2)
-			ORDER BY id`, accountID, id)
+			FROM wa_users WHERE account_id = ?1 AND (wa_id = ?2 OR user_id = ?2 OR parent_user_id = ?2)`, accountID, id)
 		if err != nil {
 			return nil, openwaba.User{}, err
 		}
+		sortUserRows(rows)
 	}
 	u := openwaba.UserOf(id)
 	if len(rows) > 0 {
