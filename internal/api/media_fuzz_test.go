@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http/httptest"
 	"strings"
@@ -47,8 +48,11 @@ func FuzzUploadMedia(f *testing.F) {
 			return
 		}
 		defer part.Close()
-		// What the part holds, read by the standard library on its own.
-		want, werr := io.ReadAll(reparse(t, boundary, body))
+		// What the part holds, read by the standard library on its own,
+		// with the boundary as the header gives it (mime trims spaces and
+		// quotes around it, as the request's parser does).
+		_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		want, werr := io.ReadAll(reparse(t, params["boundary"], body))
 		// As uploadMedia does: the field type wins over the part's header.
 		mt, src, err := mediaType(pick(fields["type"], part.Header.Get("Content-Type")), part)
 		if err != nil {
