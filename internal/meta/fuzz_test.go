@@ -69,6 +69,19 @@ func FuzzParseWebhook(f *testing.F) {
 				}
 				again := reparse(t, m.Payload)
 				again.ProfileName, again.User.Username = m.ProfileName, m.User.Username // both from contacts[]
+				// The contact completes the ids the message itself lacks
+				// (contactOf): only those may differ from the payload alone.
+				for _, id := range []struct {
+					alone *string
+					given string
+				}{
+					{&again.User.WaID, m.User.WaID}, {&again.User.UserID, m.User.UserID},
+					{&again.User.ParentUserID, m.User.ParentUserID}, {&again.From, m.From},
+				} {
+					if *id.alone == "" {
+						*id.alone = id.given
+					}
+				}
 				if !reflect.DeepEqual(again, m) {
 					t.Fatalf("the payload parses to %+v, the notification gave %+v", again, m)
 				}
