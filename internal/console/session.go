@@ -57,8 +57,10 @@ func (c *Console) decodeSession(v string, now time.Time) (session, bool) {
 		return session{}, false
 	}
 	payload, sig := v[:i], v[i+1:]
-	got, err := b64.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, c.mac("session", payload)) {
+	// The signature is compared as the console writes it, not decoded:
+	// base64 decoding skips \r and \n, which would let other spellings of
+	// one cookie through.
+	if !hmac.Equal([]byte(sig), []byte(b64.EncodeToString(c.mac("session", payload)))) {
 		return session{}, false
 	}
 	f := strings.Split(payload, ".")
@@ -67,6 +69,7 @@ func (c *Console) decodeSession(v string, now time.Time) (session, bool) {
 	}
 	var n [3]int64
 	for i, s := range f {
+		var err error
 		if n[i], err = strconv.ParseInt(s, 10, 64); err != nil || n[i] <= 0 {
 			return session{}, false
 		}
