@@ -108,6 +108,9 @@ type Delivery struct {
 	Attempts  int
 	LastError string
 	State     DeliveryState
+	// Message is the message of a dlr or wa_status event as the claim read
+	// it, so that a delivery costs no read of its own (nil: not read).
+	Message *Message
 }
 
 // HookStore keeps the customers' webhook subscriptions.

@@ -50,13 +50,14 @@ func serveGraph(ctx context.Context, args []string, out io.Writer) error {
 	phoneID := fs.String("phone-number-id", "", "the sender's phone number id, as the gateway knows it")
 	display := fs.String("display-number", "", "the sender's number")
 	batch := fs.Int("batch", 1, "messages whose reports of one status share a webhook")
+	posters := fs.Int("posters", 16, "webhooks posted at once (Meta posts many at once; each waits for the gateway's durable answer)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var rep *reporter
 	if *hook != "" {
 		rep = newReporter(*hook, *secret, *phoneID, *display, *batch)
-		rep.run(ctx, 16)
+		rep.run(ctx, max(*posters, 1))
 	}
 	return serve(ctx, *addr, graphHandler(*latency, rep), out, "fake Graph API")
 }

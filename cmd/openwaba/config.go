@@ -12,6 +12,7 @@ import (
 	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/media"
 	"github.com/openwaba/openwaba/internal/metaspec"
+	"github.com/openwaba/openwaba/internal/webhook"
 )
 
 // config is the gateway's configuration: flags, each defaulting to its
@@ -60,6 +61,7 @@ type config struct {
 
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
+	WebhookWorkers      int
 
 	// MediaRetention is how long files are kept when the account sets
 	// no retention; MediaURLLifetime how long a wa_mo's media_url works;
@@ -176,6 +178,8 @@ func serveFlags(fs *pflag.FlagSet, c *config) {
 	bindEnv(fs, "sender-lease", "OPENWABA_SENDER_LEASE")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 5*time.Second, "time limit of one attempt to deliver a webhook to a customer")
 	bindEnv(fs, "webhook-timeout", "OPENWABA_WEBHOOK_TIMEOUT")
+	fs.IntVar(&c.WebhookWorkers, "webhook-workers", webhook.DefaultWorkers, "customer webhooks a node delivers at once, all hooks together (a message's own events still go one after the other); also its connections per receiver")
+	bindEnv(fs, "webhook-workers", "OPENWABA_WEBHOOK_WORKERS")
 	fs.DurationVar(&c.MediaRetention, "media-retention", openwaba.DefaultMediaRetention, "how long media files (received and uploaded) are kept, unless the account sets its own")
 	bindEnv(fs, "media-retention", "OPENWABA_MEDIA_RETENTION")
 	fs.DurationVar(&c.MediaURLLifetime, "media-url-lifetime", media.DefaultURLLifetime, "how long the signed media_url of a wa_mo webhook works (signed anew at each delivery attempt)")

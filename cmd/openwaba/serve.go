@@ -134,8 +134,11 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	syncer.SyncAndLog(ctx)
 
 	fetchClient := webhook.NewClient(2*time.Minute, cfg.WebhookAllowPrivate)
+	// The lookups of every request, claim and delivery, from memory;
+	// each request and each claim refreshes it first.
+	reads := cached.New(g.store)
 	dcfg := dispatch.Config{
-		Store: g.store, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease,
+		Store: g.store, Reads: reads, Upstream: upstream, Logger: log, Lease: cfg.DispatchLease, SenderLease: cfg.SenderLease,
 		MaxInFlight: cfg.DispatchMaxInFlight, MaxInFlightPerSender: cfg.DispatchMaxInFlightPerSender,
 		FetchMedia: func(ctx context.Context, accountID int64, url string) (int64, error) {
 			return media.Fetch(ctx, fetchClient, g.store, accountID, url, cfg.MediaRetention)
@@ -160,8 +163,8 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	signer := &media.Signer{Key: mediaKey, PublicURL: strings.TrimRight(publicURL, "/"), Lifetime: cfg.MediaURLLifetime}
 	hooks := webhook.New(webhook.Config{
 		Store: g.store, Logger: log.With("component", "webhooks"),
-		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate,
-		Secret: accountSigningSecret(g.store), LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
+		Timeout: cfg.WebhookTimeout, AllowPrivate: cfg.WebhookAllowPrivate, Workers: cfg.WebhookWorkers,
+		Secret: accountSigningSecret(reads), Refresh: reads.Refresh, LinkURL: tracking.Shortener{Base: publicURL}.LinkURL,
 		Metrics: g.metrics,
 		MediaURL: func(_ context.Context, accountID, fileID int64, now time.Time) (string, error) {
 			u, _ := signer.URL(accountID, fileID, now)
@@ -177,7 +180,6 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		sandboxInbound = g.sandbox
 	}
 	unauthenticated := limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap
-	reads := cached.New(g.store) // the per-request lookups, from memory
 	g.api = api.New(api.Config{
 		Store: g.store, Reads: reads, Upstream: upstream, Pricer: pricing.Stored{Source: reads, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
 		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
@@ -193,7 +195,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 		MetaWebhook: meta.NewWebhookHandler(meta.WebhookConfig{
 			AppSecret: appSecret, VerifyToken: verifyToken, Logger: log,
 			Sink: &receive.Sink{Store: g.store, Logger: log, Metrics: g.metrics,
-				Applied: func() { hooks.Notify(); downloads.Notify() }},
+				Applied: hooks.Notify, Received: downloads.Notify},
 		}),
 	})
 	// The web console calls the API in-process (the same handlers and
@@ -417,9 +419,9 @@ func (g *gateway) closeAll() {
 // accountSigningSecret is the secret customer webhooks are signed with:
 // the account's signing secret (openwaba accounts signing); an account
 // without one gets unsigned webhooks.
-func accountSigningSecret(store openwaba.Store) func(ctx context.Context, accountID int64) (string, error) {
+func accountSigningSecret(reads *cached.Reads) func(ctx context.Context, accountID int64) (string, error) {
 	return func(ctx context.Context, accountID int64) (string, error) {
-		a, err := store.Account(ctx, accountID)
+		a, err := reads.Account(ctx, accountID)
 		if err != nil {
 			return "", err
 		}

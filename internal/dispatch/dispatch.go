@@ -18,7 +18,12 @@ import (
 // Config holds the dispatcher's collaborators and settings; zero values
 // get the defaults named beside each field.
 type Config struct {
-	Store    openwaba.Store
+	Store openwaba.Store
+	// Reads serves the sender and template looked up for every message
+	// from memory (cached.Reads); the dispatcher refreshes it before each
+	// claim, so a message sees the sender and template as they were when
+	// it was claimed, or later. Nil: the Store's, read per message.
+	Reads    Reads
 	Upstream openwaba.Upstream
 	// FetchMedia fetches a media message's URL once into a stored file of
 	// the account (media.Fetch, through the SSRF guard), for accounts in
@@ -82,6 +87,19 @@ type Config struct {
 	Metrics Metrics
 }
 
+// Reads is what the dispatcher looks up for every message it sends.
+type Reads interface {
+	// Refresh brings what the lookups answer up to the store's state.
+	Refresh(ctx context.Context) error
+	Sender(ctx context.Context, accountID int64, number string) (openwaba.Sender, error)
+	Template(ctx context.Context, accountID int64, name, language string) (openwaba.Template, error)
+}
+
+// storeReads is Reads straight from the store.
+type storeReads struct{ openwaba.Store }
+
+func (storeReads) Refresh(context.Context) error { return nil }
+
 // Defaults of Config; the gateway's flags document them too.
 const (
 	DefaultMaxInFlight          = 1024
@@ -113,6 +131,9 @@ func New(cfg Config) *Dispatcher {
 		cfg.MaxInFlightPerSender = DefaultMaxInFlightPerSender
 	}
 	cfg.MaxInFlightPerSender = min(cfg.MaxInFlightPerSender, cfg.MaxInFlight)
+	if cfg.Reads == nil {
+		cfg.Reads = storeReads{cfg.Store}
+	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
 	}
@@ -196,6 +217,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		Name: "messages",
 		Next: d.cfg.Store.NextDue,
 		Claim: func(ctx context.Context, now time.Time, limit int) ([]openwaba.Message, error) {
+			if err := d.cfg.Reads.Refresh(ctx); err != nil {
+				return nil, err
+			}
 			msgs, err := claimed(ctx, now, limit)
 			return d.hold(msgs), err
 		},

@@ -47,7 +47,7 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message, s **slot) (
 	if until, ok := d.paused.Load(m.Sender); ok && now.Before(until.(time.Time)) {
 		return d.retry(m, until.(time.Time), m.ErrorCode, m.ErrorText), nil
 	}
-	sender, err := d.cfg.Store.Sender(ctx, m.AccountID, m.Sender)
+	sender, err := d.cfg.Reads.Sender(ctx, m.AccountID, m.Sender)
 	if errors.Is(err, openwaba.ErrNotFound) {
 		return d.fail(m, openwaba.StatusFailed, openwaba.CodeBadRequest, openwaba.TextInvalidSender+": the number was removed", now), nil
 	} else if err != nil {
@@ -58,7 +58,7 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message, s **slot) (
 	if g == (openwaba.Gate{}) && template && m.Content.Template != nil {
 		// The template may have been paused or disabled since the accept.
 		// One the store no longer has (deleted at Meta) is Meta's to refuse.
-		t, err := d.cfg.Store.Template(ctx, m.AccountID, m.Content.Template.Name, m.Content.Template.Language)
+		t, err := d.cfg.Reads.Template(ctx, m.AccountID, m.Content.Template.Name, m.Content.Template.Language)
 		if err == nil {
 			g = t.Gate(now, d.cfg.HealthRecheck)
 		} else if !errors.Is(err, openwaba.ErrNotFound) {

@@ -28,6 +28,16 @@ type Notification struct {
 	Templates []openwaba.TemplateReport
 }
 
+// HasMessages reports whether the notification carries inbound messages.
+func (n Notification) HasMessages() bool {
+	for _, c := range n.Changes {
+		if len(c.Messages) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Empty reports whether the notification carries nothing to act on.
 func (n Notification) Empty() bool {
 	if len(n.Health)+len(n.Templates) > 0 {

@@ -25,6 +25,10 @@ type Sink struct {
 	// Applied, when set, is called after a notification was stored: its
 	// statuses and messages may have put webhooks in the outbox.
 	Applied func()
+	// Received, when set, is called after a notification that carried
+	// inbound messages was stored: a media message's download is queued
+	// (status reports, most notifications, queue none).
+	Received func()
 	// Metrics counts the status reports and inbound messages stored (nil:
 	// none).
 	Metrics Metrics
@@ -72,6 +76,9 @@ func (s *Sink) HandleNotification(ctx context.Context, n meta.Notification) erro
 	}
 	if s.Applied != nil {
 		s.Applied()
+	}
+	if s.Received != nil && n.HasMessages() {
+		s.Received()
 	}
 	return nil
 }

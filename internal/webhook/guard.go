@@ -50,6 +50,12 @@ func public(a netip.Addr) bool {
 // not public, checked on the address actually dialled, after DNS, so that
 // a name cannot resolve its way around it.
 func NewClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	return newClient(timeout, allowPrivate, 8)
+}
+
+// newClient is NewClient keeping up to idle connections per host open
+// between requests.
+func newClient(timeout time.Duration, allowPrivate bool, idle int) *http.Client {
 	dialer := &net.Dialer{Timeout: timeout}
 	if !allowPrivate {
 		dialer.Control = func(network, address string, _ syscall.RawConn) error {
@@ -69,7 +75,7 @@ func NewClient(timeout time.Duration, allowPrivate bool) *http.Client {
 			Proxy:               nil,
 			DialContext:         dialer.DialContext,
 			TLSHandshakeTimeout: timeout,
-			MaxIdleConnsPerHost: 8,
+			MaxIdleConnsPerHost: idle,
 			IdleConnTimeout:     90 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -284,7 +284,7 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 	var data any
 	switch del.Event {
 	case openwaba.HookDLR, openwaba.HookWAStatus:
-		m, err := d.cfg.Store.Message(ctx, del.Hook.AccountID, del.MessageID)
+		m, err := d.message(ctx, del)
 		if err != nil {
 			return env, fmt.Errorf("message %d: %w", del.MessageID, err)
 		}
@@ -360,6 +360,15 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 	raw, err := json.Marshal(data)
 	env.Data = raw
 	return env, err
+}
+
+// message is the message a status delivery reports: as its claim read it
+// (openwaba.Delivery.Message), else from the store.
+func (d *Deliverer) message(ctx context.Context, del openwaba.Delivery) (openwaba.Message, error) {
+	if m := del.Message; m != nil && m.ID == del.MessageID && m.AccountID == del.Hook.AccountID {
+		return *m, nil
+	}
+	return d.cfg.Store.Message(ctx, del.Hook.AccountID, del.MessageID)
 }
 
 // Settlement is what WhatsApp reported of a message's price (billable,

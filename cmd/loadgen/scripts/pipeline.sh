@@ -8,6 +8,9 @@
 #
 #   cmd/loadgen/scripts/pipeline.sh [RATE] [SECONDS] [DATABASE_URL]
 #
+# POSTERS=N: Meta's webhooks posted at once (16); BATCH=N: messages'
+# reports of one status per webhook (1).
+#
 # Ports 9100 (hook), 9200 (fake Graph), 9400 (gateway). Stops what it
 # started, by PID.
 set -euo pipefail
@@ -29,7 +32,8 @@ store=(--data-dir "$work/data")
 
 "$work/loadgen" noop -addr 127.0.0.1:9100 >/dev/null & pids+=($!)
 "$work/loadgen" graph -addr 127.0.0.1:9200 -webhook http://127.0.0.1:9400/webhooks/meta \
-  -app-secret pipeline-secret -phone-number-id PN1 -display-number "$sender" >/dev/null & pids+=($!)
+  -app-secret pipeline-secret -phone-number-id PN1 -display-number "$sender" \
+  -posters "${POSTERS:-16}" -batch "${BATCH:-1}" >/dev/null & pids+=($!)
 "$work/openwaba" "${store[@]}" senders add "$sender" --phone-number-id PN1 --waba-id W1 --mps 1000 >/dev/null 2>&1 || true
 OPENWABA_API_KEY=$key OPENWABA_META_ACCESS_TOKEN=token OPENWABA_META_APP_SECRET=pipeline-secret \
   OPENWABA_META_GRAPH_URL=http://127.0.0.1:9200 \
@@ -60,7 +64,7 @@ for _ in $(seq 1 600); do
   due=$(echo "$q" | jq '[.senders[].due] | add // 0')
   pending=$(echo "$q" | jq '[.hooks[].pending] | add // 0')
   [ "$due" = 0 ] && [ "$pending" = 0 ] && break
-  sleep 0.2
+  sleep 0.5
 done
 end=$(date +%s.%N)
 after=$(cpu)

@@ -267,14 +267,20 @@ func queued(ctx context.Context, tx *db, id int64) error {
 // leased. Every writer locks the queue row before the message row; see
 // promote.
 func lockQueued(ctx context.Context, tx *db, id int64) (inQueue bool, leaseUntil time.Time, err error) {
+	// A queue row names an existing message (its foreign key), so the
+	// message is looked for only when there is none: a message being sent
+	// costs one read here.
+	var until int64
+	err = tx.row(ctx, `SELECT lease_until FROM dispatch_queue WHERE message_id = ?`+tx.d.lockRows, id).Scan(&until)
+	if err == nil {
+		return true, fromMS(until), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, err
+	}
 	var one int
 	if err := tx.row(ctx, `SELECT 1 FROM messages WHERE id = ?`, id).Scan(&one); err != nil {
 		return false, time.Time{}, notFound(err)
 	}
-	var until int64
-	err = tx.row(ctx, `SELECT lease_until FROM dispatch_queue WHERE message_id = ?`+tx.d.lockRows, id).Scan(&until)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, time.Time{}, nil
-	}
-	return err == nil, fromMS(until), err
+	return false, time.Time{}, nil
 }

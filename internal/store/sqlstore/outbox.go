@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -48,22 +49,29 @@ func enqueueAny(ctx context.Context, tx *db, accountID int64, senders []string, 
 	if err != nil {
 		return err
 	}
+	// One statement for all rows; ids are drawn in the order of the
+	// VALUES rows, so a message's events keep the order of kinds.
+	var q strings.Builder
+	var args []any
 	for _, kind := range kinds {
 		for _, h := range hooks {
 			if !h.WantsAny(kind, senders) {
 				continue
 			}
-			if _, err := tx.exec(ctx, `
-				INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, inbound_id, click_id,
-					status, status_at, error_code, error_text, data, created_at, due_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-				h.ID, kind, e.OrderKey, e.MessageID, e.InboundID, e.ClickID,
-				e.Status, ms(e.StatusAt), e.ErrorCode, e.ErrorText, e.Data, ms(e.CreatedAt)); err != nil {
-				return err
+			if len(args) > 0 {
+				q.WriteString(", ")
 			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
+			args = append(args, h.ID, kind, e.OrderKey, e.MessageID, e.InboundID, e.ClickID,
+				e.Status, ms(e.StatusAt), e.ErrorCode, e.ErrorText, e.Data, ms(e.CreatedAt))
 		}
 	}
-	return nil
+	if len(args) == 0 {
+		return nil
+	}
+	_, err = tx.exec(ctx, `INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, inbound_id, click_id,
+		status, status_at, error_code, error_text, data, created_at, due_at) VALUES `+q.String(), args...)
+	return err
 }
 
 // EnqueueEvent puts an event of a message that is neither a status nor an
@@ -135,7 +143,47 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)
 	}
+	// The messages are a prefetch: if reading them fails, the deliveries
+	// are leased already and go out with Message nil, each reading its own
+	// (and retried on that read's error), rather than waiting a lease.
+	_ = s.withMessages(ctx, out)
 	return out, nil
+}
+
+// withMessages reads the messages the status deliveries of ds report, in
+// one read outside the claim's write (the writer is what every write
+// waits for), and sets each delivery's Message: the message as it is once
+// the status was recorded, which is what the delivery reports. A message
+// that is gone is left nil: the deliverer then finds it gone itself.
+func (s *Store) withMessages(ctx context.Context, ds []openwaba.Delivery) error {
+	var ids []int64
+	for _, d := range ds {
+		if d.MessageID != 0 && (d.Event == openwaba.HookDLR || d.Event == openwaba.HookWAStatus) {
+			ids = append(ids, d.MessageID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := s.list(ids)
+	if err != nil {
+		return err
+	}
+	msgs, err := all(ctx, s.read, scanMessage, `SELECT `+messageColumns+` FROM messages m WHERE m.id `+s.d.in("?"), list)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*openwaba.Message, len(msgs))
+	for i := range msgs {
+		byID[msgs[i].ID] = &msgs[i]
+	}
+	for i, d := range ds {
+		if m := byID[d.MessageID]; m != nil && m.AccountID == d.Hook.AccountID &&
+			(d.Event == openwaba.HookDLR || d.Event == openwaba.HookWAStatus) {
+			ds[i].Message = m
+		}
+	}
+	return nil
 }
 
 // NextDelivery returns the earliest time a pending delivery is claimable.
@@ -166,9 +214,41 @@ func (s *Store) outboxUpdate(ctx context.Context, what string, id int64, query s
 	return nil
 }
 
-// DeliveryDone deletes a delivered delivery.
+// DeliveryDone deletes a delivered delivery. The deliveries finished at
+// one moment are deleted together (batch.Group), in one statement.
 func (s *Store) DeliveryDone(ctx context.Context, id int64) error {
-	return s.outboxUpdate(ctx, "finish", id, `DELETE FROM webhook_outbox WHERE id = ?`, id)
+	if err := s.doneGroup.Do(ctx, id); err != nil {
+		return fmt.Errorf("finish webhook delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// flushDone deletes a group of delivered deliveries in one write; one that
+// is gone already (its hook was deleted meanwhile) is ErrNotFound.
+func (s *Store) flushDone(ids []int64) []error {
+	errs := make([]error, len(ids))
+	deleted := map[int64]bool{}
+	err := s.write(context.Background(), func(ctx context.Context, tx *db) error {
+		clear(deleted)
+		list, err := s.list(ids)
+		if err != nil {
+			return err
+		}
+		gone, err := all(ctx, tx, scanValue[int64], `DELETE FROM webhook_outbox WHERE id `+s.d.in("?")+` RETURNING id`, list)
+		for _, id := range gone {
+			deleted[id] = true
+		}
+		return err
+	})
+	for i, id := range ids {
+		switch {
+		case err != nil:
+			errs[i] = err
+		case !deleted[id]:
+			errs[i] = openwaba.ErrNotFound
+		}
+	}
+	return errs
 }
 
 // RetryDelivery makes delivery id due at next, unleased.

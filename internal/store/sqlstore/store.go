@@ -73,6 +73,7 @@ type Store struct {
 	// both are the single writer.
 	writes, accepts writer
 	acceptGroup     *batch.Group[*acceptReq]
+	doneGroup       *batch.Group[int64] // DeliveryDone
 	log             *slog.Logger
 	now             func() time.Time
 
@@ -186,6 +187,7 @@ func ignoreDone(err error) error {
 // start finishes a store the engine's Open made.
 func (s *Store) start() *Store {
 	s.acceptGroup = batch.NewGroup(s.flushAccepts)
+	s.doneGroup = batch.NewGroup(s.flushDone)
 	return s
 }
 

@@ -19,6 +19,41 @@ var hookTests = []test{
 	{"LeaseExpiry", testHookLeaseExpiry},
 	{"EnqueueEvent", testHookEnqueueEvent},
 	{"DeleteDropsPending", testHookDeleteDropsPending},
+	{"ClaimCarriesMessage", testHookClaimCarriesMessage},
+}
+
+// testHookClaimCarriesMessage: a claimed status delivery carries its
+// message as the store holds it after the status (the deliverer renders
+// from it without a read of its own); other events carry none.
+func testHookClaimCarriesMessage(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 1_000_000)
+	newHook(t, s, a.ID, openwaba.HookAll, "")
+	m := submitted(t, s, a.ID, "wamid.carry")
+	_, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{WAMID: "wamid.carry", Status: openwaba.StatusDelivered, At: t0.Add(time.Second)})
+	wantErr(t, "ApplyStatus", err, nil)
+	record(t, s, inbound(a.ID, "wamid.in.carry", recipient1, t0, "hi"))
+	want, err := s.Message(t.Context(), a.ID, m.ID)
+	wantErr(t, "Message", err, nil)
+	ds := drain(t, s, t0.Add(time.Hour))
+	var statuses, inbound int
+	for _, d := range ds {
+		switch d.Event {
+		case openwaba.HookDLR, openwaba.HookWAStatus:
+			statuses++
+			if d.Message == nil {
+				t.Fatalf("%s delivery %d carries no message", d.Event, d.ID)
+			}
+			equal(t, "the message of a "+string(d.Event)+" delivery", *d.Message, want)
+		default:
+			inbound++
+			if d.Message != nil {
+				t.Errorf("%s delivery carries message %d", d.Event, d.Message.ID)
+			}
+		}
+	}
+	if statuses == 0 || inbound == 0 {
+		t.Fatalf("%d status and %d other deliveries, want some of each", statuses, inbound)
+	}
 }
 
 func newHook(t *testing.T, s openwaba.Store, accountID int64, ev openwaba.HookEvent, filter string) openwaba.Hook {
