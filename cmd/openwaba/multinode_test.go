@@ -73,10 +73,15 @@ func TestThreeNodesOneKilled(t *testing.T) {
 	_ = c.nodes[2].cmd.Wait()
 
 	waitUntil(t, 5*time.Minute, "every message sent", func() bool { return len(distinctRecipients(c.accepted())) == total })
-	waitUntil(t, 5*time.Minute, "every DELIVERED report at the customer", func() bool {
+	waitUntil(t, 8*time.Minute, "every DELIVERED report at the customer", func() bool {
 		dmu.Lock()
 		defer dmu.Unlock()
 		return len(delivered) == total
+	}, func() string {
+		dmu.Lock()
+		defer dmu.Unlock()
+		q := c.nodes[0].do("GET", "/api/waba/queue", "")
+		return fmt.Sprintf("%d of %d DELIVERED at the customer; queue: %s", len(delivered), total, q.Body)
 	})
 
 	// Exactly once, but for what the killed node had in flight.
@@ -287,13 +292,17 @@ func recipientOf(t testing.TB, body []byte) string {
 	return b.To
 }
 
-// waitUntil polls cond until it holds or fails the test at the deadline
-// (generous: this is not a timing assertion).
-func waitUntil(t testing.TB, limit time.Duration, what string, cond func() bool) {
+// waitUntil polls cond until it holds, or fails after limit (a generous
+// deadline, not a timing assertion); state, if given, says where things
+// stood.
+func waitUntil(t testing.TB, limit time.Duration, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
+			for _, f := range state {
+				t.Log(f())
+			}
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)

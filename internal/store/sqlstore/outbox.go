@@ -41,11 +41,7 @@ func enqueue(ctx context.Context, tx *db, accountID int64, sender string, kinds 
 // of the account (a template of their WABA): a hook filtered on any of
 // them hears of it, once (openwaba.Hook.WantsAny).
 func enqueueAny(ctx context.Context, tx *db, accountID int64, senders []string, kinds []openwaba.HookEvent, e event) error {
-	hooks, err := all(ctx, tx, func(sc scanner) (openwaba.Hook, error) {
-		var h openwaba.Hook
-		err := sc.Scan(&h.ID, &h.EventType, &h.EventFilter)
-		return h, err
-	}, `SELECT id, event_type, event_filter FROM hooks WHERE account_id = ? ORDER BY id`, accountID)
+	hooks, err := accountHooks(ctx, tx, accountID)
 	if err != nil {
 		return err
 	}
@@ -72,6 +68,29 @@ func enqueueAny(ctx context.Context, tx *db, accountID int64, senders []string, 
 	_, err = tx.exec(ctx, `INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, inbound_id, click_id,
 		status, status_at, error_code, error_text, data, created_at, due_at) VALUES `+q.String(), args...)
 	return err
+}
+
+// accountHooks are the account's hooks, read once per write (db.hooks).
+func accountHooks(ctx context.Context, tx *db, accountID int64) ([]openwaba.Hook, error) {
+	if hooks, ok := tx.hooks[accountID]; ok {
+		return hooks, nil
+	}
+	hooks, err := all(ctx, tx, func(sc scanner) (openwaba.Hook, error) {
+		var h openwaba.Hook
+		err := sc.Scan(&h.ID, &h.EventType, &h.EventFilter)
+		return h, err
+	}, `SELECT id, event_type, event_filter FROM hooks WHERE account_id = ? ORDER BY id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if tx.tx == nil {
+		return hooks, nil // not a write's copy: nothing to keep it for
+	}
+	if tx.hooks == nil {
+		tx.hooks = map[int64][]openwaba.Hook{}
+	}
+	tx.hooks[accountID] = hooks
+	return hooks, nil
 }
 
 // EnqueueEvent puts an event of a message that is neither a status nor an

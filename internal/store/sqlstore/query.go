@@ -22,6 +22,10 @@ type db struct {
 	d     *dialect
 	tx    *sql.Tx   // set on the copies in makes
 	stmts *sync.Map // query as written → *stmt; shared with those copies
+	// hooks are the hooks of each account as this write read them
+	// (enqueueAny), so that a write reporting many events reads them once.
+	// A copy serves one write; no write both changes hooks and enqueues.
+	hooks map[int64][]openwaba.Hook
 }
 
 // stmt is a statement as the engine takes it.

@@ -208,75 +208,116 @@ func (s *Store) ApplyStatus(ctx context.Context, u openwaba.StatusUpdate) (bool,
 }
 
 // ApplyStatuses records status reports, in their order, in one write (a
-// webhook's reports: one savepoint in SQLite's group commit, one
-// transaction on PostgreSQL), and reports for each whether its message's
-// status changed. A report for a wamid the store does not know yet is
-// kept aside and applied when MarkSubmitted stores that wamid: false. The
-// journal gets every status once; a message moves only forward; what it
-// costs follows the report (settle): its pricing, a refund for a failure
-// or a pause before delivery (openwaba.Status.Unbilled). An error applies
-// none of them.
+// webhook's reports, with those of the webhooks that arrive meanwhile:
+// batch.Group), and reports for each whether its message's status
+// changed. A report for a wamid the store does not know yet is kept aside
+// and applied when MarkSubmitted stores that wamid: false. The journal
+// gets every status once; a message moves only forward; what it costs
+// follows the report (settle): its pricing, a refund for a failure or a
+// pause before delivery (openwaba.Status.Unbilled). An error applies none
+// of them.
 func (s *Store) ApplyStatuses(ctx context.Context, us []openwaba.StatusUpdate) ([]bool, error) {
 	if len(us) == 0 {
 		return []bool{}, nil
 	}
-	now := s.now()
-	us = slices.Clone(us)
-	var wamids []string
-	for i, u := range us {
+	r := &statusReq{us: slices.Clone(us), now: s.now(), changed: make([]bool, len(us))}
+	for i, u := range r.us {
 		if !u.Status.Valid() {
 			return nil, fmt.Errorf("apply status %q to %s: invalid status", u.Status, u.WAMID)
 		}
 		if u.At.IsZero() {
-			us[i].At = now
+			r.us[i].At = r.now
 		}
 		if u.WAMID != "" {
-			wamids = append(wamids, u.WAMID)
+			r.wamids = append(r.wamids, u.WAMID)
 		}
 	}
-	// One lock order for every writer: two webhooks naming the same
-	// messages in different orders must not wait on each other.
-	slices.Sort(wamids)
-	wamids = slices.Compact(wamids)
-	changed := make([]bool, len(us))
-	if len(wamids) == 0 {
-		return changed, nil // reports of no message: nothing to write
+	if len(r.wamids) == 0 {
+		return r.changed, nil // reports of no message: nothing to write
 	}
-	var failed openwaba.StatusUpdate
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
-		clear(changed)
-		for _, w := range wamids {
+	err := s.statusGroup.Do(ctx, r)
+	if err != nil && r.failed.WAMID == "" {
+		return nil, fmt.Errorf("apply %d status reports: %w", len(us), err)
+	} else if err != nil {
+		return nil, fmt.Errorf("apply status %s to %s: %w", r.failed.Status, r.failed.WAMID, err)
+	}
+	return r.changed, nil
+}
+
+// statusReq is one ApplyStatuses in a group.
+type statusReq struct {
+	us      []openwaba.StatusUpdate
+	wamids  []string // of us, in order, with repeats
+	now     time.Time
+	changed []bool                // per report, once written
+	failed  openwaba.StatusUpdate // the report being applied when the write failed
+}
+
+// flushStatuses applies a group of ApplyStatuses in one write. If the
+// write fails, each request is applied alone, so that one webhook's
+// report the database refuses does not fail the others. The write may run
+// more than once (a retried deadlock): it starts from scratch.
+func (s *Store) flushStatuses(reqs []*statusReq) []error {
+	errs := make([]error, len(reqs))
+	err := s.write(context.Background(), func(ctx context.Context, tx *db) error {
+		// One lock order for every writer: two webhooks naming the same
+		// messages in different orders must not wait on each other.
+		var wamids []string
+		for _, r := range reqs {
+			r.failed = openwaba.StatusUpdate{}
+			wamids = append(wamids, r.wamids...)
+		}
+		slices.Sort(wamids)
+		for _, w := range slices.Compact(wamids) {
 			if err := s.lock(ctx, tx, wamidLock, w); err != nil {
 				return err
 			}
 		}
-		for i, u := range us {
-			if u.WAMID == "" {
-				continue
-			}
-			failed = u
-			m, err := readReported(ctx, tx, `wamid = ?`, u.WAMID)
-			if errors.Is(err, sql.ErrNoRows) {
-				if err := keepEarly(ctx, tx, u, now); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if changed[i], err = s.applyStatus(ctx, tx, m, u, now); err != nil {
+		for _, r := range reqs {
+			if err := s.applyReports(ctx, tx, r); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil && failed.WAMID == "" {
-		return nil, fmt.Errorf("apply %d status reports: %w", len(us), err)
-	} else if err != nil {
-		return nil, fmt.Errorf("apply status %s to %s: %w", failed.Status, failed.WAMID, err)
+	if err != nil && len(reqs) > 1 {
+		for i, r := range reqs {
+			errs[i] = s.flushStatuses([]*statusReq{r})[0]
+		}
+		return errs
 	}
-	return changed, nil
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
+
+// applyReports applies one request's reports in order; the caller holds
+// their wamids' locks.
+func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq) error {
+	clear(r.changed)
+	r.failed = openwaba.StatusUpdate{}
+	for i, u := range r.us {
+		if u.WAMID == "" {
+			continue
+		}
+		r.failed = u
+		m, err := readReported(ctx, tx, `wamid = ?`, u.WAMID)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := keepEarly(ctx, tx, u, r.now); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if r.changed[i], err = s.applyStatus(ctx, tx, m, u, r.now); err != nil {
+			return err
+		}
+	}
+	r.failed = openwaba.StatusUpdate{}
+	return nil
 }
 
 // applyStatus records u for message m, as read under the wamid's lock.

@@ -74,6 +74,7 @@ type Store struct {
 	writes, accepts writer
 	acceptGroup     *batch.Group[*acceptReq]
 	doneGroup       *batch.Group[int64] // DeliveryDone
+	statusGroup     *batch.Group[*statusReq]
 	log             *slog.Logger
 	now             func() time.Time
 
@@ -188,6 +189,7 @@ func ignoreDone(err error) error {
 func (s *Store) start() *Store {
 	s.acceptGroup = batch.NewGroup(s.flushAccepts)
 	s.doneGroup = batch.NewGroup(s.flushDone)
+	s.statusGroup = batch.NewGroup(s.flushStatuses)
 	return s
 }
 

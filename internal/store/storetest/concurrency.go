@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,67 @@ var concurrencyTests = []test{
 	{"ClaimersNeverShare", testConcurrentClaimers},
 	{"CancelRacesClaim", testCancelRacesClaim},
 	{"LedgerUnderRacingDebitsAndRefunds", testLedgerUnderRaces},
+	{"StatusReportsRace", testStatusReportsRace},
+}
+
+// testStatusReportsRace: webhooks arriving at once, each naming two
+// messages (neighbours name them in opposite orders) and repeating what
+// others report, are all applied: every message read, each status once in
+// its journal and once in the outbox, and no webhook waits for another
+// for ever (PostgreSQL would abort a deadlock after a second).
+func testStatusReportsRace(t *testing.T, s openwaba.Store) {
+	const n = 12
+	a := newAccount(t, s, "acme", 1_000_000_000)
+	newHook(t, s, a.ID, openwaba.HookWAStatus, "")
+	wamids := make([]string, n)
+	ids := make([]int64, n)
+	for i := range n {
+		wamids[i] = fmt.Sprintf("wamid.race.%d", i)
+		ids[i] = submitted(t, s, a.ID, wamids[i]).ID
+	}
+	var wg sync.WaitGroup
+	for i := range 4 * n {
+		wg.Go(func() {
+			x, y := wamids[i%n], wamids[(i+1)%n]
+			if i%2 == 1 {
+				x, y = y, x
+			}
+			var us []openwaba.StatusUpdate
+			for _, st := range []openwaba.Status{openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusRead} {
+				us = append(us, openwaba.StatusUpdate{WAMID: x, Status: st, At: t0.Add(time.Second)},
+					openwaba.StatusUpdate{WAMID: y, Status: st, At: t0.Add(time.Second)})
+			}
+			if _, err := s.ApplyStatuses(t.Context(), us); err != nil {
+				t.Errorf("ApplyStatuses: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if got := message(t, s, a.ID, id); got.Status != openwaba.StatusRead {
+			t.Errorf("message %d is %s, want read", id, got.Status)
+		}
+		journal, err := s.StatusHistory(t.Context(), a.ID, id)
+		wantErr(t, "StatusHistory", err, nil)
+		seen := map[openwaba.Status]int{}
+		for _, e := range journal {
+			seen[e.Status]++
+		}
+		for _, st := range []openwaba.Status{openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusRead} {
+			if seen[st] != 1 {
+				t.Errorf("message %d: %s %d times in the journal, want once", id, st, seen[st])
+			}
+		}
+	}
+	perMessage := map[int64]int{}
+	for _, d := range drain(t, s, t0.Add(time.Hour)) {
+		perMessage[d.MessageID]++
+	}
+	for _, id := range ids {
+		if perMessage[id] != 3 {
+			t.Errorf("message %d: %d wa_status deliveries, want 3 (sent, delivered, read)", id, perMessage[id])
+		}
+	}
 }
 
 // testConcurrentAccepts: 50 requests race for a balance that pays for 30.
