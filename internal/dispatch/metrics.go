@@ -16,6 +16,9 @@ type Metrics interface {
 	PacingWait(d time.Duration)
 	// SenderLeases is how many senders this node holds (Config.Node).
 	SenderLeases(n int)
+	// InFlight moves the count of sends holding a slot of their sender's
+	// lane (being paced, sent or recorded) by delta.
+	InFlight(delta int)
 }
 
 type noMetrics struct{}
@@ -23,6 +26,7 @@ type noMetrics struct{}
 func (noMetrics) Sent(string, int)         {}
 func (noMetrics) PacingWait(time.Duration) {}
 func (noMetrics) SenderLeases(int)         {}
+func (noMetrics) InFlight(int)             {}
 
 func (d *Dispatcher) metrics() Metrics {
 	if d.cfg.Metrics == nil {

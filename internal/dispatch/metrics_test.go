@@ -18,6 +18,15 @@ type recordedMetrics struct {
 	sends  []string // "outcome code"
 	waits  int
 	leases []int
+	// inFlight is the sends in flight now; peak the most seen.
+	inFlight, peak int
+}
+
+func (r *recordedMetrics) InFlight(delta int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight += delta
+	r.peak = max(r.peak, r.inFlight)
 }
 
 func (r *recordedMetrics) Sent(outcome string, code int) {
@@ -77,6 +86,9 @@ func TestMetricsOfSends(t *testing.T) {
 			}
 			if rec.waits != 1 {
 				t.Errorf("%d pacing waits, want 1", rec.waits)
+			}
+			if rec.peak != 1 || rec.inFlight != 0 {
+				t.Errorf("sends in flight peaked at %d and end at %d, want 1 and 0", rec.peak, rec.inFlight)
 			}
 		})
 	}

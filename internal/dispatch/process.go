@@ -23,7 +23,12 @@ func (d *Dispatcher) process(ctx context.Context, m openwaba.Message) {
 	// The sender's slot, once settle takes one, is held until the outcome
 	// is recorded: a database that is slow to record slows the sends.
 	var s *slot
-	defer func() { s.release() }()
+	defer func() {
+		if s != nil {
+			s.release()
+			d.metrics().InFlight(-1)
+		}
+	}()
 	log := d.log.With("id", m.ID, "sender", m.Sender)
 	o, err := d.settle(ctx, m, &s)
 	if err != nil {
@@ -94,6 +99,7 @@ func (d *Dispatcher) settle(ctx context.Context, m openwaba.Message, s **slot) (
 		// like the claimed messages no worker took.
 		return d.retry(m, d.now(), m.ErrorCode, m.ErrorText), nil
 	}
+	d.metrics().InFlight(1)
 	paceStart := time.Now()
 	err = d.pacer.wait(stop, sender.Number, mps)
 	(*s).paced = time.Since(paceStart)

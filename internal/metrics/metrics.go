@@ -95,6 +95,7 @@ type Metrics struct {
 	sends          *prometheus.CounterVec
 	pacingWait     prometheus.Histogram
 	senderLeases   prometheus.Gauge
+	inFlight       prometheus.Gauge
 	statusReports  *prometheus.CounterVec
 	inbound        *prometheus.CounterVec
 	deliveries     *prometheus.CounterVec
@@ -139,6 +140,10 @@ func New(cfg Config) *Metrics {
 			Name: "openwaba_dispatch_sender_leases",
 			Help: "Senders this node holds the lease of, with several nodes on one PostgreSQL database; 0 on a single node, which paces every sender without leases.",
 		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "openwaba_dispatch_sends_in_flight",
+			Help: "Sends this node holds a slot of their sender's lane for: being paced, sent to WhatsApp or recorded (bounded by --dispatch-max-in-flight).",
+		}),
 		statusReports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openwaba_status_reports_total",
 			Help: "Status reports received from WhatsApp through Meta's webhook and taken (applied, or about an unknown message), by status.",
@@ -173,7 +178,7 @@ func New(cfg Config) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		build,
 		m.accepted, m.balanceRefused, m.responses, m.acceptDuration, m.sends, m.pacingWait,
-		m.senderLeases, m.statusReports, m.inbound, m.deliveries,
+		m.senderLeases, m.inFlight, m.statusReports, m.inbound, m.deliveries,
 	)
 	if cfg.Store != nil {
 		m.reg.MustRegister(newQueueCollector(cfg, lim, m.log))
@@ -256,6 +261,9 @@ func (m *Metrics) PacingWait(d time.Duration) { m.pacingWait.Observe(d.Seconds()
 
 // SenderLeases sets how many senders this node holds (dispatch.Metrics).
 func (m *Metrics) SenderLeases(n int) { m.senderLeases.Set(float64(n)) }
+
+// InFlight moves the sends in flight by delta (dispatch.Metrics).
+func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
 // StatusReport counts one status report stored (receive.Metrics).
 func (m *Metrics) StatusReport(status openwaba.Status) {

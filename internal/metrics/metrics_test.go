@@ -137,6 +137,8 @@ func TestHooksCountWithCaps(t *testing.T) {
 	m.Sent("retryable", 130429)
 	m.PacingWait(20 * time.Millisecond)
 	m.SenderLeases(2)
+	m.InFlight(3)
+	m.InFlight(-1)
 	m.StatusReport(openwaba.StatusRead)
 	m.Inbound("text")
 	m.Delivery(openwaba.HookDLR, "retry")
@@ -150,6 +152,7 @@ func TestHooksCountWithCaps(t *testing.T) {
 		"openwaba_upstream_sends_total{code=other,outcome=retryable}": 1,
 		"openwaba_dispatch_pacing_wait_seconds_count":                 1,
 		"openwaba_dispatch_sender_leases":                             2,
+		"openwaba_dispatch_sends_in_flight":                           2,
 		"openwaba_status_reports_total{status=read}":                  1,
 		"openwaba_inbound_messages_total{type=text}":                  1,
 		"openwaba_webhook_deliveries_total{event=dlr,outcome=retry}":  1,
