@@ -72,7 +72,9 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(resp.appendJSON(make([]byte, 0, 512)))
 }
 
 // send prices and stores one validated request.
