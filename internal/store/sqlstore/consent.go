@@ -47,9 +47,12 @@ func (s *Store) Suppressed(ctx context.Context, accountID int64, sender, user st
 
 func suppressed(ctx context.Context, c *db, accountID int64, sender, user string) (openwaba.Suppression, bool, error) {
 	// Every marketing recipient is checked at accept, and most accounts
-	// suppress few users or none: one probe of the index first.
+	// suppress few users or none: one probe of the index first. It runs
+	// without the request's cancellation, which nothing this short needs:
+	// a cancellable context costs database/sql and SQLite's driver a
+	// goroutine and a context each per query (a third of the probe's CPU).
 	var any int
-	err := c.row(ctx, `SELECT count(*) FROM (SELECT 1 FROM suppressions WHERE account_id = ? LIMIT 1) AS one`, accountID).Scan(&any)
+	err := c.row(context.WithoutCancel(ctx), `SELECT count(*) FROM (SELECT 1 FROM suppressions WHERE account_id = ? LIMIT 1) AS one`, accountID).Scan(&any)
 	if err != nil || any == 0 {
 		return openwaba.Suppression{}, false, err
 	}
