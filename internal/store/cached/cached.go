@@ -44,6 +44,9 @@ type Reads struct {
 	prices    map[string][]openwaba.Price
 	free      []openwaba.FreeRule
 	haveFree  bool
+	// suppressing is whether an account has suppression entries: most
+	// have none, and then a marketing recipient needs no read.
+	suppressing map[int64]bool
 
 	// Generation reads are shared (see readGeneration): reading is the one
 	// under way, next the one that begins after it, which the requests
@@ -87,6 +90,7 @@ func (r *Reads) forget() {
 	r.templates = map[templateKey]openwaba.Template{}
 	r.prices = map[string][]openwaba.Price{}
 	r.free, r.haveFree = nil, false
+	r.suppressing = map[int64]bool{}
 }
 
 // Refresh reads the store's generation and forgets everything when it
@@ -166,6 +170,20 @@ func lookup[K comparable, V any](r *Reads, m func() map[K]V, key K, load func() 
 	}
 	r.mu.Unlock()
 	return v, nil
+}
+
+// Suppressed is the store's, without reading it when the account
+// suppresses nobody. That is kept until the generation moves, which the
+// account's first entry does (openwaba.ConsentStore.SuppressesAnyone);
+// entries of an account that has some are always read.
+func (r *Reads) Suppressed(ctx context.Context, accountID int64, sender, user string) (openwaba.Suppression, bool, error) {
+	any, err := lookup(r, func() map[int64]bool { return r.suppressing }, accountID, func() (bool, error) {
+		return r.store.SuppressesAnyone(ctx, accountID)
+	})
+	if err != nil || !any {
+		return openwaba.Suppression{}, false, err
+	}
+	return r.store.Suppressed(ctx, accountID, sender, user)
 }
 
 // APIKeyByHash is the store's: the key whose secret hashes to hash.

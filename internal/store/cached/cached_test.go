@@ -319,3 +319,68 @@ func TestRefreshReadsAfterItBegan(t *testing.T) {
 		t.Errorf("%d generation reads for 2 + %d requests, want 3: those arriving during a read share the next", n, later)
 	}
 }
+
+// suppressionReads counts the store's probes of whether an account
+// suppresses anyone.
+type suppressionReads struct {
+	openwaba.Store
+	probes atomic.Int32
+}
+
+func (s *suppressionReads) SuppressesAnyone(ctx context.Context, accountID int64) (bool, error) {
+	s.probes.Add(1)
+	return s.Store.SuppressesAnyone(ctx, accountID)
+}
+
+// TestSuppressedElsewhere: that an account suppresses nobody is kept
+// between requests, and the first opt-out another process (or node) writes
+// is seen by the next request; entries of an account that has some are
+// always read.
+func TestSuppressedElsewhere(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			gw, other := twoProcesses(t, engine)
+			ctx := t.Context()
+			a, err := other.CreateAccount(ctx, openwaba.Account{Name: "acme", CreatedAt: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counting := &suppressionReads{Store: gw}
+			reads := cached.New(counting)
+			suppressed := func(user string) bool {
+				t.Helper()
+				if err := reads.Refresh(ctx); err != nil {
+					t.Fatal(err)
+				}
+				_, ok, err := reads.Suppressed(ctx, a.ID, "", user)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}
+			if suppressed("4917600000001") || suppressed("4917600000002") {
+				t.Fatal("suppressed before any opt-out")
+			}
+			if n := counting.probes.Load(); n != 1 {
+				t.Errorf("%d probes for two requests without a change, want 1", n)
+			}
+			if _, err := other.ApplyConsent(ctx, a.ID, "", "4917600000001", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if !suppressed("4917600000001") {
+				t.Error("opted out elsewhere, the user still gets marketing")
+			}
+			if suppressed("4917600000002") {
+				t.Error("another user is suppressed")
+			}
+			if _, err := other.ApplyConsent(ctx, a.ID, "", "4917600000002", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if !suppressed("4917600000002") {
+				t.Error("the account's second opt-out, elsewhere, is not seen")
+			}
+		})
+	}
+}
