@@ -302,6 +302,9 @@ var rowInsertTexts = func() []string {
 // take one of them, and they ascend in the order of msgs, as the ids
 // SQLite would draw (a rowid table without AUTOINCREMENT draws max+1).
 func (s *Store) insertRows(ctx context.Context, tx *db, msgs []*openwaba.Message, contents []string) error {
+	if len(msgs) == 0 {
+		return nil // every request of the group was refused
+	}
 	var last int64
 	if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM messages`).Scan(&last); err != nil {
 		return fmt.Errorf("accept: last message id: %w", err)
