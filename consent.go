@@ -206,6 +206,10 @@ type ConsentStore interface {
 	// (linked in the WABA of sender when it is given); false when the user
 	// is not on the list.
 	Suppressed(ctx context.Context, accountID int64, sender, user string) (Suppression, bool, error)
+	// SuppressesAnyone reports whether the account has any entry. An
+	// account's first entry moves the generation (Store.Generation), so
+	// that a gateway may keep a false in memory until it moves.
+	SuppressesAnyone(ctx context.Context, accountID int64) (bool, error)
 	// ApplyConsent applies c to the user one of whose ids is user, in one
 	// transaction: an opt-out enters every id of theirs the store knows
 	// and cancels and refunds their pending marketing messages

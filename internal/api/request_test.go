@@ -83,6 +83,7 @@ func TestDecodeBodyDetectsJSON(t *testing.T) {
 		{"JSON as text/plain", "text/plain", `{"from":"491","text":"hi"}`, "491", "hi"},
 		{"JSON with a byte order mark", "application/json", "\xef\xbb\xbf{\"from\":\"491\",\"text\":\"hi\"}", "491", "hi"},
 		{"problem+json", "application/merge-patch+json", `{"from":"491"}`, "491", ""},
+		{"escaped backslash before u0000 is no NUL", "application/json", `{"from":"491","text":"a\\u0000"}`, "491", `a\u0000`},
 		{"form", formType, "from=491&text=%7Bnot+json%7D", "491", "{not json}"},
 		{"form without content type", "", "from=491&text=hi", "491", "hi"},
 		{"form as text/plain", "text/plain", "from=491&text=hi", "491", "hi"},

@@ -72,7 +72,9 @@ func (s *Server) sendMessages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(resp.appendJSON(make([]byte, 0, 512)))
 }
 
 // send prices and stores one validated request.
@@ -157,7 +159,7 @@ func (s *Server) send(ctx context.Context, accountID int64, plan *sendPlan, now 
 		results[i] = messageResult{Sender: plan.from, Recipient: rcpt, Text: text, Encoding: enc, Label: nullable(plan.label), Parts: 1, Channel: "WA", Success: true}
 		if category == openwaba.CategoryMarketing {
 			// A user on the suppression list gets no marketing (consent.go).
-			_, suppressed, err := s.cfg.Store.Suppressed(ctx, accountID, plan.from, rcpt)
+			_, suppressed, err := s.cfg.Reads.Suppressed(ctx, accountID, plan.from, rcpt)
 			if err != nil {
 				return nil, fmt.Errorf("checking the suppression list: %w", err)
 			}

@@ -45,6 +45,7 @@ type Reads interface {
 	Template(ctx context.Context, accountID int64, name, language string) (openwaba.Template, error)
 	Prices(ctx context.Context, currency string) ([]openwaba.Price, error)
 	FreeRules(ctx context.Context) ([]openwaba.FreeRule, error)
+	Suppressed(ctx context.Context, accountID int64, sender, user string) (openwaba.Suppression, bool, error)
 }
 
 // storeReads reads the store itself: Reads when Config has none.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -231,5 +233,154 @@ func TestOldReadIsNotKept(t *testing.T) {
 	}
 	if sd, err := reads.Sender(ctx, a.ID, sender.Number); err != nil || sd.MPS != 200 {
 		t.Errorf("after the change: MPS %d, %v; want 200 (the old row was kept)", sd.MPS, err)
+	}
+}
+
+// slowGeneration holds its hold-th generation read, after reading, until
+// release is closed, and counts the reads.
+type slowGeneration struct {
+	openwaba.Store
+	hold          int32
+	read, release chan struct{}
+	reads         atomic.Int32
+}
+
+func (s *slowGeneration) Generation(ctx context.Context) (int64, error) {
+	g, err := s.Store.Generation(ctx)
+	if s.reads.Add(1) == s.hold {
+		close(s.read)
+		<-s.release
+	}
+	return g, err
+}
+
+// TestRefreshReadsAfterItBegan: requests share generation reads, but a
+// Refresh never answers with a read that began before it: a key revoked
+// elsewhere while another request's read is under way is refused by the
+// requests that come after the revocation. The requests that arrive
+// meanwhile share one read.
+func TestRefreshReadsAfterItBegan(t *testing.T) {
+	t.Parallel()
+	gw, other := twoProcesses(t, "sqlite")
+	ctx := t.Context()
+	a, err := other.CreateAccount(ctx, openwaba.Account{Name: "acme", CreatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := sha256.Sum256([]byte("the-secret"))
+	key, err := other.CreateAPIKey(ctx, openwaba.APIKey{AccountID: a.ID, Name: "k", Hash: hash[:], Scopes: []openwaba.Scope{openwaba.ScopeWABA}, CreatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := &slowGeneration{Store: gw, hold: 2, read: make(chan struct{}), release: make(chan struct{})}
+	reads := cached.New(slow)
+	if err := reads.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := reads.APIKeyByHash(ctx, hash[:]); err != nil || !k.Usable(t0) {
+		t.Fatalf("key before the revocation: %+v, %v", k, err)
+	}
+	first := make(chan error)
+	go func() { first <- reads.Refresh(ctx) }()
+	<-slow.read // this request read the generation before the revocation
+	if _, err := other.RevokeAPIKey(ctx, a.ID, key.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	const later = 20
+	var wg sync.WaitGroup
+	var arrived atomic.Int32
+	for range later {
+		wg.Go(func() {
+			arrived.Add(1)
+			if err := reads.Refresh(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+			if k, err := reads.APIKeyByHash(ctx, hash[:]); err != nil || k.Usable(t0.Add(2*time.Minute)) {
+				t.Errorf("a request after the revocation found the key usable: %+v, %v", k, err)
+			}
+		})
+	}
+	for arrived.Load() < later {
+		time.Sleep(time.Millisecond)
+	}
+	// The later requests wait for a read of their own, not the first one's.
+	select {
+	case <-first:
+		t.Fatal("the first Refresh returned before its read was released")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(slow.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if n := slow.reads.Load(); n != 3 {
+		t.Errorf("%d generation reads for 2 + %d requests, want 3: those arriving during a read share the next", n, later)
+	}
+}
+
+// suppressionReads counts the store's probes of whether an account
+// suppresses anyone.
+type suppressionReads struct {
+	openwaba.Store
+	probes atomic.Int32
+}
+
+func (s *suppressionReads) SuppressesAnyone(ctx context.Context, accountID int64) (bool, error) {
+	s.probes.Add(1)
+	return s.Store.SuppressesAnyone(ctx, accountID)
+}
+
+// TestSuppressedElsewhere: that an account suppresses nobody is kept
+// between requests, and the first opt-out another process (or node) writes
+// is seen by the next request; entries of an account that has some are
+// always read.
+func TestSuppressedElsewhere(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			gw, other := twoProcesses(t, engine)
+			ctx := t.Context()
+			a, err := other.CreateAccount(ctx, openwaba.Account{Name: "acme", CreatedAt: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counting := &suppressionReads{Store: gw}
+			reads := cached.New(counting)
+			suppressed := func(user string) bool {
+				t.Helper()
+				if err := reads.Refresh(ctx); err != nil {
+					t.Fatal(err)
+				}
+				_, ok, err := reads.Suppressed(ctx, a.ID, "", user)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}
+			if suppressed("4917600000001") || suppressed("4917600000002") {
+				t.Fatal("suppressed before any opt-out")
+			}
+			if n := counting.probes.Load(); n != 1 {
+				t.Errorf("%d probes for two requests without a change, want 1", n)
+			}
+			if _, err := other.ApplyConsent(ctx, a.ID, "", "4917600000001", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if !suppressed("4917600000001") {
+				t.Error("opted out elsewhere, the user still gets marketing")
+			}
+			if suppressed("4917600000002") {
+				t.Error("another user is suppressed")
+			}
+			if _, err := other.ApplyConsent(ctx, a.ID, "", "4917600000002", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0); err != nil {
+				t.Fatal(err)
+			}
+			if !suppressed("4917600000002") {
+				t.Error("the account's second opt-out, elsewhere, is not seen")
+			}
+		})
 	}
 }

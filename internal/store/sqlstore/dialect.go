@@ -62,7 +62,9 @@ type dialect struct {
 	xactLock string
 	// writableCTE: the engine takes INSERT ... RETURNING inside WITH, so an
 	// accept (debit, messages, journal entries, queue and ledger rows) is
-	// one statement, one round trip, instead of four per message.
+	// one statement, one round trip. Without (SQLite) a group is a few
+	// multi-row INSERTs of messages with ids the writer gives, and one
+	// INSERT ... SELECT for each other kind of row (insertRows).
 	writableCTE bool
 	// sessionLock and sessionUnlock take and give back a lock held by one
 	// connection across transactions (Exclusive, migrations).

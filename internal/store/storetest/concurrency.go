@@ -13,6 +13,7 @@ import (
 
 var concurrencyTests = []test{
 	{"AcceptsShareTheBalance", testConcurrentAccepts},
+	{"AcceptGroups", testAcceptGroups},
 	{"ClaimersNeverShare", testConcurrentClaimers},
 	{"CancelRacesClaim", testCancelRacesClaim},
 	{"LedgerUnderRacingDebitsAndRefunds", testLedgerUnderRaces},

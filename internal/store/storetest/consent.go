@@ -20,6 +20,28 @@ var consentTests = []test{
 	{"Meta131050", testConsentMetaError},
 	{"OptOutCancelsMarketing", testConsentCancelsMarketing},
 	{"ApplyConsent", testApplyConsent},
+	{"SuppressesAnyone", testSuppressesAnyone},
+}
+
+// testSuppressesAnyone: whether an account has any entry, its own only.
+func testSuppressesAnyone(t *testing.T, s openwaba.Store) {
+	a, b := newAccount(t, s, "acme", 0), newAccount(t, s, "bolt", 0)
+	anyone := func(accountID int64) bool {
+		t.Helper()
+		ok, err := s.SuppressesAnyone(t.Context(), accountID)
+		wantErr(t, "SuppressesAnyone", err, nil)
+		return ok
+	}
+	apply := func(c openwaba.ConsentChange) {
+		t.Helper()
+		_, err := s.ApplyConsent(t.Context(), a.ID, "", recipient1, c, t0)
+		wantErr(t, "ApplyConsent", err, nil)
+	}
+	equal(t, "before any entry", anyone(a.ID), false)
+	apply(openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI})
+	equal(t, "after an opt-out", []bool{anyone(a.ID), anyone(b.ID)}, []bool{true, false})
+	apply(openwaba.ConsentChange{OptIn: true, Reason: openwaba.ConsentAPI})
+	equal(t, "after the opt-in of the only entry", anyone(a.ID), false)
 }
 
 func suppressions(t *testing.T, s openwaba.Store, accountID int64) []string {

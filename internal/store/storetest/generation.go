@@ -67,6 +67,20 @@ func testGenerationMoves(t *testing.T, s openwaba.Store) {
 			return s.SetFreeRule(ctx, openwaba.FreeRule{Category: openwaba.CategoryMarketing, Window: openwaba.WindowOpen, Free: true, EffectiveFrom: t0})
 		}},
 		{"DeleteFreeRule", true, func() error { return s.DeleteFreeRule(ctx, openwaba.CategoryMarketing, openwaba.WindowOpen, t0) }},
+		// The account's first suppression entry moves it (a gateway keeps
+		// "suppresses nobody" in memory); entries after that do not.
+		{"ApplyConsent, the account's first entry", true, func() error {
+			_, err := s.ApplyConsent(ctx, a.ID, "", "4917600000001", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0)
+			return err
+		}},
+		{"ApplyConsent, another entry", false, func() error {
+			_, err := s.ApplyConsent(ctx, a.ID, "", "4917600000002", openwaba.ConsentChange{OptOut: true, Reason: openwaba.ConsentAPI}, t0)
+			return err
+		}},
+		{"ApplyConsent, opt-in", false, func() error {
+			_, err := s.ApplyConsent(ctx, a.ID, "", "4917600000002", openwaba.ConsentChange{OptIn: true, Reason: openwaba.ConsentAPI}, t0)
+			return err
+		}},
 		{"RemoveSender", true, func() error { return s.RemoveSender(ctx, sender.Number) }},
 	}
 	was, err := s.Generation(ctx)
