@@ -51,21 +51,28 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *dur)
 	defer cancel()
-	// With a rate, a ticker hands out permits; without, every worker goes.
+	// With a rate, permits are handed out by the clock: each tick issues
+	// what is due since the start (a ticker drops the ticks its reader
+	// missed, so one permit a tick fell short of the rate on a busy
+	// machine); without a rate, every worker goes.
 	var permits chan struct{}
 	if *rate > 0 {
 		permits = make(chan struct{}, *conns)
 		go func() {
-			t := time.NewTicker(time.Duration(float64(time.Second) / *rate))
+			begin := time.Now()
+			t := time.NewTicker(max(time.Duration(float64(time.Second) / *rate), time.Millisecond))
 			defer t.Stop()
+			issued := 0
 			for {
 				select {
 				case <-ctx.Done():
 					return
-				case <-t.C:
-					select {
-					case permits <- struct{}{}:
-					default: // all connections busy: the load falls behind, as wrk's would
+				case now := <-t.C:
+					for due := int(now.Sub(begin).Seconds() * *rate); issued < due; issued++ {
+						select {
+						case permits <- struct{}{}:
+						default: // all connections busy: the load falls behind, as wrk's would
+						}
 					}
 				}
 			}
