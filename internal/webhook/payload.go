@@ -363,10 +363,11 @@ func (d *Deliverer) body(ctx context.Context, del openwaba.Delivery) (Envelope, 
 }
 
 // message is the message a status delivery reports: as its claim read it
-// (openwaba.Delivery.Message), else from the store.
+// (openwaba.Delivery.Message: the store sets only the delivery's own
+// message of the hook's account), else from the store.
 func (d *Deliverer) message(ctx context.Context, del openwaba.Delivery) (openwaba.Message, error) {
-	if m := del.Message; m != nil && m.ID == del.MessageID && m.AccountID == del.Hook.AccountID {
-		return *m, nil
+	if del.Message != nil {
+		return *del.Message, nil
 	}
 	return d.cfg.Store.Message(ctx, del.Hook.AccountID, del.MessageID)
 }

@@ -55,27 +55,16 @@ type acceptReq struct {
 
 // flushAccepts writes a group of accepts in one write. If that write fails
 // for another reason than a refusal (a value the database refuses, a short
-// link code that is taken), each request runs alone, so that one bad
-// request cannot fail the others. The write may run more than once (a
-// retried deadlock): it starts from scratch.
+// link code that is taken), each request runs alone (writeGroup), so that
+// one bad request cannot fail the others. The write may run more than
+// once (a retried deadlock): it starts from scratch.
 func (s *Store) flushAccepts(reqs []*acceptReq) []error {
-	errs := make([]error, len(reqs))
-	err := s.accepts.do(context.Background(), func(ctx context.Context, tx *db) error {
-		clear(errs)
-		return s.writeAccepts(ctx, tx, reqs, errs)
+	return writeGroup(reqs, func(reqs []*acceptReq, errs []error) error {
+		return s.accepts.do(context.Background(), func(ctx context.Context, tx *db) error {
+			clear(errs)
+			return s.writeAccepts(ctx, tx, reqs, errs)
+		})
 	})
-	if err != nil && len(reqs) > 1 {
-		for i, r := range reqs {
-			errs[i] = s.flushAccepts([]*acceptReq{r})[0]
-		}
-		return errs
-	}
-	for i := range errs {
-		if errs[i] == nil {
-			errs[i] = err
-		}
-	}
-	return errs
 }
 
 // writeAccepts locks the accounts of reqs in id order (so that groups of

@@ -175,9 +175,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 // the status was recorded, which is what the delivery reports. A message
 // that is gone is left nil: the deliverer then finds it gone itself.
 func (s *Store) withMessages(ctx context.Context, ds []openwaba.Delivery) error {
+	reports := func(d openwaba.Delivery) bool {
+		return d.MessageID != 0 && (d.Event == openwaba.HookDLR || d.Event == openwaba.HookWAStatus)
+	}
 	var ids []int64
 	for _, d := range ds {
-		if d.MessageID != 0 && (d.Event == openwaba.HookDLR || d.Event == openwaba.HookWAStatus) {
+		if reports(d) {
 			ids = append(ids, d.MessageID)
 		}
 	}
@@ -197,8 +200,8 @@ func (s *Store) withMessages(ctx context.Context, ds []openwaba.Delivery) error 
 		byID[msgs[i].ID] = &msgs[i]
 	}
 	for i, d := range ds {
-		if m := byID[d.MessageID]; m != nil && m.AccountID == d.Hook.AccountID &&
-			(d.Event == openwaba.HookDLR || d.Event == openwaba.HookWAStatus) {
+		// The account's own message only, as getMessage reads it.
+		if m := byID[d.MessageID]; m != nil && reports(d) && m.AccountID == d.Hook.AccountID {
 			ds[i].Message = m
 		}
 	}

@@ -254,42 +254,40 @@ type statusReq struct {
 }
 
 // flushStatuses applies a group of ApplyStatuses in one write. If the
-// write fails, each request is applied alone, so that one webhook's
-// report the database refuses does not fail the others. The write may run
-// more than once (a retried deadlock): it starts from scratch.
+// write fails, each request is applied alone (writeGroup), so that one
+// webhook's report the database refuses does not fail the others. The
+// write may run more than once (a retried deadlock): it starts from
+// scratch.
 func (s *Store) flushStatuses(reqs []*statusReq) []error {
-	errs := make([]error, len(reqs))
-	err := s.write(context.Background(), func(ctx context.Context, tx *db) error {
-		// One lock order for every writer: two webhooks naming the same
-		// messages in different orders must not wait on each other.
-		var wamids []string
-		for _, r := range reqs {
-			r.failed = openwaba.StatusUpdate{}
-			wamids = append(wamids, r.wamids...)
-		}
-		slices.Sort(wamids)
-		for _, w := range slices.Compact(wamids) {
-			if err := s.lock(ctx, tx, wamidLock, w); err != nil {
-				return err
-			}
-		}
-		for _, r := range reqs {
-			if err := s.applyReports(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
+	return writeGroup(reqs, func(reqs []*statusReq, _ []error) error {
+		return s.write(context.Background(), func(ctx context.Context, tx *db) error {
+			return s.applyGroup(ctx, tx, reqs)
+		})
 	})
-	if err != nil && len(reqs) > 1 {
-		for i, r := range reqs {
-			errs[i] = s.flushStatuses([]*statusReq{r})[0]
+}
+
+// applyGroup takes the wamid locks of a group's reports and applies each
+// request's reports.
+func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error {
+	// One lock order for every writer: two webhooks naming the same
+	// messages in different orders must not wait on each other.
+	var wamids []string
+	for _, r := range reqs {
+		r.failed = openwaba.StatusUpdate{}
+		wamids = append(wamids, r.wamids...)
+	}
+	slices.Sort(wamids)
+	for _, w := range slices.Compact(wamids) {
+		if err := s.lock(ctx, tx, wamidLock, w); err != nil {
+			return err
 		}
-		return errs
 	}
-	for i := range errs {
-		errs[i] = err
+	for _, r := range reqs {
+		if err := s.applyReports(ctx, tx, r); err != nil {
+			return err
+		}
 	}
-	return errs
+	return nil
 }
 
 // applyReports applies one request's reports in order; the caller holds
