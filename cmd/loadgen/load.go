@@ -18,8 +18,8 @@ import (
 
 // runLoad posts one body to a URL from c connections for d, as fast as
 // answers come (closed loop) or at a fixed total rate, and reports the
-// rate, latency percentiles, the answers by status, and (with -pid) the
-// target process's CPU time per request.
+// rate, latency percentiles, the answers by status, its own CPU time per
+// request and (with -pid) the target process's.
 func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	url := fs.String("url", "http://127.0.0.1:8080/api/waba/messages", "what to POST to")
@@ -46,6 +46,10 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}}
 
 	cpu0, err := cpuTime(*pid)
+	if err != nil {
+		return err
+	}
+	self0, err := cpuTime(os.Getpid())
 	if err != nil {
 		return err
 	}
@@ -117,6 +121,10 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	self1, err := cpuTime(os.Getpid())
+	if err != nil {
+		return err
+	}
 	slices.Sort(lat)
 	n := len(lat)
 	fmt.Fprintf(out, "requests %d in %v: %.0f/s\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
@@ -135,6 +143,14 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	if *pid > 0 && n > 0 {
 		used := cpu1 - cpu0
 		fmt.Fprintf(out, "target CPU %v: %v per request\n", used.Round(time.Millisecond), (used / time.Duration(n)).Round(time.Microsecond))
+	}
+	if n > 0 {
+		// What sending cost this client: against the no-op handler, the
+		// floor of the gateway's own outgoing requests (a send to Meta, a
+		// webhook delivery), as the target's CPU is the floor of its
+		// incoming ones.
+		used := self1 - self0
+		fmt.Fprintf(out, "client CPU %v: %v per request\n", used.Round(time.Millisecond), (used / time.Duration(n)).Round(time.Microsecond))
 	}
 	return nil
 }

@@ -50,6 +50,10 @@ func TestRunCountsWhatTheTargetSaw(t *testing.T) {
 	if !strings.Contains(report, "answers 400: ") || !strings.Contains(report, "answers 200 success 500: ") || !strings.Contains(report, "answers 200: ") || !strings.Contains(report, "latency p50") || strings.Contains(report, " k\n") {
 		t.Errorf("report %q", report)
 	}
+	// The client's own CPU, the floor of the gateway's outgoing requests.
+	if !regexp.MustCompile(`client CPU \S+: \S+ per request`).MatchString(report) {
+		t.Errorf("no client CPU in %q", report)
+	}
 }
 
 // TestGraphAnswersSends: the fake Graph accepts a send with a new wamid,

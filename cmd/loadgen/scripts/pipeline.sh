@@ -9,7 +9,8 @@
 #   cmd/loadgen/scripts/pipeline.sh [RATE] [SECONDS] [DATABASE_URL]
 #
 # POSTERS=N: Meta's webhooks posted at once (16); BATCH=N: messages'
-# reports of one status per webhook (1).
+# reports of one status per webhook (1); HOOK=0: no customer hook (the
+# share of the hook's five deliveries per message is the difference).
 #
 # Ports 9100 (hook), 9200 (fake Graph), 9400 (gateway). Stops what it
 # started, by PID.
@@ -43,7 +44,7 @@ for _ in $(seq 1 100); do curl -fs http://127.0.0.1:9400/readyz >/dev/null 2>&1 
 "$work/openwaba" "${store[@]}" senders add "$sender" --phone-number-id PN1 --waba-id W1 --mps 1000 --update >/dev/null
 "$work/openwaba" "${store[@]}" balance topup 100000000 >/dev/null
 "$work/openwaba" "${store[@]}" templates sync >/dev/null 2>&1 || true
-curl -fs -XPOST http://127.0.0.1:9400/api/hooks -H "X-Api-Key: $key" -H 'Content-Type: application/json' \
+[ "${HOOK:-1}" = 0 ] || curl -fs -XPOST http://127.0.0.1:9400/api/hooks -H "X-Api-Key: $key" -H 'Content-Type: application/json' \
   -d '{"target_url":"http://127.0.0.1:9100/hook","event_type":"all","request_method":"JSON"}' >/dev/null
 echo '{"from":"'$sender'","to":"4917612345678","type":"template","template":"hello_world","language":"de"}' > "$work/body.json"
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -176,36 +177,143 @@ func (s *Store) RenewLeases(ctx context.Context, ids []int64, until time.Time) e
 
 // MarkSubmitted records the wamid WhatsApp gave message id, applies the
 // status reports that came for it before, and takes it out of the queue.
-// Its status stays as it is until WhatsApp reports sent.
+// Its status stays as it is until WhatsApp reports sent. The sends that
+// finish at one moment are recorded in one write (batch.Group).
 func (s *Store) MarkSubmitted(ctx context.Context, id int64, wamid string, at time.Time) error {
-	err := s.write(ctx, func(ctx context.Context, tx *db) error {
-		inQueue, _, err := lockQueued(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.lock(ctx, tx, wamidLock, wamid); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `UPDATE messages SET wamid = ? WHERE id = ?`, nullString(wamid), id); err != nil {
-			return err
-		}
-		if err := s.applyEarly(ctx, tx, id, wamid, s.now()); err != nil {
-			return err
-		}
-		if !inQueue {
-			// WhatsApp has it, so the wamid is kept all the same: status
-			// reports must find the message.
-			s.log.Warn("message submitted that was no longer queued; was its lease too short?",
-				"id", id, "wamid", wamid, "at", at)
-			return nil
-		}
-		_, err = tx.exec(ctx, `DELETE FROM dispatch_queue WHERE message_id = ?`, id)
-		return err
-	})
-	if err != nil {
+	if err := s.submitGroup.Do(ctx, submitReq{id: id, wamid: wamid, at: at}); err != nil {
 		return fmt.Errorf("mark message %d submitted: %w", id, err)
 	}
 	return nil
+}
+
+// submitReq is one MarkSubmitted in a group.
+type submitReq struct {
+	id    int64
+	wamid string
+	at    time.Time
+}
+
+// flushSubmitted records a group of sends in one write, each alone if
+// that fails (writeGroup).
+func (s *Store) flushSubmitted(reqs []submitReq) []error {
+	return writeGroup(reqs, func(reqs []submitReq, errs []error) error {
+		return s.write(context.Background(), func(ctx context.Context, tx *db) error {
+			clear(errs) // a retried write starts from scratch
+			return s.writeSubmitted(ctx, tx, reqs, errs)
+		})
+	})
+}
+
+// writeSubmitted is MarkSubmitted of a group: the queue rows read (and
+// locked) in one statement, the wamid locks in one sorted order, the
+// reports kept for the wamids taken in one statement and the queue rows
+// deleted in one. A message that does not exist is ErrNotFound in errs.
+func (s *Store) writeSubmitted(ctx context.Context, tx *db, reqs []submitReq, errs []error) error {
+	ids := make([]int64, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.id
+	}
+	queued, err := s.lockQueuedAll(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	var missing []int64
+	for _, r := range reqs {
+		if !queued[r.id] {
+			missing = append(missing, r.id)
+		}
+	}
+	exists, err := s.existing(ctx, tx, missing)
+	if err != nil {
+		return err
+	}
+	var wamids []string
+	for i, r := range reqs {
+		if !queued[r.id] && !exists[r.id] {
+			errs[i] = openwaba.ErrNotFound
+			continue
+		}
+		wamids = append(wamids, r.wamid)
+	}
+	slices.Sort(wamids)
+	for _, w := range slices.Compact(wamids) {
+		if err := s.lock(ctx, tx, wamidLock, w); err != nil {
+			return err
+		}
+	}
+	var done []int64
+	for i, r := range reqs {
+		if errs[i] != nil {
+			continue
+		}
+		if _, err := tx.exec(ctx, `UPDATE messages SET wamid = ? WHERE id = ?`, nullString(r.wamid), r.id); err != nil {
+			return err
+		}
+		if queued[r.id] {
+			done = append(done, r.id)
+		} else {
+			// WhatsApp has it, so the wamid is kept all the same: status
+			// reports must find the message.
+			s.log.Warn("message submitted that was no longer queued; was its lease too short?",
+				"id", r.id, "wamid", r.wamid, "at", r.at)
+		}
+	}
+	early, err := takeEarly(ctx, tx, s.list, wamids)
+	if err != nil {
+		return err
+	}
+	for i, r := range reqs {
+		if errs[i] == nil && len(early[r.wamid]) > 0 {
+			if err := s.applyEarly(ctx, tx, r.id, early[r.wamid], s.now()); err != nil {
+				return err
+			}
+			delete(early, r.wamid) // a wamid named twice has its reports applied once
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	list, err := s.list(done)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `DELETE FROM dispatch_queue WHERE message_id `+s.d.in("?"), list)
+	return err
+}
+
+// lockQueuedAll reads (and on PostgreSQL locks, in id order) the queue
+// rows of ids, and tells which exist.
+func (s *Store) lockQueuedAll(ctx context.Context, tx *db, ids []int64) (map[int64]bool, error) {
+	list, err := s.list(ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := all(ctx, tx, scanValue[int64], `SELECT message_id FROM dispatch_queue WHERE message_id `+s.d.in("?")+
+		` ORDER BY message_id`+tx.d.lockRows, list)
+	queued := make(map[int64]bool, len(found))
+	for _, id := range found {
+		queued[id] = true
+	}
+	return queued, err
+}
+
+// existing tells which of ids are messages. A queue row names an existing
+// message (its foreign key), so this is read only for sends whose queue
+// row is gone.
+func (s *Store) existing(ctx context.Context, tx *db, ids []int64) (map[int64]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := s.list(ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := all(ctx, tx, scanValue[int64], `SELECT id FROM messages WHERE id `+s.d.in("?"), list)
+	exists := make(map[int64]bool, len(found))
+	for _, id := range found {
+		exists[id] = true
+	}
+	return exists, err
 }
 
 // Retry puts a message back in the queue, due at next and unleased, and

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -90,6 +91,7 @@ func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at 
 // it went to and what it costs.
 type reported struct {
 	id, accountID     int64
+	wamid             string
 	sender, recipient string
 	user              openwaba.User
 	category          openwaba.PriceCategory
@@ -98,19 +100,70 @@ type reported struct {
 	charge            openwaba.Micros
 	billable          sql.NullBool
 	stored            openwaba.Pricing
+	// What the message's journal holds, for the settlement
+	// (openwaba.ChargeFacts): a delivered (or read) status, a failed
+	// (or paused) one. journaled keeps them in step with what the
+	// caller journals after the read.
+	delivered, failed bool
 }
 
+// journaled records in m that its journal now holds status.
+func (m *reported) journaled(status openwaba.Status) {
+	m.delivered = m.delivered || slices.Contains(openwaba.DeliveredStatuses(), status)
+	m.failed = m.failed || status.Unbilled()
+}
+
+// journalFacts are the columns of readReported that read m.delivered and
+// m.failed from the journal with the message, in the same statement.
+var journalFacts = func() string {
+	in := func(keep func(openwaba.Status) bool) string {
+		var quoted []string
+		for _, st := range openwaba.Statuses() {
+			if keep(st) {
+				quoted = append(quoted, "'"+string(st)+"'")
+			}
+		}
+		return strings.Join(quoted, ", ")
+	}
+	exists := func(keep func(openwaba.Status) bool) string {
+		return `EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = messages.id AND j.status IN (` + in(keep) + `))`
+	}
+	return exists(func(st openwaba.Status) bool { return slices.Contains(openwaba.DeliveredStatuses(), st) }) + `, ` +
+		exists(openwaba.Status.Unbilled)
+}()
+
 // readReported reads the newest message where (id = ? or wamid = ?),
-// its row locked for the settlement's update (the caller holds the
-// message's wamid lock or its queue row's).
+// with what its journal says for the settlement (journalFacts), its row
+// locked for the settlement's update (the caller holds the message's
+// wamid lock or its queue row's).
 func readReported(ctx context.Context, tx *db, where string, arg any) (reported, error) {
+	return scanReported(tx.row(ctx, `SELECT `+reportedColumns+` FROM messages WHERE `+where+` ORDER BY id DESC LIMIT 1`+tx.d.lockRows, arg))
+}
+
+// readReportedAll is readReported of the newest message of each of
+// wamids, in one statement.
+func readReportedAll(ctx context.Context, tx *db, list func(any) (any, error), wamids []string) (map[string]reported, error) {
+	arg, err := list(wamids)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := all(ctx, tx, scanReported, `SELECT `+reportedColumns+` FROM messages WHERE wamid `+tx.d.in("?")+` ORDER BY id`+tx.d.lockRows, arg)
+	byWAMID := make(map[string]reported, len(ms))
+	for _, m := range ms {
+		byWAMID[m.wamid] = m // ascending ids: the newest stays
+	}
+	return byWAMID, err
+}
+
+// reportedColumns are what scanReported reads.
+var reportedColumns = `id, coalesce(wamid, ''), account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username,
+	category, status, price, list_price, charge, billable, pricing_model, pricing_type, pricing_category, ` + journalFacts
+
+func scanReported(sc scanner) (reported, error) {
 	var m reported
-	err := tx.row(ctx, `
-		SELECT id, account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username,
-			category, status, price, list_price, charge, billable, pricing_model, pricing_type, pricing_category
-		FROM messages WHERE `+where+` ORDER BY id DESC LIMIT 1`+tx.d.lockRows, arg).Scan(
-		&m.id, &m.accountID, &m.sender, &m.recipient, &m.user.WaID, &m.user.UserID, &m.user.ParentUserID, &m.user.Username,
-		&m.category, &m.status, &m.price, &m.list, &m.charge, &m.billable, &m.stored.Model, &m.stored.Type, &m.stored.Category)
+	err := sc.Scan(&m.id, &m.wamid, &m.accountID, &m.sender, &m.recipient, &m.user.WaID, &m.user.UserID, &m.user.ParentUserID, &m.user.Username,
+		&m.category, &m.status, &m.price, &m.list, &m.charge, &m.billable, &m.stored.Model, &m.stored.Type, &m.stored.Category,
+		&m.delivered, &m.failed)
 	return m, err
 }
 
@@ -124,14 +177,7 @@ func settleRead(ctx context.Context, tx *db, m reported, report *openwaba.Pricin
 		stored.Billable = billable.Bool
 		f.Pricing = &stored
 	}
-	journal, err := all(ctx, tx, scanValue[openwaba.Status], `SELECT status FROM message_statuses WHERE message_id = ?`, id)
-	if err != nil {
-		return err
-	}
-	for _, st := range journal {
-		f.Delivered = f.Delivered || slices.Contains(openwaba.DeliveredStatuses(), st)
-		f.Failed = f.Failed || st.Unbilled()
-	}
+	f.Delivered, f.Failed = m.delivered, m.failed
 	target, refund, err := openwaba.Charge(f, func(c openwaba.PriceCategory) (openwaba.Micros, error) {
 		return listPrice(ctx, tx, accountID, c, recipient)
 	})
@@ -277,13 +323,18 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 		wamids = append(wamids, r.wamids...)
 	}
 	slices.Sort(wamids)
-	for _, w := range slices.Compact(wamids) {
+	wamids = slices.Compact(wamids)
+	for _, w := range wamids {
 		if err := s.lock(ctx, tx, wamidLock, w); err != nil {
 			return err
 		}
 	}
+	unread, err := readReportedAll(ctx, tx, s.list, wamids)
+	if err != nil {
+		return err
+	}
 	for _, r := range reqs {
-		if err := s.applyReports(ctx, tx, r); err != nil {
+		if err := s.applyReports(ctx, tx, r, unread); err != nil {
 			return err
 		}
 	}
@@ -291,8 +342,11 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 }
 
 // applyReports applies one request's reports in order; the caller holds
-// their wamids' locks.
-func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq) error {
+// their wamids' locks. unread has the messages of the wamids that no
+// report of this write has touched yet, as read at its start: a report
+// takes its message from there once, and a later report of the same
+// wamid reads it again, to see what the ones before did.
+func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, unread map[string]reported) error {
 	clear(r.changed)
 	r.failed = openwaba.StatusUpdate{}
 	for i, u := range r.us {
@@ -300,7 +354,13 @@ func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq) error {
 			continue
 		}
 		r.failed = u
-		m, err := readReported(ctx, tx, `wamid = ?`, u.WAMID)
+		m, ok := unread[u.WAMID]
+		var err error
+		if ok {
+			delete(unread, u.WAMID)
+		} else {
+			m, err = readReported(ctx, tx, `wamid = ?`, u.WAMID)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			if err := keepEarly(ctx, tx, u, r.now); err != nil {
 				return err
@@ -327,6 +387,7 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, m reported, u openwaba.
 	if err := journalOwned(ctx, tx, m.id, owner, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
 		return false, err
 	}
+	m.journaled(u.Status)
 	code, text := 0, ""
 	if u.Status.Unbilled() {
 		code, text = u.ErrorCode, u.ErrorText
@@ -373,32 +434,49 @@ type statusDetails struct {
 	Pricing *openwaba.Pricing `json:",omitempty"`
 }
 
-// applyEarly applies the reports that arrived for wamid before message id
-// had it, and removes them. They are applied in the order of their
-// ranks, the order in which a message lives them (held, sent, delivered,
-// read), so that the journal and the webhooks tell it so: their times do
-// not order them, Meta's being whole seconds and the dispatcher's (for a
-// status of the send answer) milliseconds. The caller holds the wamid's
-// lock.
-func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, wamid string, now time.Time) error {
+// takeEarly removes the reports set aside for wamids and returns them by
+// wamid. The caller holds the wamids' locks.
+func takeEarly(ctx context.Context, tx *db, list func(any) (any, error), wamids []string) (map[string][]openwaba.StatusUpdate, error) {
+	if len(wamids) == 0 {
+		return nil, nil
+	}
+	arg, err := list(wamids)
+	if err != nil {
+		return nil, err
+	}
 	early, err := all(ctx, tx, func(sc scanner) (openwaba.StatusUpdate, error) {
-		u := openwaba.StatusUpdate{WAMID: wamid}
+		var u openwaba.StatusUpdate
 		var at int64
 		var details string
-		err := sc.Scan(&u.Status, &at, &u.ErrorCode, &u.ErrorText, &details)
+		err := sc.Scan(&u.WAMID, &u.Status, &at, &u.ErrorCode, &u.ErrorText, &details)
 		u.At = fromMS(at)
 		if err == nil && details != "" {
 			var d statusDetails
 			if err := json.Unmarshal([]byte(details), &d); err != nil {
-				return u, fmt.Errorf("details of an early %s report of %s: %w", u.Status, wamid, err)
+				return u, fmt.Errorf("details of an early %s report of %s: %w", u.Status, u.WAMID, err)
 			}
 			u.User, u.Pricing = d.User, d.Pricing
 		}
 		return u, err
-	}, `DELETE FROM early_statuses WHERE wamid = ? RETURNING status, at, error_code, error_text, details`, wamid)
+	}, `DELETE FROM early_statuses WHERE wamid `+tx.d.in("?")+` RETURNING wamid, status, at, error_code, error_text, details`, arg)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	byWAMID := map[string][]openwaba.StatusUpdate{}
+	for _, u := range early {
+		byWAMID[u.WAMID] = append(byWAMID[u.WAMID], u)
+	}
+	return byWAMID, nil
+}
+
+// applyEarly applies the reports that arrived for message id's wamid
+// before the message had it (takeEarly). They are applied in the order of
+// their ranks, the order in which a message lives them (held, sent,
+// delivered, read), so that the journal and the webhooks tell it so:
+// their times do not order them, Meta's being whole seconds and the
+// dispatcher's (for a status of the send answer) milliseconds. The caller
+// holds the wamid's lock.
+func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, early []openwaba.StatusUpdate, now time.Time) error {
 	slices.SortStableFunc(early, func(a, b openwaba.StatusUpdate) int { return a.Status.Rank() - b.Status.Rank() })
 	for _, u := range early {
 		m, err := readReported(ctx, tx, `id = ?`, id) // each report sees what the one before did

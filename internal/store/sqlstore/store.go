@@ -75,6 +75,7 @@ type Store struct {
 	acceptGroup     *batch.Group[*acceptReq]
 	doneGroup       *batch.Group[int64] // DeliveryDone
 	statusGroup     *batch.Group[*statusReq]
+	submitGroup     *batch.Group[submitReq] // MarkSubmitted
 	log             *slog.Logger
 	now             func() time.Time
 
@@ -190,6 +191,7 @@ func (s *Store) start() *Store {
 	s.acceptGroup = batch.NewGroup(s.flushAccepts)
 	s.doneGroup = batch.NewGroup(s.flushDone)
 	s.statusGroup = batch.NewGroup(s.flushStatuses)
+	s.submitGroup = batch.NewGroup(s.flushSubmitted)
 	return s
 }
 

@@ -18,6 +18,7 @@ var concurrencyTests = []test{
 	{"CancelRacesClaim", testCancelRacesClaim},
 	{"LedgerUnderRacingDebitsAndRefunds", testLedgerUnderRaces},
 	{"StatusReportsRace", testStatusReportsRace},
+	{"SubmitGroups", testSubmitGroups},
 }
 
 // testStatusReportsRace: webhooks arriving at once, each naming two

@@ -129,3 +129,72 @@ func testAcceptGroups(t *testing.T, s openwaba.Store) {
 		t.Errorf("queued %v, want the accepted %v", queued, accepted)
 	}
 }
+
+// testSubmitGroups: sends that finish together are recorded together
+// (MarkSubmitted in groups). Each message gets its own wamid and leaves
+// the queue; the reports that came for a wamid before its message had it
+// are applied to that message only; a message that does not exist is
+// ErrNotFound and fails nothing else of its group.
+func testSubmitGroups(t *testing.T, s openwaba.Store) {
+	const n = 24
+	a := newAccount(t, s, "acme", 1_000_000_000)
+	newHook(t, s, a.ID, openwaba.HookWAStatus, "")
+	msgs := make([]openwaba.Message, n)
+	for i := range msgs {
+		msgs[i] = acceptOne(t, s, a.ID)
+	}
+	if got := claim(t, s, t0, time.Minute, n); len(got) != n {
+		t.Fatalf("claimed %d, want %d", len(got), n)
+	}
+	wamid := func(i int) string { return fmt.Sprintf("wamid.group.%d", i) }
+	early := func(i int) bool { return i%3 == 0 }
+	for i := range n {
+		if early(i) { // Meta's webhook outran the send's answer
+			_, err := s.ApplyStatuses(t.Context(), []openwaba.StatusUpdate{
+				{WAMID: wamid(i), Status: openwaba.StatusDelivered, At: t0.Add(2 * time.Second)},
+				{WAMID: wamid(i), Status: openwaba.StatusSent, At: t0.Add(time.Second)},
+			})
+			wantErr(t, "ApplyStatuses", err, nil)
+		}
+	}
+	missing := msgs[n-1].ID + 1000
+	errs := make([]error, n+1)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n + 1 {
+		wg.Go(func() {
+			<-start
+			if i == n {
+				errs[i] = s.MarkSubmitted(t.Context(), missing, "wamid.group.missing", t0)
+				return
+			}
+			errs[i] = s.MarkSubmitted(t.Context(), msgs[i].ID, wamid(i), t0)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if !errors.Is(errs[n], openwaba.ErrNotFound) {
+		t.Errorf("MarkSubmitted of message %d, which does not exist = %v, want ErrNotFound", missing, errs[n])
+	}
+	deliveries := map[int64]int{}
+	for _, d := range drain(t, s, t0.Add(time.Hour)) {
+		deliveries[d.MessageID]++
+	}
+	for i, m := range msgs {
+		wantErr(t, fmt.Sprintf("MarkSubmitted of message %d", m.ID), errs[i], nil)
+		got := message(t, s, a.ID, m.ID)
+		want, wantDeliveries := openwaba.StatusQueued, 0
+		if early(i) {
+			want, wantDeliveries = openwaba.StatusDelivered, 2 // sent and delivered, to the wa_status hook
+		}
+		if got.WAMID != wamid(i) || got.Status != want {
+			t.Errorf("message %d: wamid %q, status %s; want %q, %s", m.ID, got.WAMID, got.Status, wamid(i), want)
+		}
+		if deliveries[m.ID] != wantDeliveries {
+			t.Errorf("message %d: %d wa_status deliveries, want %d", m.ID, deliveries[m.ID], wantDeliveries)
+		}
+	}
+	if left := claim(t, s, t0.Add(time.Hour), time.Minute, n); len(left) != 0 {
+		t.Errorf("messages %v still queued after they were submitted", left)
+	}
+}
