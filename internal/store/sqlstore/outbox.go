@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -45,29 +46,62 @@ func enqueueAny(ctx context.Context, tx *db, accountID int64, senders []string, 
 	if err != nil {
 		return err
 	}
-	// One statement for all rows; ids are drawn in the order of the
-	// VALUES rows, so a message's events keep the order of kinds.
-	var q strings.Builder
-	var args []any
+	var rows []any // outboxArity values a row
 	for _, kind := range kinds {
 		for _, h := range hooks {
-			if !h.WantsAny(kind, senders) {
-				continue
+			if h.WantsAny(kind, senders) {
+				rows = append(rows, h.ID, kind, e.OrderKey, e.MessageID, e.InboundID, e.ClickID,
+					e.Status, ms(e.StatusAt), e.ErrorCode, e.ErrorText, e.Data, ms(e.CreatedAt))
 			}
-			if len(args) > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
-			args = append(args, h.ID, kind, e.OrderKey, e.MessageID, e.InboundID, e.ClickID,
-				e.Status, ms(e.StatusAt), e.ErrorCode, e.ErrorText, e.Data, ms(e.CreatedAt))
 		}
 	}
-	if len(args) == 0 {
+	if tx.outbox != nil {
+		*tx.outbox = append(*tx.outbox, rows...) // written by flushOutbox
 		return nil
 	}
-	_, err = tx.exec(ctx, `INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, inbound_id, click_id,
-		status, status_at, error_code, error_text, data, created_at, due_at) VALUES `+q.String(), args...)
-	return err
+	return insertOutbox(ctx, tx, rows)
+}
+
+// outboxArity is the number of values of an outbox row (insertOutbox).
+const outboxArity = 12
+
+// outboxInsertTexts[k] inserts 2^k outbox rows.
+var outboxInsertTexts = func() []string {
+	texts := make([]string, 9) // up to 256 rows, 3,072 values
+	for k := range texts {
+		rows := strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0), ", 1<<k)
+		texts[k] = `INSERT INTO webhook_outbox (hook_id, event, order_key, message_id, inbound_id, click_id,
+			status, status_at, error_code, error_text, data, created_at, due_at) VALUES ` + strings.TrimSuffix(rows, ", ")
+	}
+	return texts
+}()
+
+// insertOutbox writes outbox rows (outboxArity values each) with few
+// statements, of a few fixed sizes (prepared once); ids are drawn in the
+// order of the rows, so a message's events keep their order.
+func insertOutbox(ctx context.Context, tx *db, rows []any) error {
+	for len(rows) > 0 {
+		k := min(bits.Len(uint(len(rows)/outboxArity)), len(outboxInsertTexts)) - 1
+		n := outboxArity << k
+		if _, err := tx.exec(ctx, outboxInsertTexts[k], rows[:n]...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// deferOutbox makes the enqueues of write tx collect their rows until
+// flushOutbox writes them, so that the events of a group of status
+// reports are a few statements, not one per report.
+func deferOutbox(tx *db) { tx.outbox = new([]any) }
+
+// flushOutbox writes the rows collected since deferOutbox and ends the
+// deferral.
+func flushOutbox(ctx context.Context, tx *db) error {
+	rows := *tx.outbox
+	tx.outbox = nil
+	return insertOutbox(ctx, tx, rows)
 }
 
 // accountHooks are the account's hooks, read once per write (db.hooks).

@@ -26,6 +26,9 @@ type db struct {
 	// (enqueueAny), so that a write reporting many events reads them once.
 	// A copy serves one write; no write both changes hooks and enqueues.
 	hooks map[int64][]openwaba.Hook
+	// outbox, when set, collects the outbox rows of this write's
+	// enqueues for one insert (deferOutbox, flushOutbox).
+	outbox *[]any
 }
 
 // stmt is a statement as the engine takes it.

@@ -333,12 +333,13 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 	if err != nil {
 		return err
 	}
+	deferOutbox(tx)
 	for _, r := range reqs {
 		if err := s.applyReports(ctx, tx, r, unread); err != nil {
 			return err
 		}
 	}
-	return nil
+	return flushOutbox(ctx, tx)
 }
 
 // applyReports applies one request's reports in order; the caller holds

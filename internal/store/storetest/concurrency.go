@@ -19,6 +19,7 @@ var concurrencyTests = []test{
 	{"LedgerUnderRacingDebitsAndRefunds", testLedgerUnderRaces},
 	{"StatusReportsRace", testStatusReportsRace},
 	{"SubmitGroups", testSubmitGroups},
+	{"StatusGroupOutbox", testStatusGroupOutbox},
 }
 
 // testStatusReportsRace: webhooks arriving at once, each naming two

@@ -198,3 +198,42 @@ func testSubmitGroups(t *testing.T, s openwaba.Store) {
 		t.Errorf("messages %v still queued after they were submitted", left)
 	}
 }
+
+// testStatusGroupOutbox: the webhook deliveries of a write of many status
+// reports (more rows than one insert carries) are each there once, in the
+// order of the reports and of the event types, for every hook.
+func testStatusGroupOutbox(t *testing.T, s openwaba.Store) {
+	const n = 30
+	a := newAccount(t, s, "acme", 1_000_000_000)
+	hooks := []openwaba.Hook{newHook(t, s, a.ID, openwaba.HookAll, ""), newHook(t, s, a.ID, openwaba.HookAll, ""), newHook(t, s, a.ID, openwaba.HookAll, "")}
+	ids := make([]int64, n)
+	var us []openwaba.StatusUpdate
+	for i := range n {
+		wamid := fmt.Sprintf("wamid.outbox.%d", i)
+		ids[i] = submitted(t, s, a.ID, wamid).ID
+		for j, st := range []openwaba.Status{openwaba.StatusSent, openwaba.StatusDelivered, openwaba.StatusRead} {
+			us = append(us, openwaba.StatusUpdate{WAMID: wamid, Status: st, At: t0.Add(time.Duration(j+1) * time.Second)})
+		}
+	}
+	_, err := s.ApplyStatuses(t.Context(), us)
+	wantErr(t, "ApplyStatuses", err, nil)
+	type key struct{ hook, message int64 }
+	got := map[key][]string{}
+	last := map[key]int64{}
+	for _, d := range drain(t, s, t0.Add(time.Hour)) {
+		k := key{d.Hook.ID, d.MessageID}
+		if d.ID <= last[k] {
+			t.Errorf("delivery %d of message %d to hook %d after delivery %d", d.ID, d.MessageID, d.Hook.ID, last[k])
+		}
+		last[k] = d.ID
+		got[k] = append(got[k], string(d.Event)+" "+string(d.Status))
+	}
+	want := []string{"dlr sent", "wa_status sent", "dlr delivered", "wa_status delivered", "wa_status read"}
+	for _, h := range hooks {
+		for _, id := range ids {
+			if g := got[key{h.ID, id}]; !slices.Equal(g, want) {
+				t.Errorf("message %d to hook %d: deliveries %q, want %q", id, h.ID, g, want)
+			}
+		}
+	}
+}
