@@ -93,6 +93,7 @@ type reported struct {
 	id, accountID     int64
 	wamid             string
 	sender, recipient string
+	waba              string // of the sender, the scope of the recipient's user (scopeOf)
 	user              openwaba.User
 	category          openwaba.PriceCategory
 	status            openwaba.Status
@@ -157,13 +158,14 @@ func readReportedAll(ctx context.Context, tx *db, list func(any) (any, error), w
 
 // reportedColumns are what scanReported reads.
 var reportedColumns = `id, coalesce(wamid, ''), account_id, sender, recipient, user_wa_id, user_id, parent_user_id, username,
-	category, status, price, list_price, charge, billable, pricing_model, pricing_type, pricing_category, ` + journalFacts
+	category, status, price, list_price, charge, billable, pricing_model, pricing_type, pricing_category, ` + journalFacts + `,
+	` + scopeSQL("messages.sender", "messages.account_id")
 
 func scanReported(sc scanner) (reported, error) {
 	var m reported
 	err := sc.Scan(&m.id, &m.wamid, &m.accountID, &m.sender, &m.recipient, &m.user.WaID, &m.user.UserID, &m.user.ParentUserID, &m.user.Username,
 		&m.category, &m.status, &m.price, &m.list, &m.charge, &m.billable, &m.stored.Model, &m.stored.Type, &m.stored.Category,
-		&m.delivered, &m.failed)
+		&m.delivered, &m.failed, &m.waba)
 	return m, err
 }
 
@@ -499,7 +501,7 @@ func (s *Store) recordRecipient(ctx context.Context, tx *db, m reported, seen op
 	if seen.Zero() {
 		return nil
 	}
-	id, accountID, sender, recipient, known := m.id, m.accountID, m.sender, m.recipient, m.user
+	id, accountID, recipient, known := m.id, m.accountID, m.recipient, m.user
 	if !known.Zero() && !known.Tells(seen) {
 		return nil // an earlier report of the message linked these ids
 	}
@@ -513,11 +515,7 @@ func (s *Store) recordRecipient(ctx context.Context, tx *db, m reported, seen op
 	case sent.ParentUserID != "" && seen.ParentUserID == "":
 		seen.ParentUserID = sent.ParentUserID
 	}
-	waba, err := scopeOf(ctx, tx, accountID, sender)
-	if err != nil {
-		return err
-	}
-	u, err := s.linkUser(ctx, tx, accountID, waba, seen, now)
+	u, err := s.linkUser(ctx, tx, accountID, m.waba, seen, now)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -24,11 +23,14 @@ const userLock = 0x05e75e
 // has none or is gone.
 func scopeOf(ctx context.Context, tx *db, accountID int64, sender string) (string, error) {
 	var waba string
-	err := tx.row(ctx, `SELECT waba_id FROM senders WHERE number = ? AND account_id = ?`, sender, accountID).Scan(&waba)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
+	err := tx.row(ctx, `SELECT `+scopeSQL("?", "?"), sender, accountID).Scan(&waba)
 	return waba, err
+}
+
+// scopeSQL is scopeOf as an expression, of a sender and an account
+// (columns or placeholders), for statements that read it with more.
+func scopeSQL(sender, accountID string) string {
+	return `coalesce((SELECT waba_id FROM senders WHERE number = ` + sender + ` AND account_id = ` + accountID + `), '')`
 }
 
 type userRow struct {
