@@ -189,6 +189,8 @@ func TestEnvironmentFillsFlags(t *testing.T) {
 		}, ""},
 		{"no sends in flight", nil, map[string]string{"OPENWABA_DISPATCH_MAX_IN_FLIGHT": "0"}, nil, "OPENWABA_DISPATCH_MAX_IN_FLIGHT and --dispatch-max-in-flight-per-sender must be at least 1"},
 		{"negative per sender", []string{"--dispatch-max-in-flight-per-sender", "-1"}, nil, nil, "must be at least 1"},
+		{"negative commit gather", []string{"--commit-gather", "-1ms"}, nil, nil, "--commit-gather must be between 0 and 1s"},
+		{"commit gather of minutes", nil, map[string]string{"OPENWABA_COMMIT_GATHER": "2m"}, nil, "OPENWABA_COMMIT_GATHER must be between 0 and 1s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/store/sqlstore"
@@ -17,6 +18,9 @@ import (
 type storeConfig struct {
 	DataDir     string
 	DatabaseURL string
+	// CommitGather is SQLite's sqlstore.Options.CommitGather (serve's
+	// --commit-gather; 0 for the admin commands).
+	CommitGather time.Duration
 }
 
 // describe names the store for logs without the URL's password.
@@ -50,7 +54,7 @@ func openConfiguredStore(ctx context.Context, c storeConfig, mustExist bool, log
 	} else if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
-	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{Logger: log})
+	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{Logger: log, CommitGather: c.CommitGather})
 	if err != nil {
 		return nil, fmt.Errorf("opening database: %w", err)
 	}

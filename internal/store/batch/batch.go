@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrClosed is returned by Do once Close has been called.
@@ -48,13 +49,29 @@ type Options struct {
 	MaxBatch int
 	// Logger receives failed commits; slog.Default() when nil.
 	Logger *slog.Logger
+	// Gather, when positive, is how long the writer may wait for more
+	// ops before a transaction that would carry fewer than GatherBelow,
+	// and only when the last commit ended less than Gather ago. Under a
+	// steady stream of small writes a commit (its pages written to the
+	// log, its fsync) then serves several instead of each its own; a
+	// write that arrives at a writer idle for longer begins at once. It
+	// adds at most Gather to a write's wait.
+	Gather time.Duration
+	// GatherBelow is the size from which a batch goes without waiting
+	// (DefaultGatherBelow when zero).
+	GatherBelow int
 }
+
+// DefaultGatherBelow is Options.GatherBelow when not set.
+const DefaultGatherBelow = 8
 
 // Batcher is the single writer. Create it with New and stop it with Close.
 type Batcher[T any] struct {
-	db  DB[T]
-	max int
-	log *slog.Logger
+	db          DB[T]
+	max         int
+	log         *slog.Logger
+	gather      time.Duration
+	gatherBelow int
 
 	// mu guards closed and the close of reqs: Do holds it shared while it
 	// sends, so Close (exclusive) never closes the channel under a sender.
@@ -88,10 +105,15 @@ func New[T any](db DB[T], opts Options) *Batcher[T] {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.GatherBelow <= 0 {
+		opts.GatherBelow = DefaultGatherBelow
+	}
 	b := &Batcher[T]{
-		db:  db,
-		max: opts.MaxBatch,
-		log: opts.Logger,
+		db:          db,
+		max:         opts.MaxBatch,
+		log:         opts.Logger,
+		gather:      opts.Gather,
+		gatherBelow: opts.GatherBelow,
 		// The buffer lets callers queue up while a batch commits; they
 		// form the next batch.
 		reqs:    make(chan *request[T], opts.MaxBatch),
@@ -158,23 +180,50 @@ func (b *Batcher[T]) Close() error {
 func (b *Batcher[T]) loop() {
 	defer close(b.stopped)
 	batch := make([]*request[T], 0, b.max)
+	var lastCommit time.Time // when the last batch ended
 	for r := range b.reqs {
 		batch = append(batch[:0], r)
-	fill:
-		for len(batch) < b.max {
-			select {
-			case r, ok := <-b.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = b.fill(batch, lastCommit)
 		b.run(batch)
+		lastCommit = time.Now()
 		clear(batch) // let finished requests be collected
 	}
+}
+
+// fill adds the requests waiting to batch. A batch smaller than
+// gatherBelow that follows the last commit closely (the writer is busy)
+// waits up to gather for more to arrive (Options.Gather).
+func (b *Batcher[T]) fill(batch []*request[T], lastCommit time.Time) []*request[T] {
+	var deadline <-chan time.Time
+	if b.gather > 0 && time.Since(lastCommit) < b.gather {
+		t := time.NewTimer(b.gather)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(batch) < b.max {
+		select {
+		case r, ok := <-b.reqs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		if deadline == nil || len(batch) >= b.gatherBelow {
+			return batch
+		}
+		select {
+		case r, ok := <-b.reqs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		case <-deadline:
+			return batch
+		}
+	}
+	return batch
 }
 
 // run executes one batch. It claims every request that is still pending,

@@ -64,7 +64,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 
 	w := newDB(write, d)
-	b := batch.New[*sql.Tx](batch.SQL{DB: write}, batch.Options{MaxBatch: opts.MaxBatch, Logger: log})
+	b := batch.New[*sql.Tx](batch.SQL{DB: write}, batch.Options{MaxBatch: opts.MaxBatch, Logger: log, Gather: opts.CommitGather})
 	s := &Store{d: d, read: newDB(read, d), log: log, now: utcNow(opts.Now)}
 	s.writes = batched{b: b, w: w}
 	s.accepts = s.writes

@@ -51,6 +51,10 @@ type Options struct {
 	// WriteTimeout bounds one PostgreSQL write transaction, retries
 	// included; 30s when zero.
 	WriteTimeout time.Duration
+	// CommitGather is how long SQLite's writer, busy, may wait for more
+	// writes to share a commit (batch.Options.Gather); none when zero. It
+	// trades latency for CPU: docs/performance.md.
+	CommitGather time.Duration
 }
 
 func (o *Options) defaults() {
