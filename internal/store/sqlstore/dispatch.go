@@ -258,7 +258,7 @@ func (s *Store) writeSubmitted(ctx context.Context, tx *db, reqs []submitReq, er
 				"id", r.id, "wamid", r.wamid, "at", r.at)
 		}
 	}
-	early, err := takeEarly(ctx, tx, s.list, wamids)
+	early, err := takeEarly(ctx, tx, wamids)
 	if err != nil {
 		return err
 	}
@@ -284,17 +284,8 @@ func (s *Store) writeSubmitted(ctx context.Context, tx *db, reqs []submitReq, er
 // lockQueuedAll reads (and on PostgreSQL locks, in id order) the queue
 // rows of ids, and tells which exist.
 func (s *Store) lockQueuedAll(ctx context.Context, tx *db, ids []int64) (map[int64]bool, error) {
-	list, err := s.list(ids)
-	if err != nil {
-		return nil, err
-	}
-	found, err := all(ctx, tx, scanValue[int64], `SELECT message_id FROM dispatch_queue WHERE message_id `+s.d.in("?")+
-		` ORDER BY message_id`+tx.d.lockRows, list)
-	queued := make(map[int64]bool, len(found))
-	for _, id := range found {
-		queued[id] = true
-	}
-	return queued, err
+	return idSet(ctx, tx, `SELECT message_id FROM dispatch_queue WHERE message_id `+s.d.in("?")+
+		` ORDER BY message_id`+tx.d.lockRows, ids)
 }
 
 // existing tells which of ids are messages. A queue row names an existing
@@ -304,16 +295,7 @@ func (s *Store) existing(ctx context.Context, tx *db, ids []int64) (map[int64]bo
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := s.list(ids)
-	if err != nil {
-		return nil, err
-	}
-	found, err := all(ctx, tx, scanValue[int64], `SELECT id FROM messages WHERE id `+s.d.in("?"), list)
-	exists := make(map[int64]bool, len(found))
-	for _, id := range found {
-		exists[id] = true
-	}
-	return exists, err
+	return idSet(ctx, tx, `SELECT id FROM messages WHERE id `+s.d.in("?"), ids)
 }
 
 // Retry puts a message back in the queue, due at next and unleased, and

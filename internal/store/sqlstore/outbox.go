@@ -283,17 +283,10 @@ func (s *Store) DeliveryDone(ctx context.Context, id int64) error {
 // is gone already (its hook was deleted meanwhile) is ErrNotFound.
 func (s *Store) flushDone(ids []int64) []error {
 	errs := make([]error, len(ids))
-	deleted := map[int64]bool{}
+	var deleted map[int64]bool
 	err := s.write(context.Background(), func(ctx context.Context, tx *db) error {
-		clear(deleted)
-		list, err := s.list(ids)
-		if err != nil {
-			return err
-		}
-		gone, err := all(ctx, tx, scanValue[int64], `DELETE FROM webhook_outbox WHERE id `+s.d.in("?")+` RETURNING id`, list)
-		for _, id := range gone {
-			deleted[id] = true
-		}
+		var err error
+		deleted, err = idSet(ctx, tx, `DELETE FROM webhook_outbox WHERE id `+s.d.in("?")+` RETURNING id`, ids)
 		return err
 	})
 	for i, id := range ids {

@@ -190,6 +190,21 @@ func scanValue[T any](sc scanner) (T, error) {
 	return v, err
 }
 
+// idSet runs query, whose one argument is the list of ids (dialect.in)
+// and whose rows are ids, and returns the ids it gave.
+func idSet(ctx context.Context, c *db, query string, ids []int64) (map[int64]bool, error) {
+	list, err := c.d.listArg(ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := all(ctx, c, scanValue[int64], query, list)
+	set := make(map[int64]bool, len(found))
+	for _, id := range found {
+		set[id] = true
+	}
+	return set, err
+}
+
 // affected returns how many rows an Exec changed.
 func affected(res sql.Result, err error) (int64, error) {
 	if err != nil {

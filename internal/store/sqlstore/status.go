@@ -110,8 +110,14 @@ type reported struct {
 
 // journaled records in m that its journal now holds status.
 func (m *reported) journaled(status openwaba.Status) {
-	m.delivered = m.delivered || slices.Contains(openwaba.DeliveredStatuses(), status)
+	m.delivered = m.delivered || isDelivered(status)
 	m.failed = m.failed || status.Unbilled()
+}
+
+// isDelivered is what makes reported.delivered: one of
+// openwaba.DeliveredStatuses.
+func isDelivered(status openwaba.Status) bool {
+	return slices.Contains(openwaba.DeliveredStatuses(), status)
 }
 
 // journalFacts are the columns of readReported that read m.delivered and
@@ -129,8 +135,7 @@ var journalFacts = func() string {
 	exists := func(keep func(openwaba.Status) bool) string {
 		return `EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = messages.id AND j.status IN (` + in(keep) + `))`
 	}
-	return exists(func(st openwaba.Status) bool { return slices.Contains(openwaba.DeliveredStatuses(), st) }) + `, ` +
-		exists(openwaba.Status.Unbilled)
+	return exists(isDelivered) + `, ` + exists(openwaba.Status.Unbilled)
 }()
 
 // readReported reads the newest message where (id = ? or wamid = ?),
@@ -143,8 +148,8 @@ func readReported(ctx context.Context, tx *db, where string, arg any) (reported,
 
 // readReportedAll is readReported of the newest message of each of
 // wamids, in one statement.
-func readReportedAll(ctx context.Context, tx *db, list func(any) (any, error), wamids []string) (map[string]reported, error) {
-	arg, err := list(wamids)
+func readReportedAll(ctx context.Context, tx *db, wamids []string) (map[string]reported, error) {
+	arg, err := tx.d.listArg(wamids)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +336,7 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 			return err
 		}
 	}
-	unread, err := readReportedAll(ctx, tx, s.list, wamids)
+	unread, err := readReportedAll(ctx, tx, wamids)
 	if err != nil {
 		return err
 	}
@@ -404,7 +409,7 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, m reported, u openwaba.
 	}
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
-	if u.Pricing != nil || u.Status.Unbilled() || slices.Contains(openwaba.DeliveredStatuses(), u.Status) {
+	if u.Pricing != nil || u.Status.Unbilled() || isDelivered(u.Status) {
 		if err = settleRead(ctx, tx, m, u.Pricing, now); err != nil {
 			return changed, err
 		}
@@ -439,11 +444,11 @@ type statusDetails struct {
 
 // takeEarly removes the reports set aside for wamids and returns them by
 // wamid. The caller holds the wamids' locks.
-func takeEarly(ctx context.Context, tx *db, list func(any) (any, error), wamids []string) (map[string][]openwaba.StatusUpdate, error) {
+func takeEarly(ctx context.Context, tx *db, wamids []string) (map[string][]openwaba.StatusUpdate, error) {
 	if len(wamids) == 0 {
 		return nil, nil
 	}
-	arg, err := list(wamids)
+	arg, err := tx.d.listArg(wamids)
 	if err != nil {
 		return nil, err
 	}
