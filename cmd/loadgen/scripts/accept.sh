@@ -12,13 +12,7 @@
 set -euo pipefail
 secs=${1:-10}
 dburl=${2:-}
-cd "$(dirname "$0")/../../.."
-work=$(mktemp -d)
-go build -o "$work/openwaba" ./cmd/openwaba
-go build -o "$work/loadgen" ./cmd/loadgen
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
 
 "$work/loadgen" noop -addr 127.0.0.1:9100 >/dev/null & noop=$!; pids+=($noop)
 sleep 0.3

@@ -18,13 +18,7 @@ set -euo pipefail
 rate=${1:-1000}
 secs=${2:-10}
 dburl=${3:-}
-cd "$(dirname "$0")/../../.."
-work=$(mktemp -d)
-go build -o "$work/openwaba" ./cmd/openwaba
-go build -o "$work/loadgen" ./cmd/loadgen
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
 
 key=pipeline-key-0123456789abcdef
 sender=4915112345678
