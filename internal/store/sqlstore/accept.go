@@ -177,7 +177,7 @@ var insertPlaceholders = "(" + strings.TrimSuffix(strings.Repeat("?, ", insertAr
 // insertMessage stores m with its first journal entry, its queue row, its
 // short links and its debit (the caller reduced the balance), and sets m.ID.
 func (s *Store) insertMessage(ctx context.Context, tx *db, m *openwaba.Message, content string) error {
-	if err := tx.row(ctx, `INSERT INTO messages (`+insertColumns+`) VALUES `+insertPlaceholders+` RETURNING id`,
+	if err := tx.row(ctx, `INSERT INTO messages (id, `+insertColumns+`) VALUES (`+tx.d.nextID("messages")+`, `+insertPlaceholders[1:]+` RETURNING id`,
 		messageArgs(m, content)...).Scan(&m.ID); err != nil {
 		return s.sentinel(err)
 	}
@@ -286,16 +286,16 @@ var rowInsertTexts = func() []string {
 //
 // The ids are given, not drawn: SQLite does not promise the order of
 // RETURNING rows, so the ids returned could not be matched to the
-// messages. They are max(id)+1 onwards, read inside this write
-// transaction, which holds SQLite's only write lock: no other writer can
-// take one of them, and they ascend in the order of msgs, as the ids
-// SQLite would draw (a rowid table without AUTOINCREMENT draws max+1).
+// messages. They follow the largest id given so far (sqliteLastID, which
+// an erased message's id counts in), read inside this write transaction,
+// which holds SQLite's only write lock: no other writer can take one of
+// them, and they ascend in the order of msgs.
 func (s *Store) insertRows(ctx context.Context, tx *db, msgs []*openwaba.Message, contents []string) error {
 	if len(msgs) == 0 {
 		return nil // every request of the group was refused
 	}
 	var last int64
-	if err := tx.row(ctx, `SELECT coalesce(max(id), 0) FROM messages`).Scan(&last); err != nil {
+	if err := tx.row(ctx, sqliteLastID("messages")).Scan(&last); err != nil {
 		return fmt.Errorf("accept: last message id: %w", err)
 	}
 	if last > math.MaxInt64-int64(len(msgs)) {

@@ -66,6 +66,12 @@ type dialect struct {
 	// multi-row INSERTs of messages with ids the writer gives, and one
 	// INSERT ... SELECT for each other kind of row (insertRows).
 	writableCTE bool
+	// nextID is the value of the id column of a new row of a message
+	// table (messages, inbound_messages): ids are never given twice, also
+	// not those of erased rows. PostgreSQL's identity column draws it;
+	// SQLite's rowid would reuse the largest id once deleted, so the id is
+	// drawn above the table's floor (sqliteLastID).
+	nextID func(table string) string
 	// sessionLock and sessionUnlock take and give back a lock held by one
 	// connection across transactions (Exclusive, migrations).
 	sessionLock, sessionUnlock string
@@ -101,6 +107,7 @@ var sqliteDialect = dialect{
 	contentType:  func(col string) string { return `coalesce(json_extract(` + col + `, '$.type'), '')` },
 	blobContains: func(col, p string) string { return `instr(` + col + `, ` + p + `) > 0` },
 	byteOrder:    ` COLLATE BINARY`,
+	nextID:       func(table string) string { return `(` + sqliteLastID(table) + `) + 1` },
 	classify: func(err error) errClass {
 		var e *sqlite.Error
 		if !errors.As(err, &e) {
@@ -136,6 +143,7 @@ var postgresDialect = dialect{
 	blobContains: func(col, p string) string { return `position(` + p + ` in ` + col + `) > 0` },
 	byteOrder:    ` COLLATE "C"`,
 	writableCTE:  true,
+	nextID:       func(string) string { return `DEFAULT` },
 	// A hash collision only makes two keys wait for each other.
 	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
 	// With the schema in the key: stores in different schemas of one
@@ -206,4 +214,11 @@ func (d *dialect) rebind(query string) string {
 		}
 	}
 	return b.String()
+}
+
+// sqliteLastID reads the largest id SQLite's table has given: that of its
+// newest row, or a larger one deleted since (id_floors, raised by a
+// trigger on every delete; migration 00016).
+func sqliteLastID(table string) string {
+	return `SELECT max(last, coalesce((SELECT max(id) FROM ` + table + `), 0)) FROM id_floors WHERE name = '` + table + `'`
 }

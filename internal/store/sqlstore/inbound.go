@@ -80,9 +80,9 @@ func (s *Store) RecordInbound(ctx context.Context, m openwaba.InboundMessage) (b
 		key := user.Key()
 		var id int64
 		err = tx.row(ctx, `
-			INSERT INTO inbound_messages (account_id, sender, from_number, user_id, parent_user_id, username,
+			INSERT INTO inbound_messages (id, account_id, sender, from_number, user_id, parent_user_id, username,
 				wamid, type, text, payload, profile_name, sent_at, received_at, media)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (`+tx.d.nextID("inbound_messages")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (wamid) DO NOTHING
 			RETURNING id`,
 			m.AccountID, m.Sender, key, user.UserID, user.ParentUserID, openwaba.StoredText(user.Username),

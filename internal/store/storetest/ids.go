@@ -19,11 +19,13 @@ import (
 var webhookIDTests = []test{
 	{"DeliveryIDsNeverReused", testDeliveryIDsNeverReused},
 	{"HookIDsNeverReused", testHookIDsNeverReused},
+	{"MessageIDsNeverReused", testMessageIDsNeverReused},
 }
 
 var reopenTests = []reopenTest{
 	{"DeliveryIDsNeverReusedAcrossReopen", testDeliveryIDsAcrossReopen},
 	{"HookIDsNeverReusedAcrossReopen", testHookIDsAcrossReopen},
+	{"MessageIDsNeverReusedAcrossReopen", testMessageIDsAcrossReopen},
 }
 
 // idRound puts deliveries in the outbox of the account's hooks by every
@@ -207,4 +209,72 @@ func testHookIDsAcrossReopen(t *testing.T, s openwaba.Store, reopen func(openwab
 		wantErr(t, "DeleteHook", s.DeleteHook(t.Context(), a.ID, h.ID), nil)
 		s = reopen(s)
 	}
+}
+
+// testMessageIDsNeverReused: the ids of erased messages, the newest ones
+// included, are not given to new ones, outbound or inbound. The API
+// answered with them, DELETE /api/waba/messages/{id} takes them and
+// receivers of the webhooks know them: a new message under an old id
+// would be cancelled, or dropped as seen, in the old one's place.
+func testMessageIDsNeverReused(t *testing.T, s openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	seen := messageIDLedger{}
+	for i := range 4 {
+		seen.round(t, s, a.ID, i, t0.Add(time.Duration(i)*time.Hour))
+	}
+}
+
+// testMessageIDsAcrossReopen: nor after a restart of the store.
+func testMessageIDsAcrossReopen(t *testing.T, s openwaba.Store, reopen func(openwaba.Store) openwaba.Store) {
+	a := newAccount(t, s, "a", 100*price)
+	seen := messageIDLedger{}
+	for i := range 3 {
+		seen.round(t, s, a.ID, i, t0.Add(time.Duration(i)*time.Hour))
+		s = reopen(s)
+	}
+}
+
+// messageIDLedger holds every message id given so far, "out" or "in" by
+// direction.
+type messageIDLedger map[string]bool
+
+// round sends two messages to a recipient of its own and records one from
+// them, each the newest of its table, then erases that recipient, so that
+// the newest rows of both tables go. Odd rounds accept the messages held,
+// a status with webhook events at once, which the store writes one at a
+// time; even rounds take the path of a group without events.
+func (l messageIDLedger) round(t *testing.T, s openwaba.Store, accountID int64, n int, now time.Time) {
+	t.Helper()
+	to := fmt.Sprintf("49176555000%02d", n)
+	msgs := []openwaba.Message{textMessage(to, price, now), textMessage(to, price, now)}
+	if n%2 == 1 {
+		for i := range msgs {
+			msgs[i].Status, msgs[i].StatusAt = openwaba.StatusHeld, now
+		}
+	}
+	for _, m := range accept(t, s, accountID, msgs...).Messages {
+		l.give(t, n, "out", m.ID)
+	}
+	record(t, s, inbound(accountID, fmt.Sprintf("wamid.erased%d", n), to, now, "hi"))
+	in, err := s.InboundMessages(t.Context(), accountID, openwaba.InboundFilter{})
+	wantErr(t, "InboundMessages", err, nil)
+	for _, m := range in {
+		if m.From == to {
+			l.give(t, n, "in", m.ID)
+		}
+	}
+	e, err := s.EraseUser(t.Context(), accountID, to, now)
+	wantErr(t, "EraseUser", err, nil)
+	if e.Messages != len(msgs) || e.Inbound != 1 {
+		t.Fatalf("round %d: erased %d messages and %d inbound, want %d and 1", n, e.Messages, e.Inbound, len(msgs))
+	}
+}
+
+func (l messageIDLedger) give(t *testing.T, n int, dir string, id int64) {
+	t.Helper()
+	key := fmt.Sprintf("%s %d", dir, id)
+	if l[key] {
+		t.Errorf("round %d: %s message id %d was given to a message erased before", n, dir, id)
+	}
+	l[key] = true
 }
