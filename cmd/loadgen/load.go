@@ -32,7 +32,9 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	body := []byte(`{"from":"4915112345678","to":"4917600000001","template":{"name":"hello_world","language":{"code":"en_US"}}}`)
+	// The spec's template example: its sender and template are what the
+	// sandbox and loadgen's fake Graph both hold (hello_world in de).
+	body := []byte(`{"from":"4915112345678","to":"4917612345678","type":"template","template":"hello_world","language":"de"}`)
 	if *bodyFile != "" {
 		b, err := os.ReadFile(*bodyFile)
 		if err != nil {
