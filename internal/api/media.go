@@ -9,8 +9,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -274,9 +272,9 @@ func mediaType(declared string, src io.Reader) (string, io.Reader, error) {
 	return mt, io.MultiReader(strings.NewReader(string(head[:n])), src), nil
 }
 
-// fetchMedia opens the file at a customer's URL once, through the client
-// that refuses the gateway's own network (webhook.NewClient) and follows
-// no redirect: the same guard as webhook targets.
+// fetchMedia opens the file at a customer's URL once (media.Open: through
+// the client that refuses the gateway's own network and follows no
+// redirect, the same guard as webhook targets).
 func (s *Server) fetchMedia(ctx context.Context, raw flexString) (io.ReadCloser, string, string, error) {
 	switch {
 	case raw.Invalid:
@@ -284,9 +282,9 @@ func (s *Server) fetchMedia(ctx context.Context, raw flexString) (io.ReadCloser,
 	case strings.TrimSpace(raw.Value) == "":
 		return nil, "", "", badField("file", "or url is required: send the file as multipart/form-data, or a URL to fetch it from")
 	}
-	u, err := url.Parse(strings.TrimSpace(raw.Value))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", "", badField("url", "must be an http or https URL")
+	u, err := media.ParseURL(raw.Value)
+	if err != nil {
+		return nil, "", "", badField("url", "%v", err)
 	}
 	if s.cfg.CheckHookTarget != nil {
 		if err := s.cfg.CheckHookTarget(ctx, u.String()); err != nil {
@@ -296,28 +294,11 @@ func (s *Server) fetchMedia(ctx context.Context, raw flexString) (io.ReadCloser,
 	if s.cfg.FetchClient == nil {
 		return nil, "", "", badField("url", "fetching URLs is off; upload the file as multipart/form-data")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	body, ctype, name, err := media.Open(ctx, s.cfg.FetchClient, u)
 	if err != nil {
 		return nil, "", "", badField("url", "%v", err)
 	}
-	req.Header.Set("User-Agent", "openwaba")
-	resp, err := s.cfg.FetchClient.Do(req)
-	if err != nil {
-		return nil, "", "", badField("url", "could not be fetched: %v", errors.Unwrap(err))
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, "", "", badField("url", "answered HTTP %d, want 200 (redirects are not followed)", resp.StatusCode)
-	}
-	if resp.ContentLength > openwaba.MaxMediaSize {
-		resp.Body.Close()
-		return nil, "", "", badField("url", "is a file of %d bytes; at most 100 MB", resp.ContentLength)
-	}
-	name := path.Base(u.Path)
-	if name == "/" || name == "." {
-		name = ""
-	}
-	return resp.Body, resp.Header.Get("Content-Type"), name, nil
+	return body, ctype, name, nil
 }
 
 // mediaFor finds the file a message names by media_id, for the send
