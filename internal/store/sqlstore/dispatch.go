@@ -97,7 +97,8 @@ func (s *Store) nextDueQuery() string {
 }
 
 // promote counts an attempt for each of the claimed messages ids, makes
-// the scheduled (or accepted) ones queued and journals that. The claimer
+// the scheduled (or accepted) ones queued and journals that (queued makes
+// no webhook events: journalSilent). The claimer
 // holds their queue rows, so it is the only writer that locks these
 // message rows after their queue rows' locks: no deadlock with Cancel,
 // Retry, Fail or MarkSubmitted, which lock the queue row first too.
@@ -115,18 +116,25 @@ func promote(ctx context.Context, tx *db, list any, now time.Time) error {
 	if _, err := tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1 WHERE id `+tx.d.in("?"), list); err != nil {
 		return err
 	}
+	// The scheduled ones, all of a claim when a schedule falls due, move
+	// in two statements, not two each.
+	var moved []int64
 	for _, m := range old {
-		if !queued.Follows(m.Status) {
-			continue
-		}
-		if _, err := setStatus(ctx, tx, m.ID, queued, now, 0, ""); err != nil {
-			return err
-		}
-		if err := journal(ctx, tx, m.ID, queued, now, 0, ""); err != nil {
-			return err
+		if queued.Follows(m.Status) {
+			moved = append(moved, m.ID)
 		}
 	}
-	return nil
+	if len(moved) == 0 {
+		return nil
+	}
+	movedList, err := tx.d.listArg(moved)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, setStatusSQL(`id `+tx.d.in("?7")), queued, queued.Rank(), ms(now), true, 0, "", movedList); err != nil {
+		return err
+	}
+	return journalSilent(ctx, tx, movedList, queued, now)
 }
 
 // NextDue returns the earliest time at which ClaimDue will find something:

@@ -62,13 +62,32 @@ func journalOwned(ctx context.Context, tx *db, id int64, owner func() (int64, st
 // empty one leaves it.
 func setStatus(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.Time, code int, text string) (bool, error) {
 	keepError := code == 0 && text == ""
-	n, err := affected(tx.exec(ctx, `
+	n, err := affected(tx.exec(ctx, setStatusSQL(`id = ?7`), status, status.Rank(), ms(at), keepError, code, text, id))
+	return n > 0, err
+}
+
+// setStatusSQL is setStatus's statement for the messages where picks by
+// ?7: one id, or a list of them (promote).
+func setStatusSQL(where string) string {
+	return `
 		UPDATE messages SET status = ?1, status_rank = ?2, status_at = ?3,
 			error_code = CASE WHEN ?4 THEN error_code ELSE ?5 END,
 			error_text = CASE WHEN ?4 THEN error_text ELSE ?6 END
-		WHERE id = ?7 AND status_rank < ?2`,
-		status, status.Rank(), ms(at), keepError, code, text, id))
-	return n > 0, err
+		WHERE ` + where + ` AND status_rank < ?2`
+}
+
+// journalSilent is journal for each message of list (a listArg) at once,
+// for a status that makes no webhook events (openwaba.Status.HookEvents):
+// for such a status the journal's row is all that journal does.
+func journalSilent(ctx context.Context, tx *db, list any, status openwaba.Status, at time.Time) error {
+	if len(status.HookEvents()) > 0 {
+		return fmt.Errorf("journal %s of many messages at once: it makes webhook events, journal each", status)
+	}
+	_, err := tx.exec(ctx, `
+		INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
+		SELECT id, ?, ?, 0, '' FROM messages WHERE id `+tx.d.in("?")+` ORDER BY id
+		ON CONFLICT (message_id, status) DO NOTHING`, status, ms(at), list)
+	return err
 }
 
 // settle sets what message id costs to what openwaba.Charge says, report
