@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"bufio"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/dispatch"
+	"github.com/openwaba/openwaba/internal/meta"
+	"github.com/openwaba/openwaba/internal/store/cached"
 )
 
 // Scheduling at scale; see docs/performance.md for how to run these and
@@ -99,6 +103,7 @@ func BenchmarkDueLag(b *testing.B) {
 			for b.Loop() {
 				g := newGraph(b)
 				e := newEnv(b, g, bc.mps)
+				hc := e.asGateway(g.url)
 				if _, err := e.store.Credit(b.Context(), e.account.ID, n*price, openwaba.ReasonTopUp); err != nil {
 					b.Fatal(err)
 				}
@@ -151,9 +156,29 @@ func BenchmarkDueLag(b *testing.B) {
 					b.Errorf("a message was sent %v before its due time", -lags[0])
 				}
 				e.shutdown()
+				hc.CloseIdleConnections()
 			}
 		})
 	}
+}
+
+// asGateway sends to the Graph API at url as cmd/openwaba serve does: over
+// Meta's connection pool (meta.NewHTTPClient), not the synctest harness's
+// one connection per send, since benchmarks run in real time, where
+// connections can stay open; with senders and templates read from memory
+// (cached.Reads), the template the messages name among them, as a
+// templates sync stores it. It returns the pool, to close once done.
+func (e *env) asGateway(url string) *http.Client {
+	err := e.store.PutTemplate(e.t.Context(), openwaba.Template{AccountID: e.account.ID, ID: "1000000000000002", Name: "hello_world",
+		Language: "en", Category: "MARKETING", Status: "APPROVED", ParameterFormat: "POSITIONAL",
+		Components: []openwaba.TemplateComponent{{Type: "BODY", Text: "Hello World"}}, UpdatedAt: time.Now()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hc := meta.NewHTTPClient(dispatch.DefaultMaxInFlight)
+	e.up.Upstream = meta.NewClient(meta.Config{GraphURL: url, AccessToken: testToken, HTTPClient: hc})
+	e.cfg.Reads = cached.New(e.store)
+	return hc
 }
 
 // memory returns the Go heap in use after a collection and the process'

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
-	"github.com/openwaba/openwaba/internal/dispatch"
 	"github.com/openwaba/openwaba/internal/meta"
 )
 
@@ -59,12 +58,13 @@ func benchInFlight(b *testing.B, senders, mps, perSender int, latency time.Durat
 	srv := httptest.NewServer(fakeGraph(latency))
 	defer srv.Close()
 	e := newEnv(b, nil, mps)
-	hc := meta.NewHTTPClient(dispatch.DefaultMaxInFlight)
+	hc := e.asGateway(srv.URL)
+	defer hc.CloseIdleConnections()
 	if maxInFlight > 0 {
 		e.cfg.MaxInFlight, e.cfg.MaxInFlightPerSender = maxInFlight, maxInFlight
 		hc = &http.Client{Timeout: 30 * time.Second} // the pool before: 2 idle connections
+		e.up.Upstream = meta.NewClient(meta.Config{GraphURL: srv.URL, AccessToken: testToken, HTTPClient: hc})
 	}
-	e.up.Upstream = meta.NewClient(meta.Config{GraphURL: srv.URL, AccessToken: testToken, HTTPClient: hc})
 	numbers := []string{testSender}
 	for i := 1; i < senders; i++ {
 		number := fmt.Sprintf("49151100000%02d", i)
