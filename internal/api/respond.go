@@ -2,12 +2,12 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/httplog"
 	"github.com/openwaba/openwaba/internal/templates"
 )
 
@@ -102,22 +102,14 @@ func (s *Server) writeError(w http.ResponseWriter, err error, withSuccess bool) 
 			writeJSON(w, status, body)
 			return
 		}
-		if errors.Is(err, context.Canceled) {
-			// The client went away before the answer (its context ends
-			// with the connection): nobody reads this, and it is not the
-			// server's failure, so it is no error in the log either.
+		if httplog.Abandoned(err) {
 			s.log.Debug("request abandoned by the client", "err", err)
-			writeJSON(w, statusClientClosed, errorBody{ErrorCode: statusClientClosed, ErrorMessage: "the client closed the request"})
+			writeJSON(w, httplog.StatusClientClosed, errorBody{ErrorCode: httplog.StatusClientClosed, ErrorMessage: "the client closed the request"})
 			return
 		}
 		s.log.Error("request failed", "err", err)
 		writeServerError(w)
 	}
 }
-
-// statusClientClosed is the status of a request its client abandoned, as
-// nginx logs it: it shows in openwaba_api_responses_total as what it is
-// rather than as a 500.
-const statusClientClosed = 499
 
 var errInvalidSender = errors.New("invalid sender")

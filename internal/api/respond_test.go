@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/openwaba/openwaba/internal/httplog"
 )
 
 // TestAbandonedRequestIsNoServerError: a request whose client went away
@@ -23,7 +25,7 @@ func TestAbandonedRequestIsNoServerError(t *testing.T) {
 		status   int
 		errorLog bool
 	}{
-		{"client gone", fmt.Errorf("storing messages: %w", context.Canceled), statusClientClosed, false},
+		{"client gone", fmt.Errorf("storing messages: %w", context.Canceled), httplog.StatusClientClosed, false},
 		{"store broken", errors.New("disk I/O error"), http.StatusInternalServerError, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

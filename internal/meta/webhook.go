@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/openwaba/openwaba/internal/httplog"
 )
 
 // DefaultMaxWebhookBody bounds a webhook body. Meta batches up to about a
@@ -113,6 +115,11 @@ func (h *webhookHandler) receive(w http.ResponseWriter, r *http.Request) {
 	if !n.Empty() {
 		if err := h.cfg.Sink.HandleNotification(ctx, n); err != nil {
 			// Not stored: a non-200 makes Meta deliver it again.
+			if httplog.Abandoned(err) {
+				h.log.DebugContext(ctx, "webhook abandoned by its sender before it was stored; it will come again", "err", err)
+				w.WriteHeader(httplog.StatusClientClosed)
+				return
+			}
 			h.log.ErrorContext(ctx, "webhook sink failed", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return

@@ -2,8 +2,11 @@ package meta_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -108,6 +111,7 @@ func TestWebhookPost(t *testing.T) {
 		{"signed but not whatsapp", http.MethodPost, readWebhook(t, "not_whatsapp.json"), meta.Sign(appSecret, readWebhook(t, "not_whatsapp.json")), nil, 0, 400, false},
 		{"nothing to store", http.MethodPost, readWebhook(t, "other_field_only.json"), meta.Sign(appSecret, readWebhook(t, "other_field_only.json")), nil, 0, 200, false},
 		{"sink fails", http.MethodPost, good, meta.Sign(appSecret, good), errors.New("disk full"), 0, 500, false},
+		{"sender gone before it was stored", http.MethodPost, good, meta.Sign(appSecret, good), fmt.Errorf("apply: %w", context.Canceled), 0, 499, false},
 		{"too large", http.MethodPost, good, meta.Sign(appSecret, good), nil, 100, 413, false},
 		{"wrong method", http.MethodPut, good, meta.Sign(appSecret, good), nil, 0, 405, false},
 	}
@@ -150,4 +154,31 @@ func TestNewWebhookHandlerWithoutSinkPanics(t *testing.T) {
 		}
 	}()
 	meta.NewWebhookHandler(meta.WebhookConfig{AppSecret: appSecret})
+}
+
+// TestAbandonedWebhookIsNoError: a webhook whose sender went away before it
+// was stored is no failure of the gateway (Meta sends it again): logged
+// below error level, unlike a sink that fails.
+func TestAbandonedWebhookIsNoError(t *testing.T) {
+	t.Parallel()
+	good := readWebhook(t, "text.json")
+	for _, tc := range []struct {
+		err      error
+		errorLog bool
+	}{
+		{fmt.Errorf("apply: %w", context.Canceled), false},
+		{errors.New("disk full"), true},
+	} {
+		var log bytes.Buffer
+		s := newSink()
+		s.setFailing(tc.err)
+		h := meta.NewWebhookHandler(meta.WebhookConfig{AppSecret: appSecret, Sink: s,
+			Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/meta", bytes.NewReader(good))
+		req.Header.Set("X-Hub-Signature-256", meta.Sign(appSecret, good))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if got := strings.Contains(log.String(), "level=ERROR"); got != tc.errorLog {
+			t.Errorf("%v: error logged %v, want %v (log %q)", tc.err, got, tc.errorLog, log.String())
+		}
+	}
 }
