@@ -151,8 +151,14 @@ var journalFacts = func() string {
 		}
 		return strings.Join(quoted, ", ")
 	}
+	// LIMIT 1 OFFSET 0 keeps PostgreSQL from turning the EXISTS into a
+	// hashed subplan, which reads the whole journal once per statement:
+	// with the table's statistics missing or stale (autovacuum off, or not
+	// yet run) it chose that, and a status group read every journal row
+	// ever written. So each message is one probe of the (message_id,
+	// status) index, whatever the planner knows (TestJournalFactsProbeIndex).
 	exists := func(keep func(openwaba.Status) bool) string {
-		return `EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = messages.id AND j.status IN (` + in(keep) + `))`
+		return `EXISTS (SELECT 1 FROM message_statuses j WHERE j.message_id = messages.id AND j.status IN (` + in(keep) + `) LIMIT 1 OFFSET 0)`
 	}
 	return exists(isDelivered) + `, ` + exists(openwaba.Status.Unbilled)
 }()
@@ -165,6 +171,12 @@ func readReported(ctx context.Context, tx *db, where string, arg any) (reported,
 	return scanReported(tx.row(ctx, `SELECT `+reportedColumns+` FROM messages WHERE `+where+` ORDER BY id DESC LIMIT 1`+tx.d.lockRows, arg))
 }
 
+// reportedAllSQL reads what readReportedAll reads, for the wamids of the
+// list argument.
+func reportedAllSQL(d *dialect) string {
+	return `SELECT ` + reportedColumns + ` FROM messages WHERE wamid ` + d.in("?") + ` ORDER BY id` + d.lockRows
+}
+
 // readReportedAll is readReported of the newest message of each of
 // wamids, in one statement.
 func readReportedAll(ctx context.Context, tx *db, wamids []string) (map[string]reported, error) {
@@ -172,7 +184,7 @@ func readReportedAll(ctx context.Context, tx *db, wamids []string) (map[string]r
 	if err != nil {
 		return nil, err
 	}
-	ms, err := all(ctx, tx, scanReported, `SELECT `+reportedColumns+` FROM messages WHERE wamid `+tx.d.in("?")+` ORDER BY id`+tx.d.lockRows, arg)
+	ms, err := all(ctx, tx, scanReported, reportedAllSQL(tx.d), arg)
 	byWAMID := make(map[string]reported, len(ms))
 	for _, m := range ms {
 		byWAMID[m.wamid] = m // ascending ids: the newest stays
