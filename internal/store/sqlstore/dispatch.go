@@ -131,7 +131,7 @@ func promote(ctx context.Context, tx *db, list any, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, setStatusSQL(`id `+tx.d.in("?7")), queued, queued.Rank(), ms(now), true, 0, "", movedList); err != nil {
+	if _, err := setStatusWhere(ctx, tx, `id `+tx.d.in("?7"), movedList, queued, now, 0, ""); err != nil {
 		return err
 	}
 	return journalSilent(ctx, tx, movedList, queued, now)

@@ -61,19 +61,20 @@ func journalOwned(ctx context.Context, tx *db, id int64, owner func() (int64, st
 // whether it did. A non-empty error replaces the message's last error; an
 // empty one leaves it.
 func setStatus(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.Time, code int, text string) (bool, error) {
-	keepError := code == 0 && text == ""
-	n, err := affected(tx.exec(ctx, setStatusSQL(`id = ?7`), status, status.Rank(), ms(at), keepError, code, text, id))
+	n, err := affected(setStatusWhere(ctx, tx, `id = ?7`, id, status, at, code, text))
 	return n > 0, err
 }
 
-// setStatusSQL is setStatus's statement for the messages where picks by
-// ?7: one id, or a list of them (promote).
-func setStatusSQL(where string) string {
-	return `
+// setStatusWhere is setStatus for the messages where picks by target, its
+// ?7: one id, or a list argument of them (promote).
+func setStatusWhere(ctx context.Context, tx *db, where string, target any, status openwaba.Status, at time.Time, code int, text string) (sql.Result, error) {
+	keepError := code == 0 && text == ""
+	return tx.exec(ctx, `
 		UPDATE messages SET status = ?1, status_rank = ?2, status_at = ?3,
 			error_code = CASE WHEN ?4 THEN error_code ELSE ?5 END,
 			error_text = CASE WHEN ?4 THEN error_text ELSE ?6 END
-		WHERE ` + where + ` AND status_rank < ?2`
+		WHERE `+where+` AND status_rank < ?2`,
+		status, status.Rank(), ms(at), keepError, code, text, target)
 }
 
 // journalSilent is journal for each message of list (a listArg) at once,
