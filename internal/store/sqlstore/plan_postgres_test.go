@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
@@ -29,22 +28,7 @@ func TestJournalFactsProbeIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	a, err := s.CreateAccount(ctx, openwaba.Account{Name: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var msgs []openwaba.Message
-	for range 1000 {
-		msgs = append(msgs, openwaba.Message{
-			Sender: "4915100000001", Recipient: "4917600000001",
-			Content:   openwaba.Content{Type: openwaba.TypeText, Text: "hi"},
-			CreatedAt: t0, ScheduledAt: t0, ExpiresAt: t0.Add(time.Hour),
-		})
-	}
-	if _, err := s.Accept(ctx, a.ID, msgs); err != nil {
-		t.Fatal(err)
-	}
+	acceptForPlans(t, s, 1000, func(int) time.Time { return planT0 })
 	var wamids []string
 	for i := range 200 {
 		wamids = append(wamids, fmt.Sprintf("wamid.%d", i+1))

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/openwaba/openwaba"
 )
 
 // TestQueuePlansUseIndex checks that SQLite finds due messages through an
@@ -26,23 +24,8 @@ func TestQueuePlansUseIndex(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	// Some rows and fresh statistics, so the planner decides as it would
 	// on a real database.
-	a, err := s.CreateAccount(ctx, openwaba.Account{Name: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var msgs []openwaba.Message
-	for i := range 500 {
-		due := t0.Add(time.Duration(i) * time.Minute)
-		msgs = append(msgs, openwaba.Message{
-			Sender: "4915100000001", Recipient: "4917600000001",
-			Content:   openwaba.Content{Type: openwaba.TypeText, Text: "hi"},
-			CreatedAt: t0, ScheduledAt: due, ExpiresAt: due.Add(time.Hour),
-		})
-	}
-	if _, err := s.Accept(ctx, a.ID, msgs); err != nil {
-		t.Fatal(err)
-	}
+	t0 := planT0
+	acceptForPlans(t, s, 500, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) })
 	if err := s.write(ctx, func(ctx context.Context, tx *db) error { _, err := tx.exec(ctx, "ANALYZE"); return err }); err != nil {
 		t.Fatal(err)
 	}
