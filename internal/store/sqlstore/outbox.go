@@ -169,18 +169,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	if limit <= 0 {
 		return nil, nil
 	}
-	due := s.d.greatest + `(d.due_at, d.lease_until)`
 	var out []openwaba.Delivery
 	err := s.write(ctx, func(ctx context.Context, tx *db) error {
-		ids, err := all(ctx, tx, scanValue[int64], `
-			UPDATE webhook_outbox SET lease_until = ?1, attempts = attempts + 1
-			WHERE id IN (
-				SELECT d.id FROM webhook_outbox d
-				WHERE d.state = 'pending' AND `+due+` <= ?2
-				AND NOT EXISTS (SELECT 1 FROM webhook_outbox e
-					WHERE e.state = 'pending' AND e.hook_id = d.hook_id AND e.order_key = d.order_key AND e.id < d.id)
-				ORDER BY `+due+`, d.id LIMIT ?3`+s.d.skipLocked+`)
-			RETURNING id`, ms(now.Add(lease)), ms(now), limit)
+		ids, err := all(ctx, tx, scanValue[int64], claimDeliveriesSQL(s.d), ms(now.Add(lease)), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			out = nil
 			return err
@@ -201,6 +192,31 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	// (and retried on that read's error), rather than waiting a lease.
 	_ = s.withMessages(ctx, out)
 	return out, nil
+}
+
+// claimDeliveriesSQL leases (?1: until) up to ?3 pending deliveries due at
+// ?2, oldest first, each only when no earlier delivery of its hook and
+// order key is pending: a message's events go out in order.
+//
+// LIMIT 1 OFFSET 0 keeps PostgreSQL from pulling the NOT EXISTS up into an
+// anti-join: planned while the outbox was empty or small (a new database,
+// statistics not yet gathered; pgx then keeps the statement's generic
+// plan), that join walked the whole order index for every candidate, and
+// with a backlog of 45,000 deliveries one claim took over 30 s and failed,
+// stalling every hook. As a subplan it is one probe of the order index per
+// candidate, whatever the planner knows (TestClaimDeliveriesProbeOrder).
+func claimDeliveriesSQL(d *dialect) string {
+	due := d.greatest + `(d.due_at, d.lease_until)`
+	return `
+		UPDATE webhook_outbox SET lease_until = ?1, attempts = attempts + 1
+		WHERE id IN (
+			SELECT d.id FROM webhook_outbox d
+			WHERE d.state = 'pending' AND ` + due + ` <= ?2
+			AND NOT EXISTS (SELECT 1 FROM webhook_outbox e
+				WHERE e.state = 'pending' AND e.hook_id = d.hook_id AND e.order_key = d.order_key AND e.id < d.id
+				LIMIT 1 OFFSET 0)
+			ORDER BY ` + due + `, d.id LIMIT ?3` + d.skipLocked + `)
+		RETURNING id`
 }
 
 // withMessages reads the messages the status deliveries of ds report, in
