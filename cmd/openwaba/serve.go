@@ -182,7 +182,7 @@ func startGateway(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	unauthenticated := limit.NewRequests(cfg.MaxUnauthenticatedPerIP).Wrap
 	g.api = api.New(api.Config{
 		Store: g.store, Reads: reads, Upstream: upstream, Pricer: pricing.Stored{Source: reads, Fallback: pricing.Default()}, Logger: log, Notify: d.Notify,
-		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, PublicURL: publicURL,
+		Sandbox: sandboxInbound, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, NotifyHooks: hooks.Notify, HookHeld: hooks.HeldUntil, PublicURL: publicURL,
 		Unauthenticated: unauthenticated,
 		Metrics:         g.metrics, MetricsHandler: g.metricsHandler(cfg),
 		CheckHookTarget: func(ctx context.Context, url string) error {

@@ -14,10 +14,13 @@ import (
 // hardeningFixture is a fixture with a key of every scope ("all") and two
 // accounts with a sender number each: 4915112345678 is account 1's,
 // 4915199999999 account 2's. Hook targets are not resolved.
-func hardeningFixture(t *testing.T) *fixture {
+func hardeningFixture(t *testing.T, mutate ...func(*api.Config)) *fixture {
 	t.Helper()
 	f := newFixture(t, func(c *api.Config) {
 		c.CheckHookTarget = func(context.Context, string) error { return nil }
+		for _, m := range mutate {
+			m(c)
+		}
 	})
 	f.key(1, "all", nil, openwaba.ScopeWABA, openwaba.ScopeHooks, openwaba.ScopeAdmin, openwaba.ScopeAnalytics)
 	other := f.account("other", 0)

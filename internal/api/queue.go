@@ -33,6 +33,9 @@ type hookQueueView struct {
 	Pending       int     `json:"pending"`
 	OldestPending *string `json:"oldest_pending"`
 	Dead          int     `json:"dead"`
+	// HeldUntil is when this node next probes the hook's receiver, whose
+	// webhooks it holds back (docs/webhooks.md); null when it does not.
+	HeldUntil *string `json:"held_until"`
 }
 
 // getQueue answers GET /api/waba/queue: the backlog of the caller's
@@ -80,6 +83,11 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		v := hookQueueView{HookID: h.ID, Pending: q.Pending, Dead: q.Dead}
 		if !q.OldestPending.IsZero() {
 			v.OldestPending = nullable(timeString(q.OldestPending.UTC().Truncate(time.Millisecond)))
+		}
+		if s.cfg.HookHeld != nil {
+			if until, held := s.cfg.HookHeld(h.ID, h.TargetURL); held {
+				v.HeldUntil = nullable(timeString(until))
+			}
 		}
 		out.Hooks = append(out.Hooks, v)
 	}

@@ -86,6 +86,10 @@ type Config struct {
 	// NotifyHooks wakes the webhook deliverer after something was put in
 	// its outbox.
 	NotifyHooks func()
+	// HookHeld reports whether this node holds back a hook's webhooks,
+	// its receiver failing, and until when (webhook.Deliverer.HeldUntil);
+	// nil: never.
+	HookHeld func(hook int64, target string) (time.Time, bool)
 	// PublicURL is where users reach the gateway's short links
 	// (performance tracking): PublicURL + "/s/" + code.
 	PublicURL string

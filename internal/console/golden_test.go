@@ -41,6 +41,14 @@ func TestPagesGolden(t *testing.T) {
 			Entries: []entry{{Inbound: true, ID: "1", Content: shown{Body: `"><img src=x onerror=alert(2)>`}, Name: "<Anna>"}},
 		}}},
 		{"signin", "signin", &view{Title: "Sign in", CSRF: "pre-token", Problem: "key: this API key is wrong, revoked or expired."}},
+		{"webhooks", "webhooks", &view{Title: "Webhooks", Nav: "webhooks", User: u, Live: true, Data: webhooksData{
+			Hooks: []hookView{
+				{ID: "1", TargetURL: `https://127.0.0.1/ok?<x`, EventType: "all", RequestMethod: "JSON", Created: "2026-12-02T10:00:00Z"},
+				{ID: "2", TargetURL: "https://127.0.0.1/dead", EventType: "dlr", RequestMethod: "POST", Created: "2026-12-02T10:00:00Z",
+					Pending: 1200, OldestPending: "2026-12-03T12:00:00Z", HeldUntil: "2026-12-03T12:05:00Z"},
+			},
+			Events: hookEvents, Form: map[string][]string{"request_method": {"JSON"}, "event_type": {"all"}},
+		}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,6 +179,7 @@ type queueView struct {
 		Pending       int     `json:"pending"`
 		OldestPending *string `json:"oldest_pending"`
 		Dead          int     `json:"dead"`
+		HeldUntil     *string `json:"held_until"`
 	} `json:"hooks"`
 }
 

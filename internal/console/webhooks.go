@@ -16,6 +16,7 @@ type hookView struct {
 	// Pending and Dead come from the outbox, not from the API.
 	Pending, Dead int
 	OldestPending string
+	HeldUntil     string // its receiver failing, this node holds its webhooks back until then
 }
 
 type deliveryView struct {
@@ -76,6 +77,9 @@ func (c *Console) showWebhooks(w http.ResponseWriter, r *http.Request, u *user, 
 					hooks.Hooks[i].Pending, hooks.Hooks[i].Dead = hq.Pending, hq.Dead
 					if hq.OldestPending != nil {
 						hooks.Hooks[i].OldestPending = *hq.OldestPending
+					}
+					if hq.HeldUntil != nil {
+						hooks.Hooks[i].HeldUntil = *hq.HeldUntil
 					}
 				}
 			}

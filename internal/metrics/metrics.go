@@ -154,7 +154,7 @@ func New(cfg Config) *Metrics {
 		}, []string{"type"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openwaba_webhook_deliveries_total",
-			Help: "Attempts to deliver customers' webhooks, by event and outcome (delivered, retry, dead: out of retries, refused: an answer not worth retrying, dead-lettered at once).",
+			Help: "Attempts to deliver customers' webhooks, by event and outcome (delivered, retry, dead: out of retries, refused: an answer not worth retrying, dead-lettered at once, held: not sent, its receiver failing; retried later).",
 		}, []string{"event", "outcome"}),
 
 		accounts:     newCapped(lim.Accounts),

@@ -14,6 +14,7 @@ const (
 	OutcomeRetry     = "retry"     // not delivered; tried again later
 	OutcomeDead      = "dead"      // not delivered and out of retries: dead-lettered
 	OutcomeRefused   = "refused"   // an answer not worth retrying (a 4xx, a redirect): dead-lettered at once
+	OutcomeHeld      = "held"      // not sent, its receiver failing (circuits); tried again later
 )
 
 type noMetrics struct{}

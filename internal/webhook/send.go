@@ -21,13 +21,26 @@ import (
 type outcome struct {
 	done       bool          // delivered
 	final      bool          // not worth retrying
-	retryAfter time.Duration // the receiver's Retry-After, if any
+	sent       bool          // it reached the network: what the receiver did tells of it
+	held       bool          // not sent: its receiver's circuit is open (circuits)
+	retryAfter time.Duration // the receiver's Retry-After (or the circuit's pause), if any
 	reason     string        // why it was not delivered
+}
+
+// result is what the outcome tells the receiver's circuit.
+func (o outcome) result() result {
+	switch {
+	case !o.sent:
+		return unsent
+	case o.done || o.final:
+		return answered
+	}
+	return failed
 }
 
 // attempt tries one delivery once and records the outcome.
 func (d *Deliverer) attempt(ctx context.Context, del openwaba.Delivery) {
-	out := d.send(ctx, del)
+	out := d.guarded(ctx, del)
 	log := d.log.With("delivery", del.ID, "hook", del.Hook.ID, "event", del.Event, "attempt", del.Attempts)
 	var err error
 	switch {
@@ -49,12 +62,40 @@ func (d *Deliverer) attempt(ctx context.Context, del openwaba.Delivery) {
 			break
 		}
 		err = d.cfg.Store.RetryDelivery(ctx, del.ID, d.now().Add(wait), out.reason)
+		if out.held { // one line when the circuit opened, not one per delivery
+			d.metrics().Delivery(del.Event, OutcomeHeld)
+			log.Debug("webhook held back; will retry", "target", del.Hook.TargetURL, "in", wait.Round(time.Second))
+			break
+		}
 		d.metrics().Delivery(del.Event, OutcomeRetry)
 		log.Info("webhook not delivered; will retry", "target", del.Hook.TargetURL, "reason", out.reason, "in", wait.Round(time.Second))
 	}
 	if err != nil && !errors.Is(err, openwaba.ErrNotFound) { // NotFound: the hook was deleted meanwhile
 		log.Error("recording webhook outcome; it will be retried when its lease ends", "err", err)
 	}
+}
+
+// guarded sends del unless its receiver's circuit holds it back, and
+// tells the circuit what the attempt found.
+func (d *Deliverer) guarded(ctx context.Context, del openwaba.Delivery) outcome {
+	if d.circuits == nil {
+		return d.send(ctx, del)
+	}
+	now := d.now()
+	t := d.circuits.allow(del.Hook.ID, del.Hook.TargetURL, now)
+	if !t.ok {
+		return outcome{held: true, reason: t.held, retryAfter: t.until.Sub(now)}
+	}
+	out := d.send(ctx, del)
+	opened, closed := d.circuits.done(t, out.result(), out.retryAfter, d.now())
+	switch {
+	case opened > 0:
+		d.log.Warn("webhook receiver failing: its webhooks are held back, then probed with one", "hook", del.Hook.ID,
+			"target", del.Hook.TargetURL, "reason", out.reason, "for", opened.Round(time.Second))
+	case closed:
+		d.log.Info("webhook receiver answers again: its webhooks go out", "hook", del.Hook.ID, "target", del.Hook.TargetURL)
+	}
+	return out
 }
 
 // send renders, signs and sends a delivery.
@@ -91,14 +132,16 @@ func (d *Deliverer) send(ctx context.Context, del openwaba.Delivery) outcome {
 	}
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrPrivateAddress) {
+		if errors.Is(err, ErrPrivateAddress) { // refused here, not by the receiver
 			return outcome{final: true, reason: err.Error()}
 		}
-		return outcome{reason: err.Error()}
+		return outcome{sent: true, reason: err.Error()}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return classify(resp)
+	out := classify(resp)
+	out.sent = true
+	return out
 }
 
 // classify reads the receiver's answer: 2xx is delivered; 408, 429 and

@@ -65,6 +65,13 @@ type Config struct {
 	// MediaURL signs the media_url of a wa_mo's file (media.Signer.URL);
 	// nil sends none.
 	MediaURL func(ctx context.Context, accountID, fileID int64, now time.Time) (string, error)
+	// HoldAfter is how many failed attempts in a row make a receiver's
+	// webhooks held back (circuits; 5); negative: never.
+	HoldAfter int
+	// Hold is the first pause of a held-back receiver before a probe (10
+	// s); each failed probe doubles it, up to MaxHold (5 minutes, or Hold
+	// if longer).
+	Hold, MaxHold time.Duration
 }
 
 // DefaultWorkers is how many deliveries a deliverer has in flight. Each
@@ -80,10 +87,11 @@ const maxClaim = 256
 
 // Deliverer sends the outbox's deliveries.
 type Deliverer struct {
-	cfg  Config
-	log  *slog.Logger
-	now  func() time.Time
-	wake chan struct{}
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	wake     chan struct{}
+	circuits *circuits // nil: HoldAfter < 0
 }
 
 // New returns a deliverer; call Run to start it.
@@ -112,7 +120,19 @@ func New(cfg Config) *Deliverer {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "openwaba"
 	}
+	if cfg.HoldAfter == 0 {
+		cfg.HoldAfter = 5
+	}
+	if cfg.Hold <= 0 {
+		cfg.Hold = 10 * time.Second
+	}
+	if cfg.MaxHold <= 0 {
+		cfg.MaxHold = 5 * time.Minute
+	}
 	d := &Deliverer{cfg: cfg, log: cfg.Logger, now: cfg.Now, wake: make(chan struct{}, 1)}
+	if cfg.HoldAfter > 0 {
+		d.circuits = newCircuits(cfg.HoldAfter, cfg.Hold, cfg.MaxHold)
+	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -120,6 +140,16 @@ func New(cfg Config) *Deliverer {
 		d.now = time.Now
 	}
 	return d
+}
+
+// HeldUntil reports whether this node holds back the webhooks of hook
+// (at target, its target_url) because its receiver failed its last
+// attempts, and when it next sends one as a probe (circuits).
+func (d *Deliverer) HeldUntil(hook int64, target string) (time.Time, bool) {
+	if d.circuits == nil {
+		return time.Time{}, false
+	}
+	return d.circuits.heldUntil(hook, target)
 }
 
 // Notify wakes the deliverer: something may have been put in the outbox.
