@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -31,6 +32,10 @@ type dialect struct {
 	// parses every statement anew otherwise (a third of the accept path's
 	// CPU); pgx caches prepared statements by itself.
 	prepare bool
+	// replan, when set, is the first argument of a statement that finds
+	// rows of a queue table (findsQueueRows): it is planned on every run,
+	// for the table as it is then. See planEachRun.
+	replan any
 
 	// greatest is the two-argument maximum. The queue and outbox indexes
 	// are on greatest(due_at, lease_until): statements must spell it so.
@@ -128,6 +133,7 @@ var postgresDialect = dialect{
 	goose:      goose.DialectPostgres,
 	migrations: "migrations/postgres",
 	numbered:   true,
+	replan:     pgx.QueryExecModeCacheDescribe,
 	greatest:   "GREATEST",
 	// NO KEY: rows referencing the locked one (ledger, journal) may
 	// still be inserted by others meanwhile.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openwaba/openwaba"
 	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
@@ -94,4 +95,99 @@ func TestClaimDeliveriesProbeOrder(t *testing.T) {
 	if strings.Contains(text, "Anti Join") || !strings.Contains(text, "Index Cond: ((hook_id = d.hook_id)") {
 		t.Errorf("the webhook claim does not probe the order index per candidate:\n%s", text)
 	}
+}
+
+// TestPlannedForTheTableAsItIs: a statement that finds rows of a queue
+// table is planned for the table as it is when it runs (replan.go), not
+// with a plan kept from when the table was empty. A delivered group's
+// delete (DELETE … WHERE id = ANY) runs ten times on an empty outbox, then
+// once on 20,000 rows, in one transaction (one connection, so pgx's
+// prepared statement is the same one): as the store runs it, the last run
+// probes the primary key; prepared as other statements are, it keeps the
+// generic plan made for the empty table and reads the outbox whole. The
+// second case is the defect itself, kept to show the first one is not
+// passing by luck.
+func TestPlannedForTheTableAsItIs(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		prepared bool
+		seqScan  bool
+	}{
+		{"as the store runs it", false, false},
+		{"prepared as other statements are: the defect", true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			// A schema of its own: the other case's rolled-back rows would
+			// leave the outbox's pages behind, and it would not be empty.
+			s, err := OpenPostgres(ctx, pgtest.Schema(t, pgtest.Database(t)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			acct, err := s.CreateAccount(ctx, openwaba.Account{Name: "plans", CreatedAt: planT0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hook, err := s.CreateHook(ctx, openwaba.Hook{AccountID: acct.ID, TargetURL: "http://127.0.0.1:1/h", EventType: openwaba.HookAll, RequestMethod: "JSON"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool := s.read
+			if c.prepared {
+				d := *s.d
+				d.replan = nil
+				pool = newDB(s.read.sql, &d)
+			}
+			scans, err := scansOnceFull(ctx, pool, hook.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := scans > 0; got != c.seqScan {
+				t.Errorf("the delete on 20,000 rows ran %d sequential scans of the outbox; want a scan: %v", scans, c.seqScan)
+			}
+		})
+	}
+}
+
+// scansOnceFull runs the delete of delivered deliveries ten times on an
+// empty outbox, fills it with 20,000 rows and returns how many sequential
+// scans of the outbox the delete's eleventh run made; it rolls all back.
+func scansOnceFull(ctx context.Context, pool *db, hookID int64) (int64, error) {
+	sqlTx, err := pool.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer sqlTx.Rollback()
+	tx := pool.in(sqlTx)
+	del := `DELETE FROM webhook_outbox WHERE id ` + tx.d.in("?") + ` RETURNING id`
+	ids, err := tx.d.listArg([]int64{1, 2, 3})
+	if err != nil {
+		return 0, err
+	}
+	seqScans := func() (int64, error) {
+		var n int64
+		err := tx.row(ctx, `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = 'webhook_outbox'`).Scan(&n)
+		return n, err
+	}
+	for range 10 { // past the five runs after which a prepared statement may keep a generic plan
+		if _, err := tx.exec(ctx, del, ids); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO webhook_outbox (hook_id, event, order_key, created_at, due_at)
+		SELECT ?, 'dlr', 'm' || g, 0, 0 FROM generate_series(1, 20000) g`, hookID); err != nil {
+		return 0, err
+	}
+	before, err := seqScans()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, del, ids); err != nil {
+		return 0, err
+	}
+	after, err := seqScans()
+	return after - before, err
 }

@@ -35,6 +35,7 @@ type db struct {
 type stmt struct {
 	text     string
 	prepared *sql.Stmt // when the dialect prepares
+	replan   bool      // planned on every run (findsQueueRows)
 }
 
 func newDB(pool *sql.DB, d *dialect) *db { return &db{sql: pool, d: d, stmts: new(sync.Map)} }
@@ -59,7 +60,7 @@ func (c *db) stmt(ctx context.Context, query string) (*stmt, error) {
 	if v, ok := c.stmts.Load(query); ok {
 		return v.(*stmt), nil
 	}
-	st := &stmt{text: c.d.rebind(query)}
+	st := &stmt{text: c.d.rebind(query), replan: c.d.replan != nil && findsQueueRows(query)}
 	if c.d.prepare {
 		// On the pool, not on c.tx: a statement prepared in a transaction
 		// ends with it. (SQLite's writing pool has a second connection for
@@ -105,6 +106,9 @@ func (c *db) target(ctx context.Context, query string, args []any) (conn, string
 		return nil, "", nil, err
 	}
 	args = storedArgs(args)
+	if st.replan {
+		args = append([]any{c.d.replan}, args...)
+	}
 	switch {
 	case st.prepared != nil && c.tx != nil:
 		return preparedConn{c.tx.StmtContext(ctx, st.prepared)}, st.text, args, nil
