@@ -84,10 +84,8 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		if !q.OldestPending.IsZero() {
 			v.OldestPending = nullable(timeString(q.OldestPending.UTC().Truncate(time.Millisecond)))
 		}
-		if s.cfg.HookHeld != nil {
-			if until, held := s.cfg.HookHeld(h.ID, h.TargetURL); held {
-				v.HeldUntil = nullable(timeString(until))
-			}
+		if until, held := s.cfg.HookHeld(h.ID, h.TargetURL); held {
+			v.HeldUntil = nullable(timeString(until))
 		}
 		out.Hooks = append(out.Hooks, v)
 	}

@@ -136,6 +136,9 @@ func New(cfg Config) *Server {
 	if s.cfg.NotifyHooks == nil {
 		s.cfg.NotifyHooks = func() {}
 	}
+	if s.cfg.HookHeld == nil {
+		s.cfg.HookHeld = func(int64, string) (time.Time, bool) { return time.Time{}, false }
+	}
 	if s.cfg.CheckHookTarget == nil {
 		s.cfg.CheckHookTarget = func(ctx context.Context, url string) error { return webhook.CheckTarget(ctx, url, false, nil) }
 	}

@@ -75,13 +75,15 @@ func (cs *circuits) allow(hook int64, target string, now time.Time) ticket {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	c := cs.m[k]
-	switch {
-	case c == nil || c.until.IsZero():
+	if c == nil || c.until.IsZero() {
 		return ticket{key: k, ok: true}
+	}
+	why := "held back: the receiver failed its last " + strconv.Itoa(c.failures) + " attempts"
+	switch {
 	case now.Before(c.until):
-		return ticket{key: k, until: c.until, held: "held back: the receiver failed its last " + strconv.Itoa(c.failures) + " attempts"}
+		return ticket{key: k, until: c.until, held: why}
 	case c.probing:
-		return ticket{key: k, until: now.Add(cs.pause), held: "held back: the receiver failed its last " + strconv.Itoa(c.failures) + " attempts; a probe is under way"}
+		return ticket{key: k, until: now.Add(cs.pause), held: why + "; a probe is under way"}
 	}
 	c.probing, c.touched = true, now
 	return ticket{key: k, ok: true, probe: true}

@@ -34,7 +34,7 @@ type dialect struct {
 	prepare bool
 	// replan, when set, is the first argument of a statement that finds
 	// rows of a queue table (findsQueueRows): it is planned on every run,
-	// for the table as it is then. See planEachRun.
+	// for the table as it is then (replan.go).
 	replan any
 
 	// greatest is the two-argument maximum. The queue and outbox indexes

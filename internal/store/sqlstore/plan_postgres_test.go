@@ -13,6 +13,18 @@ import (
 	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
+// planStore opens a PostgreSQL store on a new schema, unanalysed, as a new
+// database's tables are.
+func planStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenPostgres(t.Context(), pgtest.Schema(t, pgtest.Database(t)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
 // TestJournalFactsProbeIndex: PostgreSQL reads what a status group needs
 // of the journal (journalFacts) with one probe of the (message_id, status)
 // index per message, never by reading the whole journal. Written as a
@@ -24,18 +36,14 @@ import (
 func TestJournalFactsProbeIndex(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := OpenPostgres(ctx, pgtest.Schema(t, pgtest.Database(t)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := planStore(t)
 	acceptForPlans(t, s, 1000, func(int) time.Time { return planT0 })
 	var wamids []string
 	for i := range 200 {
 		wamids = append(wamids, fmt.Sprintf("wamid.%d", i+1))
 	}
 	var plan []string
-	err = s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
 		if _, err := tx.exec(ctx, `UPDATE messages SET wamid = 'wamid.' || id`); err != nil {
 			return err
 		}
@@ -64,13 +72,9 @@ func TestJournalFactsProbeIndex(t *testing.T) {
 func TestClaimDeliveriesProbeOrder(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := OpenPostgres(ctx, pgtest.Schema(t, pgtest.Database(t)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := planStore(t)
 	var plan []string
-	err = s.write(ctx, func(ctx context.Context, tx *db) error {
+	err := s.write(ctx, func(ctx context.Context, tx *db) error {
 		// The plan pgx's prepared statement keeps after its fifth run: a
 		// generic one, made while the table is empty.
 		for _, q := range []string{
@@ -81,6 +85,7 @@ func TestClaimDeliveriesProbeOrder(t *testing.T) {
 				return err
 			}
 		}
+		var err error
 		plan, err = all(ctx, tx, scanValue[string], `EXPLAIN EXECUTE claim_plan (2, 1, 64)`)
 		if err != nil {
 			return err
@@ -122,11 +127,7 @@ func TestPlannedForTheTableAsItIs(t *testing.T) {
 			ctx := t.Context()
 			// A schema of its own: the other case's rolled-back rows would
 			// leave the outbox's pages behind, and it would not be empty.
-			s, err := OpenPostgres(ctx, pgtest.Schema(t, pgtest.Database(t)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
+			s := planStore(t)
 			acct, err := s.CreateAccount(ctx, openwaba.Account{Name: "plans", CreatedAt: planT0})
 			if err != nil {
 				t.Fatal(err)
