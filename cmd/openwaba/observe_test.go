@@ -141,6 +141,12 @@ func TestMetricsEndToEnd(t *testing.T) {
 		{"openwaba_webhook_deliveries_total", map[string]string{"event": "wa_status", "outcome": "delivered"}, 6},
 		{"openwaba_webhook_deliveries_total", map[string]string{"event": "dlr", "outcome": "retry"}, 1},
 		{"openwaba_webhook_deliveries_total", map[string]string{"event": "wa_status", "outcome": "refused"}, 1},
+		// Groups written (a histogram's count): the two sends were accepted
+		// one after the other, the rest may have shared groups.
+		{"openwaba_store_group_size", map[string]string{"group": "accept"}, 2},
+		{"openwaba_store_group_size", map[string]string{"group": "submit"}, 1},
+		{"openwaba_store_group_size", map[string]string{"group": "status"}, 1},
+		{"openwaba_store_group_size", map[string]string{"group": "delivered"}, 1},
 	}
 	// The receiver has the webhooks before the gateway has read its answers
 	// and counted them, so the counters and gauges are polled until they

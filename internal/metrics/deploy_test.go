@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/batch"
 )
 
 // repoFile is a file of the repository, from this package's directory.
@@ -39,6 +40,7 @@ func seriesNames(t *testing.T) map[string]bool {
 			Senders: []openwaba.SenderQueue{{Sender: "49001", Due: 1, OldestDue: now}},
 			Hooks:   []openwaba.HookQueue{{HookID: 1, Pending: 1, OldestPending: now, Dead: 1}},
 		},
+		groups: map[string]batch.Sizes{"accept": {Groups: 1, Requests: 1}},
 	}})
 	m.Accepted(1, []openwaba.Message{{}})
 	m.BalanceRefused(1, 1)

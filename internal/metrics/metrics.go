@@ -183,6 +183,9 @@ func New(cfg Config) *Metrics {
 	if cfg.Store != nil {
 		m.reg.MustRegister(newQueueCollector(cfg, lim, m.log))
 	}
+	if g, ok := cfg.Store.(GroupSizer); ok {
+		m.reg.MustRegister(newGroupCollector(g))
+	}
 	return m
 }
 

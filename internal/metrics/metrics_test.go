@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/batch"
 )
 
 // samples gathers reg as "name{label=value,...}" → value; a histogram
@@ -250,7 +252,10 @@ type fakeStore struct {
 	stats   openwaba.QueueStats
 	err     error
 	reads   int
+	groups  map[string]batch.Sizes
 }
+
+func (f *fakeStore) GroupSizes() map[string]batch.Sizes { return f.groups }
 
 func (f *fakeStore) Senders(ctx context.Context, accountID int64) ([]openwaba.Sender, error) {
 	f.mu.Lock()
@@ -378,4 +383,43 @@ func ExampleMetrics_Handler() {
 	m.Handler(Loopback).ServeHTTP(rec, req)
 	fmt.Println(rec.Code)
 	// Output: 403
+}
+
+// groupStore is a store whose groups are real batch.Groups.
+type groupStore struct{ accept, status *batch.Group[int] }
+
+func (s groupStore) GroupSizes() map[string]batch.Sizes {
+	return map[string]batch.Sizes{"accept": s.accept.Sizes(), "status": s.status.Sizes()}
+}
+
+// TestGroupSizes: the store's group sizes are served as a histogram per
+// group, with the groups as its count and the requests as its sum.
+func TestGroupSizes(t *testing.T) {
+	t.Parallel()
+	ok := func(reqs []int) []error { return make([]error, len(reqs)) }
+	s := groupStore{accept: batch.NewGroup(ok), status: batch.NewGroup(ok)}
+	for i := range 3 {
+		if err := s.accept.Do(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newGroupCollector(s))
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*dto.Histogram{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			got[m.GetLabel()[0].GetValue()] = m.GetHistogram()
+		}
+	}
+	if h := got["accept"]; h.GetSampleCount() != 3 || h.GetSampleSum() != 3 || len(h.GetBucket()) != batch.SizeBuckets ||
+		h.GetBucket()[0].GetUpperBound() != 1 || h.GetBucket()[0].GetCumulativeCount() != 3 {
+		t.Errorf("accept = %v, want 3 groups of 1 request in the first of %d buckets", h, batch.SizeBuckets)
+	}
+	if h, ok := got["status"]; !ok || h.GetSampleCount() != 0 {
+		t.Errorf("status = %v (present %v), want present and empty", h, ok)
+	}
 }

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -23,6 +24,8 @@ type Group[R any] struct {
 	mu      sync.Mutex
 	pending []*member[R]
 	leading bool
+
+	sizes sizeCounts
 }
 
 // led is the state of a member made leader: its caller can no longer give
@@ -100,6 +103,7 @@ func (g *Group[R]) run() {
 		}
 	}
 	if len(live) > 0 {
+		g.sizes.add(len(live))
 		errs := g.flush(reqs)
 		for i, m := range live {
 			m.done <- errs[i]
@@ -118,4 +122,48 @@ func (g *Group[R]) run() {
 		return
 	}
 	g.leading = false
+}
+
+// Sizes is what a Group has written so far, by the size of its groups:
+// under load, small groups mean more statements and commits per request
+// (docs/performance.md), so the metrics show them.
+type Sizes struct {
+	Groups, Requests uint64
+	// Within[i] counts the groups of at most SizeBound(i) requests
+	// (cumulative, as Prometheus's buckets are); Groups counts them all.
+	Within [SizeBuckets]uint64
+}
+
+// SizeBuckets is the number of bounds of Sizes.Within: 1, 2, 4 … 256.
+const SizeBuckets = 9
+
+// SizeBound is the upper bound of Sizes.Within[i]: 2^i requests.
+func SizeBound(i int) int { return 1 << i }
+
+// Sizes reads the counts. They are read one by one while groups may be
+// written: a scrape's figures can be a group apart, never torn.
+func (g *Group[R]) Sizes() Sizes { return g.sizes.read() }
+
+// sizeCounts counts groups per power-of-two size class (the last class:
+// larger than every bound), lock-free: every group adds to it.
+type sizeCounts struct {
+	requests atomic.Uint64
+	class    [SizeBuckets + 1]atomic.Uint64
+}
+
+func (c *sizeCounts) add(n int) {
+	c.requests.Add(uint64(n))
+	c.class[min(bits.Len(uint(n-1)), SizeBuckets)].Add(1)
+}
+
+func (c *sizeCounts) read() Sizes {
+	var s Sizes
+	s.Requests = c.requests.Load()
+	for i := range c.class {
+		s.Groups += c.class[i].Load()
+		if i < SizeBuckets {
+			s.Within[i] = s.Groups
+		}
+	}
+	return s
 }

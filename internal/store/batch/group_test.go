@@ -131,3 +131,54 @@ func (g *Group[R]) waiting() int {
 	defer g.mu.Unlock()
 	return len(g.pending)
 }
+
+// TestGroupSizes: every group is counted once, in the class of its size,
+// and the classes are cumulative as Prometheus's buckets are.
+func TestGroupSizes(t *testing.T) {
+	t.Parallel()
+	var c sizeCounts
+	for _, n := range []int{1, 1, 2, 3, 4, 5, 8, 9, 200, 256, 257, 1000} {
+		c.add(n)
+	}
+	got := c.read()
+	want := Sizes{Groups: 12, Requests: 1746, Within: [SizeBuckets]uint64{2, 3, 5, 7, 8, 8, 8, 8, 10}}
+	if got != want {
+		t.Errorf("sizes = %+v, want %+v", got, want)
+	}
+	for i, b := range []int{1, 2, 4, 8, 16, 32, 64, 128, 256} {
+		if SizeBound(i) != b {
+			t.Errorf("SizeBound(%d) = %d, want %d", i, SizeBound(i), b)
+		}
+	}
+}
+
+// TestGroupCountsWhatItFlushes: a Group's sizes add up to the requests
+// its flushes were handed, group by group.
+func TestGroupCountsWhatItFlushes(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var flushed []int
+	g := NewGroup(func(reqs []int) []error {
+		mu.Lock()
+		flushed = append(flushed, len(reqs))
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // let others queue behind it
+		return make([]error, len(reqs))
+	})
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Go(func() {
+			if err := g.Do(context.Background(), i); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var want sizeCounts
+	for _, n := range flushed {
+		want.add(n)
+	}
+	if got := g.Sizes(); got != want.read() || got.Requests != 64 {
+		t.Errorf("sizes = %+v, want %+v over 64 requests", got, want.read())
+	}
+}

@@ -199,5 +199,17 @@ func (s *Store) start() *Store {
 	return s
 }
 
+// GroupSizes reads how large the store's groups of writes have been
+// (batch.Group.Sizes), by group: accept, status, submit (MarkSubmitted)
+// and delivered (DeliveryDone). The metrics serve them.
+func (s *Store) GroupSizes() map[string]batch.Sizes {
+	return map[string]batch.Sizes{
+		"accept":    s.acceptGroup.Sizes(),
+		"status":    s.statusGroup.Sizes(),
+		"submit":    s.submitGroup.Sizes(),
+		"delivered": s.doneGroup.Sizes(),
+	}
+}
+
 // write runs fn as one write.
 func (s *Store) write(ctx context.Context, fn op) error { return s.writes.do(ctx, fn) }
