@@ -19,10 +19,12 @@ import (
 	"time"
 
 	"github.com/openwaba/openwaba"
+	"github.com/openwaba/openwaba/internal/store/pgtest"
 )
 
 // BenchmarkWebhookIngress measures Meta's status webhooks end to end over
-// loopback HTTP against a real gateway on SQLite: signature check,
+// loopback HTTP against a real gateway on SQLite (postgres/: on
+// PostgreSQL, see pgtest for the server): signature check,
 // decode, the store's writes (journal, forward-only status, settlement,
 // the recipient's ids linked), the answer. One op is one status report;
 // a message gets Meta's three (sent, delivered, read), batched as Meta
@@ -34,14 +36,24 @@ import (
 // cpu-µs/status is the CPU time of the whole process (gateway and the
 // benchmark's client, which signs and posts) per status report.
 func BenchmarkWebhookIngress(b *testing.B) {
-	for _, batch := range []int{1, 10} {
-		b.Run(strconv.Itoa(batch), func(b *testing.B) { benchIngress(b, batch) })
+	for _, postgres := range []bool{false, true} {
+		for _, batch := range []int{1, 10} {
+			name := strconv.Itoa(batch)
+			if postgres {
+				name = "postgres/" + name
+			}
+			b.Run(name, func(b *testing.B) { benchIngress(b, batch, postgres) })
+		}
 	}
 }
 
-func benchIngress(b *testing.B, batch int) {
+func benchIngress(b *testing.B, batch int, postgres bool) {
 	const secret = "bench-app-secret"
-	cfg := config{
+	var dbURL string
+	if postgres {
+		dbURL = pgtest.Database(b)
+	}
+	cfg := config{DatabaseURL: dbURL,
 		Addr: "127.0.0.1:0", DataDir: b.TempDir(), APIKey: testKey, LogLevel: "error",
 		MetaGraphURL: "https://graph.facebook.com", MetaAPIVersion: "v23.0", MetaAppSecret: secret,
 		SandboxAddr: "127.0.0.1:0", SandboxStatusDelay: time.Hour,

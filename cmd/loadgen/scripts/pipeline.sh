@@ -45,8 +45,9 @@ echo '{"from":"'$sender'","to":"4917612345678","type":"template","template":"hel
 cpu() { awk '{print $14+$15}' "/proc/$gw/stat"; }
 tck=$(getconf CLK_TCK)
 before=$(cpu)
-# PROFILE=file: a CPU profile of the gateway over the load's seconds.
-[ -n "${PROFILE:-}" ] && { curl -fs "http://127.0.0.1:9401/debug/pprof/profile?seconds=$secs" -o "$PROFILE" & }
+# PROFILE=file: a CPU profile of the gateway over the load's seconds, or
+# over PROFILE_SECONDS (the drain too, when longer).
+[ -n "${PROFILE:-}" ] && { curl -fs "http://127.0.0.1:9401/debug/pprof/profile?seconds=${PROFILE_SECONDS:-$secs}" -o "$PROFILE" & }
 start=$(date +%s.%N)
 "$work/loadgen" run -key "$key" -url http://127.0.0.1:9400/api/waba/messages -body "$work/body.json" \
   -c 64 -d "${secs}s" -rate "$rate" | tee "$work/load.out"

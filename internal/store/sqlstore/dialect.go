@@ -48,6 +48,14 @@ type dialect struct {
 	// for the placeholder of the argument listArg makes of a slice.
 	inList  string
 	listArg func(v any) (any, error)
+	// jsonRows is a relation of the elements of a JSON array at
+	// placeholder p, each a JSON array itself: jsonField(i, type) reads
+	// its i-th value (PostgreSQL casts it to type; SQLite's values keep
+	// their JSON type), jsonRowIndex its place in the list. A list of rows
+	// as one argument is one statement text whatever the rows' number
+	// (statusWrite).
+	jsonRows  func(p string) string
+	jsonField func(i int, typ string) string
 	// day formats a unix-millisecond column as the UTC date YYYY-MM-DD.
 	day func(col string) string
 	// templateName is the template name in a message's content column
@@ -65,6 +73,10 @@ type dialect struct {
 	// the engine with concurrent writers serialises on it where no row
 	// exists yet to lock.
 	xactLock string
+	// xactLocks is xactLock of each key of a list argument, in the list's
+	// order, in one statement: the aggregate takes its rows in the
+	// subquery's order.
+	xactLocks string
 	// writableCTE: the engine takes INSERT ... RETURNING inside WITH, so an
 	// accept (debit, messages, journal entries, queue and ledger rows) is
 	// one statement, one round trip. Without (SQLite) a group is a few
@@ -103,6 +115,8 @@ var sqliteDialect = dialect{
 	prepare:    true,
 	greatest:   "max",
 	inList:     "(SELECT value FROM json_each(%s))",
+	jsonRows:   func(p string) string { return `json_each(` + p + `)` },
+	jsonField:  func(i int, _ string) string { return `json_extract(value, '$[` + strconv.Itoa(i) + `]')` },
 	listArg: func(v any) (any, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -140,7 +154,11 @@ var postgresDialect = dialect{
 	lockRows:   " FOR NO KEY UPDATE",
 	skipLocked: " FOR UPDATE SKIP LOCKED",
 	inList:     "ANY(%s)",
-	listArg:    func(v any) (any, error) { return v, nil },
+	jsonRows: func(p string) string {
+		return `json_array_elements(CAST(` + p + ` AS json)) WITH ORDINALITY AS r(value, ` + jsonRowIndex + `)`
+	},
+	jsonField: func(i int, typ string) string { return `CAST(value ->> ` + strconv.Itoa(i) + ` AS ` + typ + `)` },
+	listArg:   func(v any) (any, error) { return v, nil },
 	day: func(col string) string {
 		return `to_char(to_timestamp(` + col + ` / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	},
@@ -152,6 +170,8 @@ var postgresDialect = dialect{
 	nextID:       func(string) string { return `DEFAULT` },
 	// A hash collision only makes two keys wait for each other.
 	xactLock: `SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))`,
+	xactLocks: `SELECT count(pg_advisory_xact_lock(CAST(?1 AS INTEGER), hashtext(l.key)))
+		FROM (SELECT k.key FROM unnest(CAST(?2 AS text[])) WITH ORDINALITY AS k(key, n) ORDER BY k.n) AS l`,
 	// With the schema in the key: stores in different schemas of one
 	// database (the tests) do not wait for each other.
 	sessionLock:   `SELECT pg_advisory_lock(hashtextextended('openwaba exclusive ' || ? || ' ' || current_schema(), 0))`,
@@ -172,6 +192,10 @@ var postgresDialect = dialect{
 		return errOther
 	},
 }
+
+// jsonRowIndex is the column of dialect.jsonRows with an element's place
+// in its list: json_each's key on SQLite, the ordinality on PostgreSQL.
+const jsonRowIndex = "key"
 
 // in is "IN <list>" for a column tested against the list argument at
 // placeholder p ("?" or "?N").

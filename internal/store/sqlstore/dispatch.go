@@ -244,10 +244,9 @@ func (s *Store) writeSubmitted(ctx context.Context, tx *db, reqs []submitReq, er
 		wamids = append(wamids, r.wamid)
 	}
 	slices.Sort(wamids)
-	for _, w := range slices.Compact(wamids) {
-		if err := s.lock(ctx, tx, wamidLock, w); err != nil {
-			return err
-		}
+	wamids = slices.Compact(wamids)
+	if err := s.lockAll(ctx, tx, wamidLock, wamids); err != nil {
+		return err
 	}
 	var done []int64
 	for i, r := range reqs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,25 +34,9 @@ func journal(ctx context.Context, tx *db, id int64, status openwaba.Status, at t
 // the message already passes what it read.
 func journalOwned(ctx context.Context, tx *db, id int64, owner func() (int64, string, error),
 	status openwaba.Status, at time.Time, code int, text string) error {
-	n, err := affected(tx.exec(ctx, `
-		INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id, status) DO NOTHING`,
-		id, status, ms(at), code, text))
-	if err != nil || n == 0 {
-		return err
-	}
-	events := status.HookEvents()
-	if len(events) == 0 {
-		return nil
-	}
-	accountID, sender, err := owner()
-	if err != nil {
-		return err
-	}
-	return enqueue(ctx, tx, accountID, sender, events, event{
-		OrderKey: openwaba.MessageOrderKey(id), MessageID: id,
-		Status: status, StatusAt: at, ErrorCode: code, ErrorText: text, CreatedAt: at,
-	})
+	var w statusWrite
+	w.journal(journalRow{id: id, status: status, at: at, code: code, text: text, owner: owner})
+	return w.flush(ctx, tx)
 }
 
 // setStatus moves message id to status if status follows the message's
@@ -69,10 +52,7 @@ func setStatus(ctx context.Context, tx *db, id int64, status openwaba.Status, at
 // ?7: one id, or a list argument of them (promote).
 func setStatusWhere(ctx context.Context, tx *db, where string, target any, status openwaba.Status, at time.Time, code int, text string) (sql.Result, error) {
 	keepError := code == 0 && text == ""
-	return tx.exec(ctx, `
-		UPDATE messages SET status = ?1, status_rank = ?2, status_at = ?3,
-			error_code = CASE WHEN ?4 THEN error_code ELSE ?5 END,
-			error_text = CASE WHEN ?4 THEN error_text ELSE ?6 END
+	return tx.exec(ctx, `UPDATE messages SET `+setStatusSet("?1", "?2", "?3", "?4", "?5", "?6")+`
 		WHERE `+where+` AND status_rank < ?2`,
 		status, status.Rank(), ms(at), keepError, code, text, target)
 }
@@ -104,7 +84,7 @@ func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at 
 	if err != nil {
 		return err
 	}
-	return settleRead(ctx, tx, m, report, at)
+	return settleRead(ctx, tx, &m, report, at)
 }
 
 // reported is what the status paths read of a message, in one read: who
@@ -206,8 +186,9 @@ func scanReported(sc scanner) (reported, error) {
 	return m, err
 }
 
-// settleRead is settle on the message as m has it.
-func settleRead(ctx context.Context, tx *db, m reported, report *openwaba.Pricing, at time.Time) error {
+// settleRead is settle on the message as m has it, and leaves in m what
+// it wrote.
+func settleRead(ctx context.Context, tx *db, m *reported, report *openwaba.Pricing, at time.Time) error {
 	id, accountID, category, recipient, status := m.id, m.accountID, m.category, m.recipient, m.status
 	price, list, charge, billable, stored := m.price, m.list, m.charge, m.billable, m.stored
 	f := openwaba.ChargeFacts{Accepted: price, List: list, Category: category, Pricing: report,
@@ -229,6 +210,8 @@ func settleRead(ctx context.Context, tx *db, m reported, report *openwaba.Pricin
 			WHERE id = ?`, report.Billable, report.Model, report.Type, report.Category, id); err != nil {
 			return err
 		}
+		m.billable = sql.NullBool{Bool: report.Billable, Valid: true}
+		m.stored = openwaba.Pricing{Model: report.Model, Type: report.Type, Category: report.Category}
 	}
 	diff := target - charge
 	if diff == 0 && !refund {
@@ -242,6 +225,7 @@ func settleRead(ctx context.Context, tx *db, m reported, report *openwaba.Pricin
 		WHERE id = ?`, target, refund && diff < 0, target > 0, id); err != nil {
 		return err
 	}
+	m.charge = target
 	if diff == 0 {
 		return nil
 	}
@@ -363,30 +347,36 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 	}
 	slices.Sort(wamids)
 	wamids = slices.Compact(wamids)
-	for _, w := range wamids {
-		if err := s.lock(ctx, tx, wamidLock, w); err != nil {
-			return err
-		}
+	if err := s.lockAll(ctx, tx, wamidLock, wamids); err != nil {
+		return err
 	}
-	unread, err := readReportedAll(ctx, tx, wamids)
+	read, err := readReportedAll(ctx, tx, wamids)
 	if err != nil {
 		return err
 	}
+	msgs := make(map[string]*reported, len(read))
+	for w, m := range read {
+		msgs[w] = &m
+	}
 	deferOutbox(tx)
+	var w statusWrite
 	for _, r := range reqs {
-		if err := s.applyReports(ctx, tx, r, unread); err != nil {
+		if err := s.applyReports(ctx, tx, r, msgs, &w); err != nil {
 			return err
 		}
+	}
+	if err := w.flush(ctx, tx); err != nil {
+		return err
 	}
 	return flushOutbox(ctx, tx)
 }
 
 // applyReports applies one request's reports in order; the caller holds
-// their wamids' locks. unread has the messages of the wamids that no
-// report of this write has touched yet, as read at its start: a report
-// takes its message from there once, and a later report of the same
-// wamid reads it again, to see what the ones before did.
-func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, unread map[string]reported) error {
+// their wamids' locks. msgs has the messages of the group's wamids as
+// read at the write's start, and each report applied leaves its message
+// there as it made it, for the next (applyStatus); w collects their
+// writes.
+func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, msgs map[string]*reported, w *statusWrite) error {
 	clear(r.changed)
 	r.failed = openwaba.StatusUpdate{}
 	for i, u := range r.us {
@@ -394,23 +384,15 @@ func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, unread m
 			continue
 		}
 		r.failed = u
-		m, ok := unread[u.WAMID]
-		var err error
-		if ok {
-			delete(unread, u.WAMID)
-		} else {
-			m, err = readReported(ctx, tx, `wamid = ?`, u.WAMID)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
+		m, ok := msgs[u.WAMID]
+		if !ok {
 			if err := keepEarly(ctx, tx, u, r.now); err != nil {
 				return err
 			}
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		if r.changed[i], err = s.applyStatus(ctx, tx, m, u, r.now); err != nil {
+		var err error
+		if r.changed[i], err = s.applyStatus(ctx, tx, m, u, r.now, w); err != nil {
 			return err
 		}
 	}
@@ -418,31 +400,32 @@ func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, unread m
 	return nil
 }
 
-// applyStatus records u for message m, as read under the wamid's lock.
-func (s *Store) applyStatus(ctx context.Context, tx *db, m reported, u openwaba.StatusUpdate, now time.Time) (bool, error) {
+// applyStatus records u for message m, as read under the wamid's lock
+// and changed by the reports before u, and leaves m as u made it. The
+// journal row and the status move go to w; the rarer writes (the
+// recipient's ids, a settlement, consent) are made at once.
+func (s *Store) applyStatus(ctx context.Context, tx *db, m *reported, u openwaba.StatusUpdate, now time.Time, w *statusWrite) (bool, error) {
 	if err := s.recordRecipient(ctx, tx, m, u.User, now); err != nil {
 		return false, err
 	}
-	owner := func() (int64, string, error) { return m.accountID, m.sender, nil }
-	if err := journalOwned(ctx, tx, m.id, owner, u.Status, u.At, u.ErrorCode, u.ErrorText); err != nil {
-		return false, err
-	}
+	accountID, sender := m.accountID, m.sender
+	w.journal(journalRow{id: m.id, status: u.Status, at: u.At, code: u.ErrorCode, text: u.ErrorText,
+		owner: func() (int64, string, error) { return accountID, sender, nil }})
 	m.journaled(u.Status)
 	code, text := 0, ""
 	if u.Status.Unbilled() {
 		code, text = u.ErrorCode, u.ErrorText
 	}
-	changed, err := setStatus(ctx, tx, m.id, u.Status, u.At, code, text)
-	if err != nil {
-		return changed, err
-	}
+	// The rule of setStatus, decided here on the message as it stands.
+	changed := m.status.Rank() < u.Status.Rank()
 	if changed {
+		w.move(m.id, u.Status, u.At, code, text)
 		m.status = u.Status
 	}
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
 	if u.Pricing != nil || u.Status.Unbilled() || isDelivered(u.Status) {
-		if err = settleRead(ctx, tx, m, u.Pricing, now); err != nil {
+		if err := settleRead(ctx, tx, m, u.Pricing, now); err != nil {
 			return changed, err
 		}
 	}
@@ -518,23 +501,24 @@ func takeEarly(ctx context.Context, tx *db, wamids []string) (map[string][]openw
 // holds the wamid's lock.
 func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, early []openwaba.StatusUpdate, now time.Time) error {
 	slices.SortStableFunc(early, func(a, b openwaba.StatusUpdate) int { return a.Status.Rank() - b.Status.Rank() })
+	m, err := readReported(ctx, tx, `id = ?`, id)
+	if err != nil {
+		return err
+	}
+	var w statusWrite
 	for _, u := range early {
-		m, err := readReported(ctx, tx, `id = ?`, id) // each report sees what the one before did
-		if err != nil {
-			return err
-		}
-		if _, err := s.applyStatus(ctx, tx, m, u, now); err != nil {
+		if _, err := s.applyStatus(ctx, tx, &m, u, now, &w); err != nil { // each report sees what the one before did
 			return err
 		}
 	}
-	return nil
+	return w.flush(ctx, tx)
 }
 
 // recordRecipient keeps what a status report said of the recipient of
 // message id (its BSUID, number, username) on the message, and links the
 // ids it names together with the one the message was sent to. m is the
-// message as read before.
-func (s *Store) recordRecipient(ctx context.Context, tx *db, m reported, seen openwaba.User, now time.Time) error {
+// message as read before, and has the ids after.
+func (s *Store) recordRecipient(ctx context.Context, tx *db, m *reported, seen openwaba.User, now time.Time) error {
 	if seen.Zero() {
 		return nil
 	}
@@ -558,5 +542,8 @@ func (s *Store) recordRecipient(ctx context.Context, tx *db, m reported, seen op
 	}
 	_, err = tx.exec(ctx, `UPDATE messages SET user_wa_id = ?, user_id = ?, parent_user_id = ?, username = ? WHERE id = ?`,
 		u.WaID, u.UserID, u.ParentUserID, openwaba.StoredText(u.Username), id)
+	if err == nil {
+		m.user = openwaba.User{WaID: u.WaID, UserID: u.UserID, ParentUserID: u.ParentUserID, Username: openwaba.StoredText(u.Username)}
+	}
 	return err
 }

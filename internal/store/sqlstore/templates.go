@@ -229,6 +229,19 @@ func (s *Store) lock(ctx context.Context, tx *db, class int32, key string) error
 	return err
 }
 
+// lockAll is lock of each of keys, in their order (sorted by the caller:
+// one order for every writer), in one statement.
+func (s *Store) lockAll(ctx context.Context, tx *db, class int32, keys []string) error {
+	switch {
+	case s.d.xactLocks == "" || len(keys) == 0:
+		return nil
+	case len(keys) == 1:
+		return s.lock(ctx, tx, class, keys[0])
+	}
+	_, err := tx.exec(ctx, s.d.xactLocks, class, keys)
+	return err
+}
+
 // Template finds one of the account's templates.
 func (s *Store) Template(ctx context.Context, accountID int64, name, language string) (openwaba.Template, error) {
 	t, err := scanTemplate(s.read.row(ctx,

@@ -34,89 +34,118 @@ func utilityTemplate(p openwaba.Micros) openwaba.Message {
 	return m
 }
 
+// settleCase is a message's reports and what it costs after them.
+type settleCase struct {
+	name     string
+	accepted openwaba.Micros // charged at accept; the list price is utilityList
+	steps    []settleStep
+	charge   openwaba.Micros
+	pricing  *openwaba.Pricing
+	ledger   []string // the message's ledger rows after the debit at accept
+}
+
+// settleStep is a report of a settle case.
+type settleStep struct {
+	status  openwaba.Status
+	pricing *openwaba.Pricing
+}
+
 func settleCases() []test {
-	type step struct {
-		status  openwaba.Status
-		pricing *openwaba.Pricing
-	}
 	billed := pricingOf(true, openwaba.PricingRegular, "utility")
 	free := pricingOf(false, openwaba.PricingFreeCustomerService, "utility")
 	entry := pricingOf(false, openwaba.PricingFreeEntryPoint, "utility")
-	cases := []struct {
-		name     string
-		accepted openwaba.Micros // charged at accept; the list price is utilityList
-		steps    []step
-		charge   openwaba.Micros
-		pricing  *openwaba.Pricing
-		ledger   []string // the message's ledger rows after the debit at accept
-	}{
+	cases := []settleCase{
 		{"in the window: free at accept, free by Meta", 0,
-			[]step{{openwaba.StatusSent, free}, {openwaba.StatusDelivered, free}, {openwaba.StatusRead, nil}},
+			[]settleStep{{openwaba.StatusSent, free}, {openwaba.StatusDelivered, free}, {openwaba.StatusRead, nil}},
 			0, free, nil},
 		{"billed as charged: nothing to settle", utilityList,
-			[]step{{openwaba.StatusSent, billed}, {openwaba.StatusDelivered, billed}},
+			[]settleStep{{openwaba.StatusSent, billed}, {openwaba.StatusDelivered, billed}},
 			utilityList, billed, nil},
 		{"charged at accept, free by Meta: settled back", utilityList,
-			[]step{{openwaba.StatusSent, free}, {openwaba.StatusDelivered, free}},
+			[]settleStep{{openwaba.StatusSent, free}, {openwaba.StatusDelivered, free}},
 			0, free, []string{"settlement +45600"}},
 		{"free at accept, billed by Meta: settled up", 0,
-			[]step{{openwaba.StatusSent, billed}},
+			[]settleStep{{openwaba.StatusSent, billed}},
 			utilityList, billed, []string{"settlement -45600"}},
 		{"a free entry point", utilityList,
-			[]step{{openwaba.StatusSent, entry}},
+			[]settleStep{{openwaba.StatusSent, entry}},
 			0, entry, []string{"settlement +45600"}},
 		{"billed as marketing: the marketing price", utilityList,
-			[]step{{openwaba.StatusSent, pricingOf(true, openwaba.PricingRegular, "marketing")}},
+			[]settleStep{{openwaba.StatusSent, pricingOf(true, openwaba.PricingRegular, "marketing")}},
 			marketingList, pricingOf(true, openwaba.PricingRegular, "marketing"), []string{"settlement -27900"}},
 		{"failed after sent: Meta does not bill it", utilityList,
-			[]step{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}},
+			[]settleStep{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}},
 			0, billed, []string{"refund +45600"}},
 		{"failed, then sent redelivered: still not billed", utilityList,
-			[]step{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}, {openwaba.StatusSent, billed}},
+			[]settleStep{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}, {openwaba.StatusSent, billed}},
 			0, billed, []string{"refund +45600"}},
 		{"failed, then delivered after all: billed", 0,
-			[]step{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}, {openwaba.StatusDelivered, billed}},
+			[]settleStep{{openwaba.StatusSent, billed}, {openwaba.StatusFailed, nil}, {openwaba.StatusDelivered, billed}},
 			utilityList, billed, []string{"settlement -45600", "refund +45600", "settlement -45600"}},
 		{"no pricing reported: as accepted", utilityList,
-			[]step{{openwaba.StatusSent, nil}, {openwaba.StatusDelivered, nil}},
+			[]settleStep{{openwaba.StatusSent, nil}, {openwaba.StatusDelivered, nil}},
 			utilityList, nil, nil},
 	}
 	var tests []test
+	// Every case twice, as the status cases: a report per ApplyStatus,
+	// and all in one ApplyStatuses, where each report settles on what the
+	// ones before it left in the same write.
 	for _, tc := range cases {
-		tests = append(tests, test{tc.name, func(t *testing.T, s openwaba.Store) {
-			a := newAccount(t, s, "acme", 1_000_000)
-			wantErr(t, "SetPrice", s.SetPrice(t.Context(), openwaba.Price{Currency: "EUR", Category: openwaba.CategoryMarketing, Amount: marketingList}), nil)
-			m := accept(t, s, a.ID, utilityTemplate(tc.accepted)).Messages[0]
-			claim(t, s, t0, time.Minute, 1)
-			wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m.ID, "wamid.p", t0), nil)
-			for i, st := range tc.steps {
-				_, err := s.ApplyStatus(t.Context(), openwaba.StatusUpdate{WAMID: "wamid.p", Status: st.status,
-					At: t0.Add(time.Duration(i+1) * time.Second), Pricing: st.pricing})
-				wantErr(t, fmt.Sprintf("report %d (%s)", i, st.status), err, nil)
+		for _, batched := range []bool{false, true} {
+			name := tc.name
+			if batched {
+				name += " in one batch"
 			}
-			got := message(t, s, a.ID, m.ID)
-			if got.Charge != tc.charge || got.Price != tc.accepted || got.ListPrice != utilityList {
-				t.Errorf("charge %v (accepted %v, list %v), want %v", got.Charge, got.Price, got.ListPrice, tc.charge)
-			}
-			equal(t, "Pricing", got.Pricing, tc.pricing)
-			if wantSettled := tc.pricing != nil || tc.ledger != nil; got.Settled != wantSettled {
-				t.Errorf("settled = %v, want %v", got.Settled, wantSettled)
-			}
-			var rows []string
-			entries, err := s.Ledger(t.Context(), a.ID)
-			wantErr(t, "Ledger", err, nil)
-			for _, e := range entries {
-				if e.MessageID == m.ID && e.Reason != openwaba.ReasonDebit {
-					rows = append(rows, fmt.Sprintf("%s %+d", e.Reason, e.Amount))
-				}
-			}
-			if !slices.Equal(rows, tc.ledger) {
-				t.Errorf("ledger %v, want %v", rows, tc.ledger)
-			}
-			checkBalance(t, s, a.ID, 1_000_000-tc.charge)
-		}})
+			tests = append(tests, test{name, func(t *testing.T, s openwaba.Store) {
+				testSettleCase(t, s, tc, batched)
+			}})
+		}
 	}
 	return tests
+}
+
+// testSettleCase applies a case's reports, one ApplyStatus each or all in
+// one ApplyStatuses (batched), and checks what the message costs after.
+func testSettleCase(t *testing.T, s openwaba.Store, tc settleCase, batched bool) {
+	a := newAccount(t, s, "acme", 1_000_000)
+	wantErr(t, "SetPrice", s.SetPrice(t.Context(), openwaba.Price{Currency: "EUR", Category: openwaba.CategoryMarketing, Amount: marketingList}), nil)
+	m := accept(t, s, a.ID, utilityTemplate(tc.accepted)).Messages[0]
+	claim(t, s, t0, time.Minute, 1)
+	wantErr(t, "MarkSubmitted", s.MarkSubmitted(t.Context(), m.ID, "wamid.p", t0), nil)
+	var us []openwaba.StatusUpdate
+	for i, st := range tc.steps {
+		us = append(us, openwaba.StatusUpdate{WAMID: "wamid.p", Status: st.status,
+			At: t0.Add(time.Duration(i+1) * time.Second), Pricing: st.pricing})
+	}
+	if batched {
+		_, err := s.ApplyStatuses(t.Context(), us)
+		wantErr(t, "ApplyStatuses", err, nil)
+	} else {
+		for i, u := range us {
+			_, err := s.ApplyStatus(t.Context(), u)
+			wantErr(t, fmt.Sprintf("report %d (%s)", i, u.Status), err, nil)
+		}
+	}
+	got := message(t, s, a.ID, m.ID)
+	if got.Charge != tc.charge || got.Price != tc.accepted || got.ListPrice != utilityList {
+		t.Errorf("charge %v (accepted %v, list %v), want %v", got.Charge, got.Price, got.ListPrice, tc.charge)
+	}
+	equal(t, "Pricing", got.Pricing, tc.pricing)
+	if wantSettled := tc.pricing != nil || tc.ledger != nil; got.Settled != wantSettled {
+		t.Errorf("settled = %v, want %v", got.Settled, wantSettled)
+	}
+	var rows []string
+	entries, err := s.Ledger(t.Context(), a.ID)
+	wantErr(t, "Ledger", err, nil)
+	for _, e := range entries {
+		if e.MessageID == m.ID && e.Reason != openwaba.ReasonDebit {
+			rows = append(rows, fmt.Sprintf("%s %+d", e.Reason, e.Amount))
+		}
+	}
+	if !slices.Equal(rows, tc.ledger) {
+		t.Errorf("ledger %v, want %v", rows, tc.ledger)
+	}
+	checkBalance(t, s, a.ID, 1_000_000-tc.charge)
 }
 
 // A report with pricing that comes before the wamid is stored settles the
