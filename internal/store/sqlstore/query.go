@@ -29,6 +29,16 @@ type db struct {
 	// outbox, when set, collects the outbox rows of this write's
 	// enqueues for one insert (deferOutbox, flushOutbox).
 	outbox *[]any
+	// held are the transaction locks this write took (Store.lock): taking
+	// one again is no statement. A copy serves one transaction, whose end
+	// gives them back.
+	held map[lockKey]bool
+}
+
+// lockKey is a transaction lock: its class and key.
+type lockKey struct {
+	class int32
+	key   string
 }
 
 // stmt is a statement as the engine takes it.

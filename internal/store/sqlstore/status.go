@@ -358,6 +358,13 @@ func (s *Store) applyGroup(ctx context.Context, tx *db, reqs []*statusReq) error
 	for w, m := range read {
 		msgs[w] = &m
 	}
+	var us []openwaba.StatusUpdate
+	for _, r := range reqs {
+		us = append(us, r.us...)
+	}
+	if err := s.lockRecipients(ctx, tx, us, msgs); err != nil {
+		return err
+	}
 	deferOutbox(tx)
 	var w statusWrite
 	for _, r := range reqs {
@@ -402,10 +409,10 @@ func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, msgs map
 
 // applyStatus records u for message m, as read under the wamid's lock
 // and changed by the reports before u, and leaves m as u made it. The
-// journal row and the status move go to w; the rarer writes (the
-// recipient's ids, a settlement, consent) are made at once.
+// journal row, the status move and the recipient go to w; the rarer
+// writes (a user's new identity, a settlement, consent) are made at once.
 func (s *Store) applyStatus(ctx context.Context, tx *db, m *reported, u openwaba.StatusUpdate, now time.Time, w *statusWrite) (bool, error) {
-	if err := s.recordRecipient(ctx, tx, m, u.User, now); err != nil {
+	if err := s.recordRecipient(ctx, tx, m, u.User, now, w); err != nil {
 		return false, err
 	}
 	accountID, sender := m.accountID, m.sender
@@ -515,19 +522,33 @@ func (s *Store) applyEarly(ctx context.Context, tx *db, id int64, early []openwa
 }
 
 // recordRecipient keeps what a status report said of the recipient of
-// message id (its BSUID, number, username) on the message, and links the
+// message m (its BSUID, number, username) on the message, and links the
 // ids it names together with the one the message was sent to. m is the
-// message as read before, and has the ids after.
-func (s *Store) recordRecipient(ctx context.Context, tx *db, m *reported, seen openwaba.User, now time.Time) error {
-	if seen.Zero() {
+// message as the write has it, and has the ids after; the message's row
+// is written with w's.
+func (s *Store) recordRecipient(ctx context.Context, tx *db, m *reported, seen openwaba.User, now time.Time, w *statusWrite) error {
+	seen, ok := linkTarget(m, seen)
+	if !ok {
 		return nil
 	}
-	id, accountID, recipient, known := m.id, m.accountID, m.recipient, m.user
-	if !known.Zero() && !known.Tells(seen) {
-		return nil // an earlier report of the message linked these ids
+	u, err := s.linkUser(ctx, tx, m.accountID, m.waba, seen, now)
+	if err != nil {
+		return err
+	}
+	m.user = openwaba.User{WaID: u.WaID, UserID: u.UserID, ParentUserID: u.ParentUserID, Username: openwaba.StoredText(u.Username)}
+	w.link(m.id, m.user)
+	return nil
+}
+
+// linkTarget is the user recordRecipient links for a report that names
+// seen as message m's recipient, with the id the message was sent to;
+// false when there is nothing to link.
+func linkTarget(m *reported, seen openwaba.User) (openwaba.User, bool) {
+	if seen.Zero() || (!m.user.Zero() && !m.user.Tells(seen)) {
+		return seen, false // nothing, or what an earlier report of the message linked
 	}
 	// The message went to one of the user's ids.
-	sent := openwaba.UserOf(recipient)
+	sent := openwaba.UserOf(m.recipient)
 	switch {
 	case sent.WaID != "" && seen.WaID == "":
 		seen.WaID = sent.WaID
@@ -536,14 +557,25 @@ func (s *Store) recordRecipient(ctx context.Context, tx *db, m *reported, seen o
 	case sent.ParentUserID != "" && seen.ParentUserID == "":
 		seen.ParentUserID = sent.ParentUserID
 	}
-	u, err := s.linkUser(ctx, tx, accountID, m.waba, seen, now)
-	if err != nil {
-		return err
+	return seen, true
+}
+
+// lockRecipients takes, in one statement, the user locks that linking
+// the recipients of reports us will take (linkTarget, userLockKeys), for
+// the messages msgs has, sorted: a group's links then take no lock of
+// their own, and two groups cannot take the same users' locks in
+// different orders.
+func (s *Store) lockRecipients(ctx context.Context, tx *db, us []openwaba.StatusUpdate, msgs map[string]*reported) error {
+	var keys []string
+	for _, u := range us {
+		m, ok := msgs[u.WAMID]
+		if !ok {
+			continue
+		}
+		if seen, ok := linkTarget(m, u.User); ok {
+			keys = append(keys, userLockKeys(m.accountID, m.waba, seen)...)
+		}
 	}
-	_, err = tx.exec(ctx, `UPDATE messages SET user_wa_id = ?, user_id = ?, parent_user_id = ?, username = ? WHERE id = ?`,
-		u.WaID, u.UserID, u.ParentUserID, openwaba.StoredText(u.Username), id)
-	if err == nil {
-		m.user = openwaba.User{WaID: u.WaID, UserID: u.UserID, ParentUserID: u.ParentUserID, Username: openwaba.StoredText(u.Username)}
-	}
-	return err
+	slices.Sort(keys)
+	return s.lockAll(ctx, tx, userLock, slices.Compact(keys))
 }

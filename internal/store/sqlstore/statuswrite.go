@@ -8,11 +8,12 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-// statusWrite collects the journal rows and status moves of the reports
-// one write applies, and writes them at its end (flush) in two statements
-// whatever their number: a group of status reports was two statements per
-// report before, the most of the receive path's (docs/performance.md,
-// "Status reports written together"). The reports are decided one after
+// statusWrite collects the journal rows, status moves and recipients of
+// the reports one write applies, and writes them at its end (flush) in
+// one statement per kind whatever their number: a group of status
+// reports was two or three statements per report before, the most of the
+// receive path's (docs/performance.md, "Status reports written
+// together"). The reports are decided one after
 // the other on the messages as read under their locks (applyStatus keeps
 // each reported up to date), so what flush writes is what writing each at
 // once would have.
@@ -21,6 +22,9 @@ type statusWrite struct {
 	seen  map[journalKey]bool
 	moves map[int64]*statusMove
 	order []int64 // of moves, in the order of their first move
+	// users are the recipients linked (recordRecipient), by message.
+	users     map[int64]openwaba.User
+	userOrder []int64
 }
 
 // journalKey is a journal row's identity: a message has each status once.
@@ -84,13 +88,27 @@ func (w *statusWrite) move(id int64, status openwaba.Status, at time.Time, code 
 	}
 }
 
-// flush writes the rows and moves and enqueues the events of the rows
+// link records that message id's recipient is u now.
+func (w *statusWrite) link(id int64, u openwaba.User) {
+	if _, ok := w.users[id]; !ok {
+		if w.users == nil {
+			w.users = map[int64]openwaba.User{}
+		}
+		w.userOrder = append(w.userOrder, id)
+	}
+	w.users[id] = u
+}
+
+// flush writes the rows, moves and recipients and enqueues the events of the rows
 // the journal did not have, in the order they were added. w is empty
 // after.
 func (w *statusWrite) flush(ctx context.Context, tx *db) error {
-	rows, moves, order := w.rows, w.moves, w.order
+	rows, moves, order, users, userOrder := w.rows, w.moves, w.order, w.users, w.userOrder
 	*w = statusWrite{}
 	if err := flushMoves(ctx, tx, moves, order); err != nil {
+		return err
+	}
+	if err := flushUsers(ctx, tx, users, userOrder); err != nil {
 		return err
 	}
 	if len(rows) == 0 {
@@ -138,25 +156,60 @@ func (w *statusWrite) flush(ctx context.Context, tx *db) error {
 
 // flushMoves writes the moves in one UPDATE.
 func flushMoves(ctx context.Context, tx *db, moves map[int64]*statusMove, order []int64) error {
-	if len(order) == 0 {
-		return nil
-	}
-	var list rowList
-	for _, id := range order {
+	err := updateEach(ctx, tx, statusMovesSQL(tx.d), order, func(l *rowList, id int64) {
 		mv := moves[id]
-		list.row()
-		list.int(id)
-		list.text(string(mv.status))
-		list.int(int64(mv.status.Rank()))
-		list.int(ms(mv.at))
-		list.bool(!mv.setError)
-		list.int(int64(mv.code))
-		list.text(mv.text)
-	}
-	if _, err := tx.exec(ctx, statusMovesSQL(tx.d), list.String()); err != nil {
+		l.text(string(mv.status))
+		l.int(int64(mv.status.Rank()))
+		l.int(ms(mv.at))
+		l.bool(!mv.setError)
+		l.int(int64(mv.code))
+		l.text(mv.text)
+	})
+	if err != nil {
 		return fmt.Errorf("move %d messages' statuses: %w", len(order), err)
 	}
 	return nil
+}
+
+// flushUsers writes the messages' recipients in one UPDATE.
+func flushUsers(ctx context.Context, tx *db, users map[int64]openwaba.User, order []int64) error {
+	err := updateEach(ctx, tx, messageUsersSQL(tx.d), order, func(l *rowList, id int64) {
+		u := users[id]
+		l.text(u.WaID)
+		l.text(u.UserID)
+		l.text(u.ParentUserID)
+		l.text(u.Username)
+	})
+	if err != nil {
+		return fmt.Errorf("link %d messages' recipients: %w", len(order), err)
+	}
+	return nil
+}
+
+// updateEach runs update, a statement over a list argument, with a row
+// per message of ids: the id, then what row appends. None without ids.
+func updateEach(ctx context.Context, tx *db, update string, ids []int64, row func(l *rowList, id int64)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var list rowList
+	for _, id := range ids {
+		list.row()
+		list.int(id)
+		row(&list, id)
+	}
+	_, err := tx.exec(ctx, update, list.String())
+	return err
+}
+
+// messageUsersSQL sets the recipients of the messages of a JSON list of
+// [id, wa_id, user_id, parent_user_id, username].
+func messageUsersSQL(d *dialect) string {
+	return `UPDATE messages SET user_wa_id = v.wa_id, user_id = v.user_id, parent_user_id = v.parent_user_id, username = v.username
+		FROM (SELECT ` + d.jsonField(0, "BIGINT") + ` AS id, ` + d.jsonField(1, "TEXT") + ` AS wa_id, ` +
+		d.jsonField(2, "TEXT") + ` AS user_id, ` + d.jsonField(3, "TEXT") + ` AS parent_user_id, ` +
+		d.jsonField(4, "TEXT") + ` AS username FROM ` + d.jsonRows("?") + `) AS v
+		WHERE messages.id = v.id`
 }
 
 // journalRowsSQL inserts the journal rows of a JSON list of

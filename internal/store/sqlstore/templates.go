@@ -222,24 +222,41 @@ func (s *Store) ApplyTemplateReport(ctx context.Context, r openwaba.TemplateRepo
 // lock takes the dialect's transaction lock on (class, key), where the
 // engine has concurrent writers.
 func (s *Store) lock(ctx context.Context, tx *db, class int32, key string) error {
-	if s.d.xactLock == "" {
-		return nil
-	}
-	_, err := tx.exec(ctx, s.d.xactLock, class, key)
-	return err
+	return s.lockAll(ctx, tx, class, []string{key})
 }
 
 // lockAll is lock of each of keys, in their order (sorted by the caller:
-// one order for every writer), in one statement.
+// one order for every writer), in one statement; the keys the write holds
+// already are left out.
 func (s *Store) lockAll(ctx context.Context, tx *db, class int32, keys []string) error {
-	switch {
-	case s.d.xactLocks == "" || len(keys) == 0:
+	if s.d.xactLock == "" {
 		return nil
-	case len(keys) == 1:
-		return s.lock(ctx, tx, class, keys[0])
 	}
-	_, err := tx.exec(ctx, s.d.xactLocks, class, keys)
-	return err
+	var take []string
+	for _, k := range keys {
+		if !tx.held[lockKey{class, k}] {
+			take = append(take, k)
+		}
+	}
+	var err error
+	switch len(take) {
+	case 0:
+		return nil
+	case 1:
+		_, err = tx.exec(ctx, s.d.xactLock, class, take[0])
+	default:
+		_, err = tx.exec(ctx, s.d.xactLocks, class, take)
+	}
+	if err != nil {
+		return err
+	}
+	if tx.held == nil {
+		tx.held = map[lockKey]bool{}
+	}
+	for _, k := range take {
+		tx.held[lockKey{class, k}] = true
+	}
+	return nil
 }
 
 // Template finds one of the account's templates.

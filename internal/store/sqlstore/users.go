@@ -68,6 +68,18 @@ func sortUserRows(rows []userRow) {
 	slices.SortFunc(rows, func(a, b userRow) int { return cmp.Compare(a.id, b.id) })
 }
 
+// userLockKeys are the keys of the user locks linkUser takes for seen in
+// the scope, sorted: one lock order for every writer.
+func userLockKeys(accountID int64, waba string, seen openwaba.User) []string {
+	ids := seen.IDs()
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = fmt.Sprintf("%d %s %s", accountID, waba, id)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // linkUser stores what seen adds to the identities of the scope
 // (openwaba.LinkUser) and returns the user as known now. A report that
 // adds nothing writes nothing.
@@ -76,11 +88,8 @@ func (s *Store) linkUser(ctx context.Context, tx *db, accountID int64, waba stri
 	if len(ids) == 0 {
 		return seen, nil
 	}
-	sorted := slices.Sorted(slices.Values(ids)) // one lock order for every writer
-	for _, id := range sorted {
-		if err := s.lock(ctx, tx, userLock, fmt.Sprintf("%d %s %s", accountID, waba, id)); err != nil {
-			return seen, err
-		}
+	if err := s.lockAll(ctx, tx, userLock, userLockKeys(accountID, waba, seen)); err != nil {
+		return seen, err
 	}
 	rows, err := usersWithIDs(ctx, tx, accountID, waba, ids)
 	if err != nil {
