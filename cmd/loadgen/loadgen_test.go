@@ -111,6 +111,10 @@ func TestGraphReportsStatuses(t *testing.T) {
 						Statuses []struct {
 							ID, Status  string
 							RecipientID string `json:"recipient_id"`
+							Pricing     *struct {
+								Billable bool
+								Category string
+							}
 						} `json:"statuses"`
 					} `json:"value"`
 				} `json:"changes"`
@@ -125,6 +129,10 @@ func TestGraphReportsStatuses(t *testing.T) {
 			t.Errorf("webhook for %q with %d statuses (batch 2)", v.Metadata.PhoneNumberID, len(v.Statuses))
 		}
 		for _, s := range v.Statuses {
+			// Meta prices sent and delivered, not read.
+			if priced := s.Pricing != nil && s.Pricing.Billable && s.Pricing.Category == "marketing"; priced != (s.Status != "read") {
+				t.Errorf("report %s of %s has pricing %+v", s.Status, s.ID, s.Pricing)
+			}
 			got <- report{s.ID, s.Status, s.RecipientID}
 		}
 	}))

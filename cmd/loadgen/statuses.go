@@ -72,16 +72,28 @@ func (r *reporter) run(ctx context.Context, workers int) {
 
 // envelope is Meta's webhook body for the reports of status st.
 func (r *reporter) envelope(group []sent, st string) []byte {
+	type pricing struct {
+		Billable bool   `json:"billable"`
+		Model    string `json:"pricing_model"`
+		Type     string `json:"type"`
+		Category string `json:"category"`
+	}
 	type status struct {
-		ID          string `json:"id"`
-		Status      string `json:"status"`
-		Timestamp   string `json:"timestamp"`
-		RecipientID string `json:"recipient_id"`
+		ID          string   `json:"id"`
+		Status      string   `json:"status"`
+		Timestamp   string   `json:"timestamp"`
+		RecipientID string   `json:"recipient_id"`
+		Pricing     *pricing `json:"pricing,omitempty"`
 	}
 	statuses := make([]status, len(group))
 	now := strconv.FormatInt(time.Now().Unix(), 10)
 	for i, s := range group {
 		statuses[i] = status{ID: s.wamid, Status: st, Timestamp: now, RecipientID: s.to}
+		if st == "sent" || st == "delivered" {
+			// Meta's per-message pricing (since 2025-07-01), as the
+			// sandbox reports it; the load's template is a marketing one.
+			statuses[i].Pricing = &pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}
+		}
 	}
 	body, _ := json.Marshal(map[string]any{
 		"object": "whatsapp_business_account",

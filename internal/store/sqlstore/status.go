@@ -71,20 +71,20 @@ func journalSilent(ctx context.Context, tx *db, list any, status openwaba.Status
 	return err
 }
 
-// settle sets what message id costs to what openwaba.Charge says, report
-// being the pricing a status report just gave (nil: none; an earlier
-// report's is kept on the message), and books the difference: a refund
-// when the message failed or ended, a settlement otherwise. Settling
-// again with nothing new books nothing, so every path (cancel, fail, a
-// failed report, repeated reports) refunds at most once together. The
-// caller serialises the writes to the message (the wamid lock, or the
-// queue row's); the row lock here orders them against the balance.
-func settle(ctx context.Context, tx *db, id int64, report *openwaba.Pricing, at time.Time) error {
+// settle sets what message id costs to what openwaba.Charge says, with
+// the pricing an earlier report kept on the message, and books the
+// difference: a refund when the message failed or ended, a settlement
+// otherwise. Settling again with nothing new books nothing, so every path
+// (cancel, fail, a failed report, repeated reports) refunds at most once
+// together. The caller serialises the writes to the message (the wamid
+// lock, or the queue row's); the row lock here orders them against the
+// balance.
+func settle(ctx context.Context, tx *db, id int64, at time.Time) error {
 	m, err := readReported(ctx, tx, `id = ?`, id)
 	if err != nil {
 		return err
 	}
-	return settleRead(ctx, tx, &m, report, at)
+	return settleRead(ctx, tx, &m, nil, at, nil)
 }
 
 // reported is what the status paths read of a message, in one read: who
@@ -186,9 +186,10 @@ func scanReported(sc scanner) (reported, error) {
 	return m, err
 }
 
-// settleRead is settle on the message as m has it, and leaves in m what
-// it wrote.
-func settleRead(ctx context.Context, tx *db, m *reported, report *openwaba.Pricing, at time.Time) error {
+// settleRead is settle on the message as m has it, report being the
+// pricing a status report just gave (nil: none), which w writes to the
+// message; it leaves in m what it wrote.
+func settleRead(ctx context.Context, tx *db, m *reported, report *openwaba.Pricing, at time.Time, w *statusWrite) error {
 	id, accountID, category, recipient, status := m.id, m.accountID, m.category, m.recipient, m.status
 	price, list, charge, billable, stored := m.price, m.list, m.charge, m.billable, m.stored
 	f := openwaba.ChargeFacts{Accepted: price, List: list, Category: category, Pricing: report,
@@ -205,11 +206,7 @@ func settleRead(ctx context.Context, tx *db, m *reported, report *openwaba.Prici
 		return err
 	}
 	if report != nil {
-		if _, err := tx.exec(ctx, `
-			UPDATE messages SET billable = ?, pricing_model = ?, pricing_type = ?, pricing_category = ?, settled = TRUE
-			WHERE id = ?`, report.Billable, report.Model, report.Type, report.Category, id); err != nil {
-			return err
-		}
+		w.price(id, *report)
 		m.billable = sql.NullBool{Bool: report.Billable, Valid: true}
 		m.stored = openwaba.Pricing{Model: report.Model, Type: report.Type, Category: report.Category}
 	}
@@ -254,7 +251,7 @@ func end(ctx context.Context, tx *db, id int64, status openwaba.Status, at time.
 	if err := journal(ctx, tx, id, status, at, code, text); err != nil {
 		return err
 	}
-	return settle(ctx, tx, id, nil, at)
+	return settle(ctx, tx, id, at)
 }
 
 // wamidLock is the class of the transaction locks on wamids. It serialises
@@ -409,7 +406,7 @@ func (s *Store) applyReports(ctx context.Context, tx *db, r *statusReq, msgs map
 
 // applyStatus records u for message m, as read under the wamid's lock
 // and changed by the reports before u, and leaves m as u made it. The
-// journal row, the status move and the recipient go to w; the rarer
+// journal row, the status move, the recipient and the pricing go to w; the rarer
 // writes (a user's new identity, a settlement, consent) are made at once.
 func (s *Store) applyStatus(ctx context.Context, tx *db, m *reported, u openwaba.StatusUpdate, now time.Time, w *statusWrite) (bool, error) {
 	if err := s.recordRecipient(ctx, tx, m, u.User, now, w); err != nil {
@@ -432,7 +429,7 @@ func (s *Store) applyStatus(ctx context.Context, tx *db, m *reported, u openwaba
 	// What the message costs changes with a price reported, a failure
 	// (Meta bills delivered messages only), or a delivery after one.
 	if u.Pricing != nil || u.Status.Unbilled() || isDelivered(u.Status) {
-		if err := settleRead(ctx, tx, m, u.Pricing, now); err != nil {
+		if err := settleRead(ctx, tx, m, u.Pricing, now, w); err != nil {
 			return changed, err
 		}
 	}

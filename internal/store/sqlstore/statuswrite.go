@@ -8,15 +8,14 @@ import (
 	"github.com/openwaba/openwaba"
 )
 
-// statusWrite collects the journal rows, status moves and recipients of
-// the reports one write applies, and writes them at its end (flush) in
-// one statement per kind whatever their number: a group of status
-// reports was two or three statements per report before, the most of the
-// receive path's (docs/performance.md, "Status reports written
-// together"). The reports are decided one after
-// the other on the messages as read under their locks (applyStatus keeps
-// each reported up to date), so what flush writes is what writing each at
-// once would have.
+// statusWrite collects the journal rows, status moves, recipients and
+// pricings of the reports one write applies, and writes them at its end
+// (flush) in one statement per kind whatever their number: a group of
+// status reports was two to four statements per report before, the most
+// of the receive path's (docs/performance.md, "Status reports written
+// together"). The reports are decided one after the other on the
+// messages as read under their locks (applyStatus keeps each reported up
+// to date), so what flush writes is what writing each at once would have.
 type statusWrite struct {
 	rows  []journalRow
 	seen  map[journalKey]bool
@@ -25,6 +24,9 @@ type statusWrite struct {
 	// users are the recipients linked (recordRecipient), by message.
 	users     map[int64]openwaba.User
 	userOrder []int64
+	// prices are the pricings reported (settleRead), by message.
+	prices     map[int64]openwaba.Pricing
+	priceOrder []int64
 }
 
 // journalKey is a journal row's identity: a message has each status once.
@@ -99,23 +101,38 @@ func (w *statusWrite) link(id int64, u openwaba.User) {
 	w.users[id] = u
 }
 
-// flush writes the rows, moves and recipients and enqueues the events of the rows
-// the journal did not have, in the order they were added. w is empty
-// after.
+// price records that message id's pricing is p now, as the last report
+// that gave one said: it is settled.
+func (w *statusWrite) price(id int64, p openwaba.Pricing) {
+	if _, ok := w.prices[id]; !ok {
+		if w.prices == nil {
+			w.prices = map[int64]openwaba.Pricing{}
+		}
+		w.priceOrder = append(w.priceOrder, id)
+	}
+	w.prices[id] = p
+}
+
+// flush writes the rows, moves, recipients and pricings, and enqueues
+// the events of the rows the journal did not have, in the order they
+// were added. w is empty after.
 func (w *statusWrite) flush(ctx context.Context, tx *db) error {
-	rows, moves, order, users, userOrder := w.rows, w.moves, w.order, w.users, w.userOrder
+	done := *w
 	*w = statusWrite{}
-	if err := flushMoves(ctx, tx, moves, order); err != nil {
+	if err := flushMoves(ctx, tx, done.moves, done.order); err != nil {
 		return err
 	}
-	if err := flushUsers(ctx, tx, users, userOrder); err != nil {
+	if err := flushUsers(ctx, tx, done.users, done.userOrder); err != nil {
 		return err
 	}
-	if len(rows) == 0 {
+	if err := flushPrices(ctx, tx, done.prices, done.priceOrder); err != nil {
+		return err
+	}
+	if len(done.rows) == 0 {
 		return nil
 	}
 	var list rowList
-	for _, r := range rows {
+	for _, r := range done.rows {
 		list.row()
 		list.int(r.id)
 		list.text(string(r.status))
@@ -129,13 +146,13 @@ func (w *statusWrite) flush(ctx context.Context, tx *db) error {
 		return k, err
 	}, journalRowsSQL(tx.d), list.String())
 	if err != nil {
-		return fmt.Errorf("journal %d statuses: %w", len(rows), err)
+		return fmt.Errorf("journal %d statuses: %w", len(done.rows), err)
 	}
 	isNew := make(map[journalKey]bool, len(added))
 	for _, k := range added {
 		isNew[k] = true
 	}
-	for _, r := range rows {
+	for _, r := range done.rows {
 		events := r.status.HookEvents()
 		if !isNew[journalKey{r.id, r.status}] || len(events) == 0 {
 			continue
@@ -184,6 +201,33 @@ func flushUsers(ctx context.Context, tx *db, users map[int64]openwaba.User, orde
 		return fmt.Errorf("link %d messages' recipients: %w", len(order), err)
 	}
 	return nil
+}
+
+// flushPrices writes the messages' pricings in one UPDATE, and marks
+// them settled.
+func flushPrices(ctx context.Context, tx *db, prices map[int64]openwaba.Pricing, order []int64) error {
+	err := updateEach(ctx, tx, messagePricesSQL(tx.d), order, func(l *rowList, id int64) {
+		p := prices[id]
+		l.bool(p.Billable)
+		l.text(p.Model)
+		l.text(p.Type)
+		l.text(p.Category)
+	})
+	if err != nil {
+		return fmt.Errorf("price %d messages: %w", len(order), err)
+	}
+	return nil
+}
+
+// messagePricesSQL sets the pricings of the messages of a JSON list of
+// [id, billable, model, type, category].
+func messagePricesSQL(d *dialect) string {
+	return `UPDATE messages SET billable = v.billable, pricing_model = v.model, pricing_type = v.type,
+			pricing_category = v.category, settled = TRUE
+		FROM (SELECT ` + d.jsonField(0, "BIGINT") + ` AS id, ` + d.jsonField(1, "BOOLEAN") + ` AS billable, ` +
+		d.jsonField(2, "TEXT") + ` AS model, ` + d.jsonField(3, "TEXT") + ` AS type, ` +
+		d.jsonField(4, "TEXT") + ` AS category FROM ` + d.jsonRows("?") + `) AS v
+		WHERE messages.id = v.id`
 }
 
 // updateEach runs update, a statement over a list argument, with a row
