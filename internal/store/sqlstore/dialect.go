@@ -33,8 +33,8 @@ type dialect struct {
 	// CPU); pgx caches prepared statements by itself.
 	prepare bool
 	// replan, when set, is the first argument of a statement that finds
-	// rows of a queue table (findsQueueRows): it is planned on every run,
-	// for the table as it is then (replan.go).
+	// rows of a queue table or joins a list argument (plannedEachRun): it
+	// is planned on every run, for the table as it is then (replan.go).
 	replan any
 
 	// greatest is the two-argument maximum. The queue and outbox indexes

@@ -45,7 +45,7 @@ type lockKey struct {
 type stmt struct {
 	text     string
 	prepared *sql.Stmt // when the dialect prepares
-	replan   bool      // planned on every run (findsQueueRows)
+	replan   bool      // planned on every run (plannedEachRun)
 }
 
 func newDB(pool *sql.DB, d *dialect) *db { return &db{sql: pool, d: d, stmts: new(sync.Map)} }
@@ -70,7 +70,7 @@ func (c *db) stmt(ctx context.Context, query string) (*stmt, error) {
 	if v, ok := c.stmts.Load(query); ok {
 		return v.(*stmt), nil
 	}
-	st := &stmt{text: c.d.rebind(query), replan: c.d.replan != nil && findsQueueRows(query)}
+	st := &stmt{text: c.d.rebind(query), replan: c.d.replan != nil && plannedEachRun(query)}
 	if c.d.prepare {
 		// On the pool, not on c.tx: a statement prepared in a transaction
 		// ends with it. (SQLite's writing pool has a second connection for

@@ -24,3 +24,16 @@ var queueRows = regexp.MustCompile(`(?i)\b(FROM|JOIN|UPDATE)\s+(webhook_outbox|d
 
 // findsQueueRows reports whether query finds rows of a queue table.
 func findsQueueRows(query string) bool { return queueRows.MatchString(query) }
+
+// listRows matches a statement that joins the rows of a list argument
+// (dialect.jsonRows): the planner cannot know how many there are (it
+// takes 100), so whether it probes the other table per row or reads it
+// whole depends on that table's size when planned. A status group's
+// UPDATEs of messages over such a list, with a generic plan made while
+// messages was small, read the whole table three times per group as it
+// grew (TestListJoinsPlannedForTheTableAsItIs).
+var listRows = regexp.MustCompile(`\bjson_array_elements\(`)
+
+// plannedEachRun reports whether query is planned on every run: it finds
+// rows of a queue table, or joins a list argument's rows.
+func plannedEachRun(query string) bool { return findsQueueRows(query) || listRows.MatchString(query) }

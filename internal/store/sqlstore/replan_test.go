@@ -28,3 +28,28 @@ func TestFindsQueueRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannedEachRun: besides the queue statements, those that join a
+// list argument's rows (the status group's writes) are planned on every
+// run; the journal's insert from a list too, which costs a plan and finds
+// no rows by it.
+func TestPlannedEachRun(t *testing.T) {
+	t.Parallel()
+	d := &postgresDialect
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{statusMovesSQL(d), true},
+		{messageUsersSQL(d), true},
+		{messagePricesSQL(d), true},
+		{journalRowsSQL(d), true},
+		{claimDeliveriesSQL(d), true},
+		{`UPDATE messages SET wamid = $1 WHERE id = $2`, false},
+		{`SELECT id FROM messages WHERE wamid = ANY($1)`, false},
+	} {
+		if got := plannedEachRun(c.query); got != c.want {
+			t.Errorf("plannedEachRun(%q) = %v, want %v", c.query, got, c.want)
+		}
+	}
+}
