@@ -162,44 +162,64 @@ func bothPlans(t *testing.T, what string, scans func(t *testing.T, s *Store, poo
 	}
 }
 
-// scansOnceFull runs the delete of delivered deliveries ten times on an
-// empty outbox, fills it with 20,000 rows and returns how many sequential
-// scans of the outbox the delete's eleventh run made; it rolls all back.
-func scansOnceFull(ctx context.Context, pool *db, hookID int64) (int64, error) {
+// growthStatement is a statement run ten times on a small table, then
+// once after grow added 20,000 rows to it (scansOnceGrown).
+type growthStatement struct {
+	table string
+	run   string
+	args  []any
+	grow  string
+	gargs []any
+}
+
+// scansOnceGrown runs g.run ten times, then g.grow, and returns how many
+// sequential scans of g.table the eleventh run made, in one transaction
+// (one connection, so pgx's prepared statement is the same one) that it
+// rolls back.
+func scansOnceGrown(ctx context.Context, pool *db, g growthStatement) (int64, error) {
 	sqlTx, err := pool.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer sqlTx.Rollback()
 	tx := pool.in(sqlTx)
-	del := `DELETE FROM webhook_outbox WHERE id ` + tx.d.in("?") + ` RETURNING id`
-	ids, err := tx.d.listArg([]int64{1, 2, 3})
-	if err != nil {
-		return 0, err
-	}
 	seqScans := func() (int64, error) {
 		var n int64
-		err := tx.row(ctx, `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = 'webhook_outbox'`).Scan(&n)
+		err := tx.row(ctx, `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = ?`, g.table).Scan(&n)
 		return n, err
 	}
 	for range 10 { // past the five runs after which a prepared statement may keep a generic plan
-		if _, err := tx.exec(ctx, del, ids); err != nil {
+		if _, err := tx.exec(ctx, g.run, g.args...); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO webhook_outbox (hook_id, event, order_key, created_at, due_at)
-		SELECT ?, 'dlr', 'm' || g, 0, 0 FROM generate_series(1, 20000) g`, hookID); err != nil {
+	if _, err := tx.exec(ctx, g.grow, g.gargs...); err != nil {
 		return 0, err
 	}
 	before, err := seqScans()
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.exec(ctx, del, ids); err != nil {
+	if _, err := tx.exec(ctx, g.run, g.args...); err != nil {
 		return 0, err
 	}
 	after, err := seqScans()
 	return after - before, err
+}
+
+// scansOnceFull is scansOnceGrown of the delete of delivered deliveries,
+// on an empty outbox filled with 20,000 rows.
+func scansOnceFull(ctx context.Context, pool *db, hookID int64) (int64, error) {
+	ids, err := pool.d.listArg([]int64{1, 2, 3})
+	if err != nil {
+		return 0, err
+	}
+	return scansOnceGrown(ctx, pool, growthStatement{
+		table: "webhook_outbox",
+		run:   `DELETE FROM webhook_outbox WHERE id ` + pool.d.in("?") + ` RETURNING id`, args: []any{ids},
+		grow: `INSERT INTO webhook_outbox (hook_id, event, order_key, created_at, due_at)
+			SELECT ?, 'dlr', 'm' || g, 0, 0 FROM generate_series(1, 20000) g`, gargs: []any{hookID},
+	})
 }
 
 // TestListJoinsPlannedForTheTableAsItIs: a status group's UPDATE of
@@ -216,39 +236,14 @@ func TestListJoinsPlannedForTheTableAsItIs(t *testing.T) {
 	})
 }
 
-// messageScansOnceGrown runs the status moves of one message ten times on
-// a few messages, adds 20,000 and returns how many sequential scans of
-// messages the moves' eleventh run made; it rolls all back.
+// messageScansOnceGrown is scansOnceGrown of the status moves of one
+// message, on a few messages to which 20,000 copies of the first are
+// added.
 func messageScansOnceGrown(ctx context.Context, pool *db) (int64, error) {
-	sqlTx, err := pool.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer sqlTx.Rollback()
-	tx := pool.in(sqlTx)
-	moves := statusMovesSQL(tx.d)
-	list := `[[1,"sent",1,0,true,0,""]]`
-	seqScans := func() (int64, error) {
-		var n int64
-		err := tx.row(ctx, `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = 'messages'`).Scan(&n)
-		return n, err
-	}
-	for range 10 { // past the five runs after which a prepared statement may keep a generic plan
-		if _, err := tx.exec(ctx, moves, list); err != nil {
-			return 0, err
-		}
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO messages (`+insertColumns+`)
-		SELECT `+insertColumns+` FROM messages, generate_series(1, 20000) WHERE id = 1`); err != nil {
-		return 0, err
-	}
-	before, err := seqScans()
-	if err != nil {
-		return 0, err
-	}
-	if _, err := tx.exec(ctx, moves, list); err != nil {
-		return 0, err
-	}
-	after, err := seqScans()
-	return after - before, err
+	return scansOnceGrown(ctx, pool, growthStatement{
+		table: "messages",
+		run:   statusMovesSQL(pool.d), args: []any{`[[1,"sent",1,0,true,0,""]]`},
+		grow: `INSERT INTO messages (` + insertColumns + `)
+			SELECT ` + insertColumns + ` FROM messages, generate_series(1, 20000) WHERE id = 1`,
+	})
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openwaba/openwaba"
@@ -19,14 +20,32 @@ import (
 type statusWrite struct {
 	rows  []journalRow
 	seen  map[journalKey]bool
-	moves map[int64]*statusMove
-	order []int64 // of moves, in the order of their first move
-	// users are the recipients linked (recordRecipient), by message.
-	users     map[int64]openwaba.User
-	userOrder []int64
-	// prices are the pricings reported (settleRead), by message.
-	prices     map[int64]openwaba.Pricing
-	priceOrder []int64
+	moves byMessage[statusMove]
+	// users are the recipients linked (recordRecipient).
+	users byMessage[openwaba.User]
+	// prices are the pricings reported (settleRead).
+	prices byMessage[openwaba.Pricing]
+}
+
+// byMessage is a value per message, in the order the messages came
+// first: what one UPDATE over a list argument writes (flushEach).
+type byMessage[T any] struct {
+	vals map[int64]*T
+	ids  []int64
+}
+
+// at is message id's value, a zero one added if it has none yet.
+func (b *byMessage[T]) at(id int64) *T {
+	if v, ok := b.vals[id]; ok {
+		return v
+	}
+	if b.vals == nil {
+		b.vals = map[int64]*T{}
+	}
+	v := new(T)
+	b.vals[id] = v
+	b.ids = append(b.ids, id)
+	return v
 }
 
 // journalKey is a journal row's identity: a message has each status once.
@@ -75,15 +94,7 @@ func (w *statusWrite) journal(r journalRow) {
 // status follows the message's: openwaba.Status.Follows by rank). A
 // non-empty error replaces the message's last error (setStatus's rule).
 func (w *statusWrite) move(id int64, status openwaba.Status, at time.Time, code int, text string) {
-	mv, ok := w.moves[id]
-	if !ok {
-		if w.moves == nil {
-			w.moves = map[int64]*statusMove{}
-		}
-		mv = &statusMove{}
-		w.moves[id] = mv
-		w.order = append(w.order, id)
-	}
+	mv := w.moves.at(id)
 	mv.status, mv.at = status, at
 	if code != 0 || text != "" {
 		mv.setError, mv.code, mv.text = true, code, text
@@ -91,27 +102,11 @@ func (w *statusWrite) move(id int64, status openwaba.Status, at time.Time, code 
 }
 
 // link records that message id's recipient is u now.
-func (w *statusWrite) link(id int64, u openwaba.User) {
-	if _, ok := w.users[id]; !ok {
-		if w.users == nil {
-			w.users = map[int64]openwaba.User{}
-		}
-		w.userOrder = append(w.userOrder, id)
-	}
-	w.users[id] = u
-}
+func (w *statusWrite) link(id int64, u openwaba.User) { *w.users.at(id) = u }
 
 // price records that message id's pricing is p now, as the last report
 // that gave one said: it is settled.
-func (w *statusWrite) price(id int64, p openwaba.Pricing) {
-	if _, ok := w.prices[id]; !ok {
-		if w.prices == nil {
-			w.prices = map[int64]openwaba.Pricing{}
-		}
-		w.priceOrder = append(w.priceOrder, id)
-	}
-	w.prices[id] = p
-}
+func (w *statusWrite) price(id int64, p openwaba.Pricing) { *w.prices.at(id) = p }
 
 // flush writes the rows, moves, recipients and pricings, and enqueues
 // the events of the rows the journal did not have, in the order they
@@ -119,13 +114,30 @@ func (w *statusWrite) price(id int64, p openwaba.Pricing) {
 func (w *statusWrite) flush(ctx context.Context, tx *db) error {
 	done := *w
 	*w = statusWrite{}
-	if err := flushMoves(ctx, tx, done.moves, done.order); err != nil {
+	if err := flushEach(ctx, tx, "move the statuses", statusMovesSQL(tx.d), done.moves, func(l *rowList, mv *statusMove) {
+		l.text(string(mv.status))
+		l.int(int64(mv.status.Rank()))
+		l.int(ms(mv.at))
+		l.bool(!mv.setError)
+		l.int(int64(mv.code))
+		l.text(mv.text)
+	}); err != nil {
 		return err
 	}
-	if err := flushUsers(ctx, tx, done.users, done.userOrder); err != nil {
+	if err := flushEach(ctx, tx, "link the recipients", messageUsersSQL(tx.d), done.users, func(l *rowList, u *openwaba.User) {
+		l.text(u.WaID)
+		l.text(u.UserID)
+		l.text(u.ParentUserID)
+		l.text(u.Username)
+	}); err != nil {
 		return err
 	}
-	if err := flushPrices(ctx, tx, done.prices, done.priceOrder); err != nil {
+	if err := flushEach(ctx, tx, "price", messagePricesSQL(tx.d), done.prices, func(l *rowList, p *openwaba.Pricing) {
+		l.bool(p.Billable)
+		l.text(p.Model)
+		l.text(p.Type)
+		l.text(p.Category)
+	}); err != nil {
 		return err
 	}
 	if len(done.rows) == 0 {
@@ -171,112 +183,81 @@ func (w *statusWrite) flush(ctx context.Context, tx *db) error {
 	return nil
 }
 
-// flushMoves writes the moves in one UPDATE.
-func flushMoves(ctx context.Context, tx *db, moves map[int64]*statusMove, order []int64) error {
-	err := updateEach(ctx, tx, statusMovesSQL(tx.d), order, func(l *rowList, id int64) {
-		mv := moves[id]
-		l.text(string(mv.status))
-		l.int(int64(mv.status.Rank()))
-		l.int(ms(mv.at))
-		l.bool(!mv.setError)
-		l.int(int64(mv.code))
-		l.text(mv.text)
-	})
-	if err != nil {
-		return fmt.Errorf("move %d messages' statuses: %w", len(order), err)
-	}
-	return nil
-}
-
-// flushUsers writes the messages' recipients in one UPDATE.
-func flushUsers(ctx context.Context, tx *db, users map[int64]openwaba.User, order []int64) error {
-	err := updateEach(ctx, tx, messageUsersSQL(tx.d), order, func(l *rowList, id int64) {
-		u := users[id]
-		l.text(u.WaID)
-		l.text(u.UserID)
-		l.text(u.ParentUserID)
-		l.text(u.Username)
-	})
-	if err != nil {
-		return fmt.Errorf("link %d messages' recipients: %w", len(order), err)
-	}
-	return nil
-}
-
-// flushPrices writes the messages' pricings in one UPDATE, and marks
-// them settled.
-func flushPrices(ctx context.Context, tx *db, prices map[int64]openwaba.Pricing, order []int64) error {
-	err := updateEach(ctx, tx, messagePricesSQL(tx.d), order, func(l *rowList, id int64) {
-		p := prices[id]
-		l.bool(p.Billable)
-		l.text(p.Model)
-		l.text(p.Type)
-		l.text(p.Category)
-	})
-	if err != nil {
-		return fmt.Errorf("price %d messages: %w", len(order), err)
-	}
-	return nil
-}
-
-// messagePricesSQL sets the pricings of the messages of a JSON list of
-// [id, billable, model, type, category].
-func messagePricesSQL(d *dialect) string {
-	return `UPDATE messages SET billable = v.billable, pricing_model = v.model, pricing_type = v.type,
-			pricing_category = v.category, settled = TRUE
-		FROM (SELECT ` + d.jsonField(0, "BIGINT") + ` AS id, ` + d.jsonField(1, "BOOLEAN") + ` AS billable, ` +
-		d.jsonField(2, "TEXT") + ` AS model, ` + d.jsonField(3, "TEXT") + ` AS type, ` +
-		d.jsonField(4, "TEXT") + ` AS category FROM ` + d.jsonRows("?") + `) AS v
-		WHERE messages.id = v.id`
-}
-
-// updateEach runs update, a statement over a list argument, with a row
-// per message of ids: the id, then what row appends. None without ids.
-func updateEach(ctx context.Context, tx *db, update string, ids []int64, row func(l *rowList, id int64)) error {
-	if len(ids) == 0 {
+// flushEach writes b with update, a statement over a list argument: a
+// row per message, its id, then what row appends of its value; what
+// names the write in its error. Nothing when b is empty.
+func flushEach[T any](ctx context.Context, tx *db, what, update string, b byMessage[T], row func(l *rowList, v *T)) error {
+	if len(b.ids) == 0 {
 		return nil
 	}
 	var list rowList
-	for _, id := range ids {
+	for _, id := range b.ids {
 		list.row()
 		list.int(id)
-		row(&list, id)
+		row(&list, b.vals[id])
 	}
-	_, err := tx.exec(ctx, update, list.String())
-	return err
+	if _, err := tx.exec(ctx, update, list.String()); err != nil {
+		return fmt.Errorf("%s of %d messages: %w", what, len(b.ids), err)
+	}
+	return nil
 }
 
-// messageUsersSQL sets the recipients of the messages of a JSON list of
-// [id, wa_id, user_id, parent_user_id, username].
+// listCol is a column of a list argument's rows (dialect.jsonRows), as a
+// statement names and types it.
+type listCol struct{ name, typ string }
+
+// listSelect reads cols, the values of a list argument's rows in their
+// order, from the argument at the statement's one placeholder.
+func listSelect(d *dialect, cols ...listCol) string {
+	fields := make([]string, len(cols))
+	for i, c := range cols {
+		fields[i] = d.jsonField(i, c.typ) + ` AS ` + c.name
+	}
+	return `SELECT ` + strings.Join(fields, ", ") + ` FROM ` + d.jsonRows("?")
+}
+
+// updateMessages sets, by set, the messages of a list argument whose
+// rows are a message's id and cols, named v; where narrows it further.
+func updateMessages(d *dialect, set string, where string, cols ...listCol) string {
+	return `UPDATE messages SET ` + set + `
+		FROM (` + listSelect(d, append([]listCol{{"id", "BIGINT"}}, cols...)...) + `) AS v
+		WHERE messages.id = v.id` + where
+}
+
+// statusMovesSQL moves the messages of a list of [id, status, rank, at,
+// keep error, error_code, error_text] (setStatusSet's columns), forward
+// only.
+func statusMovesSQL(d *dialect) string {
+	return updateMessages(d, setStatusSet("v.status", "v.status_rank", "v.at", "v.keep", "v.code", "v.text"),
+		` AND messages.status_rank < v.status_rank`,
+		listCol{"status", "TEXT"}, listCol{"status_rank", "SMALLINT"}, listCol{"at", "BIGINT"},
+		listCol{"keep", "BOOLEAN"}, listCol{"code", "INTEGER"}, listCol{"text", "TEXT"})
+}
+
+// messageUsersSQL sets the recipients of the messages of a list of [id,
+// wa_id, user_id, parent_user_id, username].
 func messageUsersSQL(d *dialect) string {
-	return `UPDATE messages SET user_wa_id = v.wa_id, user_id = v.user_id, parent_user_id = v.parent_user_id, username = v.username
-		FROM (SELECT ` + d.jsonField(0, "BIGINT") + ` AS id, ` + d.jsonField(1, "TEXT") + ` AS wa_id, ` +
-		d.jsonField(2, "TEXT") + ` AS user_id, ` + d.jsonField(3, "TEXT") + ` AS parent_user_id, ` +
-		d.jsonField(4, "TEXT") + ` AS username FROM ` + d.jsonRows("?") + `) AS v
-		WHERE messages.id = v.id`
+	return updateMessages(d, `user_wa_id = v.wa_id, user_id = v.user_id, parent_user_id = v.parent_user_id, username = v.username`, ``,
+		listCol{"wa_id", "TEXT"}, listCol{"user_id", "TEXT"}, listCol{"parent_user_id", "TEXT"}, listCol{"username", "TEXT"})
 }
 
-// journalRowsSQL inserts the journal rows of a JSON list of
-// [message_id, status, at, error_code, error_text], in its order, and
-// returns those the journal did not have. (WHERE true: SQLite's parser
-// takes the ON of an upsert after a bare FROM for a join's.)
+// messagePricesSQL sets the pricings of the messages of a list of [id,
+// billable, model, type, category], and marks them settled.
+func messagePricesSQL(d *dialect) string {
+	return updateMessages(d, `billable = v.billable, pricing_model = v.model, pricing_type = v.type,
+			pricing_category = v.category, settled = TRUE`, ``,
+		listCol{"billable", "BOOLEAN"}, listCol{"model", "TEXT"}, listCol{"type", "TEXT"}, listCol{"category", "TEXT"})
+}
+
+// journalRowsSQL inserts the journal rows of a list of [message_id,
+// status, at, error_code, error_text], in its order, and returns those
+// the journal did not have. (WHERE true: SQLite's parser takes the ON of
+// an upsert after a bare FROM for a join's.)
 func journalRowsSQL(d *dialect) string {
 	return `INSERT INTO message_statuses (message_id, status, at, error_code, error_text)
-		SELECT ` + d.jsonField(0, "BIGINT") + `, ` + d.jsonField(1, "TEXT") + `, ` + d.jsonField(2, "BIGINT") + `, ` +
-		d.jsonField(3, "INTEGER") + `, ` + d.jsonField(4, "TEXT") + `
-		FROM ` + d.jsonRows("?") + ` WHERE true ORDER BY ` + jsonRowIndex + `
+		` + listSelect(d, listCol{"message_id", "BIGINT"}, listCol{"status", "TEXT"}, listCol{"at", "BIGINT"},
+		listCol{"error_code", "INTEGER"}, listCol{"error_text", "TEXT"}) + ` WHERE true ORDER BY ` + jsonRowIndex + `
 		ON CONFLICT (message_id, status) DO NOTHING RETURNING message_id, status`
-}
-
-// statusMovesSQL moves the messages of a JSON list of [id, status, rank,
-// at, keep error, error_code, error_text] (setStatusSet's columns).
-func statusMovesSQL(d *dialect) string {
-	return `UPDATE messages SET ` + setStatusSet("v.status", "v.status_rank", "v.at", "v.keep", "v.code", "v.text") + `
-		FROM (SELECT ` + d.jsonField(0, "BIGINT") + ` AS id, ` + d.jsonField(1, "TEXT") + ` AS status, ` +
-		d.jsonField(2, "SMALLINT") + ` AS status_rank, ` + d.jsonField(3, "BIGINT") + ` AS at, ` +
-		d.jsonField(4, "BOOLEAN") + ` AS keep, ` + d.jsonField(5, "INTEGER") + ` AS code, ` +
-		d.jsonField(6, "TEXT") + ` AS text FROM ` + d.jsonRows("?") + `) AS v
-		WHERE messages.id = v.id AND messages.status_rank < v.status_rank`
 }
 
 // setStatusSet is the SET clause of every status move, from the
